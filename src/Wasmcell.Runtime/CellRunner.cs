@@ -1,0 +1,110 @@
+using Wasmtime;
+
+namespace Wasmcell.Runtime;
+
+/// <summary>
+/// Runs one module to completion on the calling thread: one store, the spec's limits, WASI, and the
+/// entry export. <see cref="Stop"/> (any thread) ends it with <see cref="ExitCodes.Terminated"/>.
+/// </summary>
+public sealed class CellRunner
+{
+    private readonly WasmEngine _engine;
+    private volatile bool _stopRequested;
+    private volatile WasiBinding? _wasi;
+
+    public CellRunner(WasmEngine engine) => _engine = engine;
+
+    public bool StopRequested => _stopRequested;
+
+    public CellOutcome Run(Module module, CellSpec spec)
+    {
+        using var store = new Store(_engine.Engine);
+        if (spec.MemoryLimitBytes is long limit)
+        {
+            store.SetLimits(memorySize: limit);
+        }
+        // Deadline one epoch ahead: the guest runs freely until Stop bumps the epoch.
+        store.SetEpochDeadline(1);
+        using var linker = new Linker(_engine.Engine);
+        using var wasi = WasiBinding.Bind(linker, store, module, spec);
+        _wasi = wasi;
+        try
+        {
+            if (_stopRequested)
+            {
+                return CellOutcome.Exited(ExitCodes.Terminated);
+            }
+            var instance = linker.Instantiate(store, module);
+            var entry = instance.GetFunction(spec.Entry)
+                ?? throw new ModuleLoadException($"{spec.ModulePath} has no exported function '{spec.Entry}' to run");
+            entry.Invoke();
+            return CellOutcome.Exited(wasi.ExitCode ?? 0);
+        }
+        catch (WasmtimeException e) when (wasi.ExitCode is int code)
+        {
+            _ = e;
+            return CellOutcome.Exited(code);
+        }
+        catch (WasmtimeException e) when (e.ExitCode is int code)
+        {
+            return CellOutcome.Exited(code);
+        }
+        catch (TrapException e) when (_stopRequested)
+        {
+            _ = e;
+            return CellOutcome.Exited(ExitCodes.Terminated);
+        }
+        catch (TrapException e)
+        {
+            return new CellOutcome(ExitCodes.Trap, TrapText(e.Message));
+        }
+        catch (WasmtimeException e) when (_stopRequested)
+        {
+            _ = e;
+            return CellOutcome.Exited(ExitCodes.Terminated);
+        }
+        catch (WasmtimeException e)
+        {
+            return new CellOutcome(ExitCodes.LoadFailed, $"{spec.ModulePath}: {FirstLine(e.Message)}");
+        }
+        finally
+        {
+            _wasi = null;
+        }
+    }
+
+    /// <summary>Stops the guest: blocking host calls return, running code traps at its next epoch check.</summary>
+    public void Stop()
+    {
+        _stopRequested = true;
+        _wasi?.RequestStop();
+        _engine.Interrupt();
+    }
+
+    /// <summary>
+    /// Wasmtime's trap text puts the backtrace first and the cause after "Caused by:"; the container's
+    /// stderr gets the cause first ("wasm trap: wasm `unreachable` instruction executed"), then the frames.
+    /// </summary>
+    internal static string TrapText(string message)
+    {
+        var lines = message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var caused = lines.FindIndex(l => l.StartsWith("Caused by:", StringComparison.Ordinal));
+        if (caused < 0)
+        {
+            return message.Trim();
+        }
+        var cause = string.Join("; ", lines.Skip(caused + 1));
+        if (!cause.StartsWith("wasm trap", StringComparison.Ordinal))
+        {
+            cause = "wasm trap: " + cause;
+        }
+        var frames = lines.Take(caused).Skip(1).Select(f => "    " + f);
+        return string.Join('\n', frames.Prepend(cause));
+    }
+
+    private static string FirstLine(string message)
+    {
+        var i = message.IndexOf('\n');
+        return (i < 0 ? message : message[..i]).Trim();
+    }
+}

@@ -1,0 +1,132 @@
+using Wasmtime;
+
+namespace Wasmcell.Runtime;
+
+/// <summary>
+/// Reads, checks and compiles a module, failing with a message that names the file and the reason
+/// (container create must fail clearly, never at start and never by crashing the shim).
+/// </summary>
+public static class ModuleLoader
+{
+    private static ReadOnlySpan<byte> WasmMagic => "\0asm"u8;
+
+    /// <summary>Import namespaces the cell can satisfy.</summary>
+    public static readonly IReadOnlySet<string> SupportedAbis = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "wasi_snapshot_preview1",
+        "wasi_unstable",
+    };
+
+    public static ModuleKind Sniff(ReadOnlySpan<byte> head)
+    {
+        if (head.Length >= 8 && head[..4].SequenceEqual(WasmMagic))
+        {
+            // Core modules have version 1; components use version 0x0d with layer 1.
+            return head[4] == 1 && head[5] == 0 && head[6] == 0 && head[7] == 0 ? ModuleKind.Core
+                : head[6] == 1 && head[7] == 0 ? ModuleKind.Component : ModuleKind.Unknown;
+        }
+        if (head.Length >= 4 && head[..4].SequenceEqual(WasmMagic))
+        {
+            return ModuleKind.Truncated;
+        }
+        var text = System.Text.Encoding.UTF8.GetString(head).TrimStart();
+        return text.StartsWith("(module", StringComparison.Ordinal) ? ModuleKind.Text : ModuleKind.Unknown;
+    }
+
+    public static Module Load(WasmEngine engine, string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModuleLoadException($"cannot read Wasm module {path}: {e.Message}", e);
+        }
+        return Load(engine, path, bytes);
+    }
+
+    public static Module Load(WasmEngine engine, string path, byte[] bytes)
+    {
+        var kind = Sniff(bytes.AsSpan(0, Math.Min(bytes.Length, 64)));
+        Module module = kind switch
+        {
+            ModuleKind.Core => Compile(engine, path, bytes),
+            ModuleKind.Text => CompileText(engine, path, bytes),
+            ModuleKind.Truncated => throw new ModuleLoadException(
+                $"{path} is truncated ({bytes.Length} bytes): it starts like a Wasm module but has no complete header; rebuild or re-pull the image"),
+            ModuleKind.Component => throw new ModuleLoadException(
+                $"{path} is a WebAssembly component (WASI preview2); this runtime runs core modules (WASI preview1) only so far"),
+            _ => throw new ModuleLoadException(
+                $"{path} is not a WebAssembly module (no \\0asm header) nor .wat text; point the entrypoint at a .wasm file"),
+        };
+        CheckImports(path, module);
+        return module;
+    }
+
+    private static Module Compile(WasmEngine engine, string path, byte[] bytes)
+    {
+        var error = Module.Validate(engine.Engine, bytes);
+        if (error is not null)
+        {
+            throw new ModuleLoadException($"{path} is not a valid WebAssembly module: {error}");
+        }
+        try
+        {
+            return Module.FromBytes(engine.Engine, Path.GetFileName(path), bytes);
+        }
+        catch (WasmtimeException e)
+        {
+            throw new ModuleLoadException($"{path} failed to compile: {e.Message}", e);
+        }
+    }
+
+    private static Module CompileText(WasmEngine engine, string path, byte[] bytes)
+    {
+        try
+        {
+            return Module.FromText(engine.Engine, Path.GetFileName(path), System.Text.Encoding.UTF8.GetString(bytes));
+        }
+        catch (WasmtimeException e)
+        {
+            throw new ModuleLoadException($"{path} is not valid WebAssembly text: {e.Message}", e);
+        }
+    }
+
+    private static void CheckImports(string path, Module module)
+    {
+        var foreign = module.Imports
+            .Where(i => !SupportedAbis.Contains(i.ModuleName))
+            .Select(i => i.ModuleName + "." + i.Name)
+            .ToList();
+        if (foreign.Count == 0)
+        {
+            return;
+        }
+        var abi = DescribeAbi(foreign);
+        throw new ModuleLoadException(
+            $"{path} needs the {abi} ABI, which this runtime does not provide " +
+            $"({foreign.Count} unsupported imports, e.g. {string.Join(", ", foreign.Take(3))}); " +
+            "rebuild it for WASI preview1 (wasm32-wasi / wasm32-wasip1)");
+    }
+
+    private static string DescribeAbi(IReadOnlyList<string> imports)
+    {
+        if (imports.Any(i => i.StartsWith("env.___syscall", StringComparison.Ordinal) || i.StartsWith("global.", StringComparison.Ordinal)))
+        {
+            return "Emscripten";
+        }
+        var namespaces = imports.Select(i => i[..i.IndexOf('.')]).Distinct().Take(3);
+        return "'" + string.Join("', '", namespaces) + "'";
+    }
+}
+
+public enum ModuleKind
+{
+    Unknown,
+    Core,
+    Component,
+    Text,
+    Truncated,
+}

@@ -1,0 +1,132 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Wasmcell.Oci.RuntimeSpec;
+using Wasmcell.Runtime;
+using Wasmcell.Shim.Containers;
+using Wasmcell.Shim.Interop;
+using Wasmcell.Shim.Processes;
+
+namespace Wasmcell.Shim.Cell;
+
+/// <summary>
+/// The cell: one Wasm container's process. Everything that can fail is done before it reports ready,
+/// so the error reaches `ctr`/CRI at create. The guest runs on the main thread, which is the thread
+/// that joined the pod's network namespace (setns affects only the calling thread).
+/// </summary>
+internal static class CellMain
+{
+    // How long a SIGTERM'd guest blocked in a host call gets before the cell exits anyway.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(250);
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        CellLaunch launch;
+        try
+        {
+            launch = CellLaunch.FromArgs(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        using var engine = new WasmEngine();
+        CellSpec spec;
+        Wasmtime.Module module;
+        try
+        {
+            var oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
+            module = LoadModule(engine, launch);
+            spec = CellSpecBuilder.Build(oci, launch);
+            NamespaceJoiner.Join(oci);
+        }
+        catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException or UnauthorizedAccessException)
+        {
+            Report("ERR " + e.Message);
+            return ExitCodes.LoadFailed;
+        }
+
+        var runner = new CellRunner(engine);
+        var started = 0;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => OnStopSignal(ctx, runner, ref started, 2));
+        Report("OK");
+
+        Span<byte> one = stackalloc byte[1];
+        int n;
+        try
+        {
+            n = Libc.ReadSome(CellProcess.BarrierFd, one);
+        }
+        catch (IOException)
+        {
+            n = 0;
+        }
+        Libc.Close(CellProcess.BarrierFd);
+        if (n == 0)
+        {
+            // The shim closed the barrier without Start (Delete of a created task).
+            return 0;
+        }
+        Interlocked.Exchange(ref started, 1);
+        var outcome = runner.Run(module, spec);
+        if (outcome.TrapMessage is { } message)
+        {
+            WriteStderr($"{launch.Entry}: {message}\n");
+        }
+        return outcome.ExitCode;
+    }
+
+    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch)
+    {
+        byte[] bytes;
+        using (var stream = Entrypoint.OpenInRootfs(launch.Rootfs, launch.Entry))
+        {
+            using var ms = new MemoryStream();
+            stream.CopyTo(ms);
+            bytes = ms.ToArray();
+        }
+        return ModuleLoader.Load(engine, launch.Entry, bytes);
+    }
+
+    private static void OnStopSignal(PosixSignalContext ctx, CellRunner runner, ref int started, int signal)
+    {
+        ctx.Cancel = true;
+        if (Volatile.Read(ref started) == 0)
+        {
+            Environment.Exit(128 + signal);
+        }
+        runner.Stop();
+        // A guest blocked in a host call the WASI implementation cannot interrupt still ends promptly.
+        var timer = new Thread(() =>
+        {
+            Thread.Sleep(StopGrace);
+            Environment.Exit(128 + signal);
+        }) { IsBackground = true };
+        timer.Start();
+    }
+
+    private static void Report(string line)
+    {
+        try
+        {
+            Libc.WriteAll(CellProcess.StatusFd, Encoding.UTF8.GetBytes(line + "\n"));
+        }
+        catch (IOException)
+        {
+        }
+        Libc.Close(CellProcess.StatusFd);
+    }
+
+    private static void WriteStderr(string text)
+    {
+        try
+        {
+            Libc.WriteAll(2, Encoding.UTF8.GetBytes(text));
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

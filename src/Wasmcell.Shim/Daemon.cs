@@ -1,0 +1,66 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Wasmcell.Shim.Events;
+using Wasmcell.Shim.Interop;
+using Wasmcell.Shim.Processes;
+using Wasmcell.Ttrpc;
+
+namespace Wasmcell.Shim;
+
+/// <summary>
+/// The long-running shim (SPEC §2.5, "Daemon startup"): child subreaper, ttrpc server on the socket that
+/// `start` handed over as fd 3, events to containerd, exit after Shutdown with no tasks left or SIGTERM.
+/// It does not exit when containerd's connection drops: containerd reconnects after a restart.
+/// </summary>
+internal static class Daemon
+{
+    private const int ListenerFd = 3;
+
+    public static int Run(ShimFlags flags)
+    {
+        Libc.Prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        var log = new ShimLog(Path.Join(Directory.GetCurrentDirectory(), "log"), flags.Debug);
+        var socketPath = ShimSocket.PathOf(flags.Socket);
+        var ttrpcAddress = Environment.GetEnvironmentVariable("TTRPC_ADDRESS") ?? flags.Address + ".ttrpc";
+        _ = ChildReaper.Instance;
+
+        using var stop = new CancellationTokenSource();
+        var events = new EventPublisher(ttrpcAddress, flags.Namespace, log);
+        var service = new TaskService(events, log, flags.Namespace, onEmptyShutdown: () =>
+            // Reply first, then stop serving.
+            Task.Delay(50).ContinueWith(_ => stop.Cancel(), TaskScheduler.Default));
+        var server = new TtrpcServer(log.Warn);
+        service.Register(server);
+
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        });
+        using var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
+        log.Info($"serving {flags.Socket} for namespace {flags.Namespace} (first task {flags.Id})");
+        try
+        {
+            server.ServeAsync(listener, stop.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        try
+        {
+            File.Delete(socketPath);
+        }
+        catch (IOException)
+        {
+        }
+        // Tasks still present at SIGTERM die with the shim rather than linger unmanaged.
+        foreach (var c in service.Containers)
+        {
+            c.Kill(9, all: true);
+        }
+        events.FlushAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        log.Info("shim exiting");
+        return 0;
+    }
+}

@@ -1,0 +1,98 @@
+using Containerd.Task.V2;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Wasmcell.Shim.Containers;
+using Wasmcell.Shim.Interop;
+using Wasmcell.Shim.Processes;
+
+namespace Wasmcell.Shim;
+
+/// <summary>
+/// The `delete` action (SPEC §2.7): containerd runs it after every container stop and after a shim died.
+/// It cleans up only this id — a live daemon may still serve the pod's other containers — and prints a
+/// DeleteResponse. Idempotent, and fast (5 s budget): no engine start.
+/// </summary>
+internal static class DeleteCommand
+{
+    public static int Run(ShimFlags flags)
+    {
+        var bundle = flags.Bundle.Length > 0 ? flags.Bundle : Directory.GetCurrentDirectory();
+        var pid = ReadInt(Path.Join(bundle, BundleFiles.InitPid));
+        var kind = ReadText(Path.Join(bundle, BundleFiles.Kind));
+        if (kind == "native")
+        {
+            RuncProcess.ForceDeleteAsync(bundle, flags.Namespace, flags.Id).GetAwaiter().GetResult();
+        }
+        else if (pid > 0 && IsOurCell(pid, bundle))
+        {
+            Libc.Kill(pid, 9);
+        }
+        RootfsMounts.UnmountAll(Path.Join(bundle, "rootfs"));
+        RemoveStaleSocket(bundle);
+
+        var (code, at) = ReadExit(Path.Join(bundle, BundleFiles.ExitStatus));
+        var response = new DeleteResponse
+        {
+            Pid = (uint)Math.Max(pid, 0),
+            ExitStatus = code,
+            ExitedAt = Timestamp.FromDateTimeOffset(at),
+        };
+        using var stdout = Console.OpenStandardOutput();
+        response.WriteTo(stdout);
+        return 0;
+    }
+
+    /// <summary>A pid from the bundle may have been reused; only a cell of this bundle is ours to kill.</summary>
+    private static bool IsOurCell(int pid, string bundle)
+    {
+        try
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return cmdline.Length > 2 && cmdline[1] == Processes.CellLaunch.Mode && cmdline[2] == bundle;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static void RemoveStaleSocket(string bundle)
+    {
+        var address = ReadText(Path.Join(bundle, BundleFiles.Address));
+        if (address is null)
+        {
+            return;
+        }
+        var path = ShimSocket.PathOf(address);
+        if (File.Exists(path) && !StartCommand.IsServing(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static (uint Code, DateTimeOffset At) ReadExit(string file)
+    {
+        var text = ReadText(file);
+        var parts = text?.Split(' ');
+        if (parts is { Length: 2 } && uint.TryParse(parts[0], out var code) && long.TryParse(parts[1], out var ms))
+        {
+            return (code, DateTimeOffset.FromUnixTimeMilliseconds(ms));
+        }
+        // Nothing recorded: the task died with its shim; report it killed, as runc does.
+        return (137, DateTimeOffset.UtcNow);
+    }
+
+    private static int ReadInt(string file) => int.TryParse(ReadText(file), out var v) ? v : 0;
+
+    private static string? ReadText(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text;
+using Wasmcell.Shim.Interop;
+
+namespace Wasmcell.Shim.Processes;
+
+/// <summary>
+/// A Wasm container's process: the shim binary re-executed in cell mode. It loads and compiles the
+/// module, joins the container's namespaces, reports "ready" (or the error) on its status pipe and then
+/// waits at a start barrier, so Create reports bad modules and Start costs one write (design.md).
+/// </summary>
+internal sealed class CellProcess : ITaskProcess
+{
+    /// <summary>fd numbers inside the cell, after stdio.</summary>
+    public const int BarrierFd = 3, StatusFd = 4;
+
+    private int _barrier;
+
+    private CellProcess(int pid, int barrier)
+    {
+        Pid = pid;
+        _barrier = barrier;
+        Exited = ChildReaper.Instance.WaitAsync(pid);
+    }
+
+    public int Pid { get; }
+
+    public Task<ExitStatus> Exited { get; }
+
+    public static async Task<CellProcess> CreateAsync(CellLaunch launch, int[] stdio, TimeSpan readyTimeout)
+    {
+        var (barrierR, barrierW) = Libc.Pipe();
+        var (statusR, statusW) = Libc.Pipe();
+        int pid;
+        try
+        {
+            var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary");
+            pid = PosixSpawn.Start(self, [self, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
+                [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
+        }
+        catch
+        {
+            Libc.Close(barrierW);
+            Libc.Close(statusR);
+            throw;
+        }
+        finally
+        {
+            Libc.Close(barrierR);
+            Libc.Close(statusW);
+        }
+        var cell = new CellProcess(pid, barrierW);
+        var status = await Task.Run(() => ReadStatus(statusR)).WaitAsync(readyTimeout).ConfigureAwait(false);
+        if (status.StartsWith("OK", StringComparison.Ordinal))
+        {
+            return cell;
+        }
+        Libc.Kill(pid, 9);
+        await cell.Exited.ConfigureAwait(false);
+        cell.CloseBarrier();
+        ChildReaper.Instance.Forget(pid);
+        var message = status.StartsWith("ERR ", StringComparison.Ordinal) ? status[4..].Trim()
+            : $"the cell exited before it was ready (status {(cell.Exited.IsCompleted ? cell.Exited.Result.Code : 0)})";
+        throw new CellCreateException(message);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var fd = Interlocked.Exchange(ref _barrier, -1);
+        if (fd < 0)
+        {
+            throw new InvalidOperationException("cell already started");
+        }
+        try
+        {
+            Libc.WriteAll(fd, "S"u8);
+        }
+        catch (IOException) when (Exited.IsCompleted)
+        {
+            // It died at the barrier (killed); Wait reports how.
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+        return Task.CompletedTask;
+    }
+
+    public bool Signal(int signal, bool all) => !Exited.IsCompleted && Libc.Kill(Pid, signal) == 0;
+
+    public IReadOnlyList<int> Pids() => Exited.IsCompleted ? [] : [Pid];
+
+    public Task CleanupAsync()
+    {
+        CloseBarrier();
+        return Task.CompletedTask;
+    }
+
+    private void CloseBarrier() => Libc.CloseQuietly(Interlocked.Exchange(ref _barrier, -1));
+
+    private static string ReadStatus(int fd)
+    {
+        try
+        {
+            var sb = new StringBuilder();
+            var buf = new byte[4096];
+            int n;
+            while ((n = Libc.ReadSome(fd, buf)) > 0 && sb.Length < 64 * 1024)
+            {
+                sb.Append(Encoding.UTF8.GetString(buf, 0, n));
+            }
+            return sb.ToString();
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+}
+
+/// <summary>The module or its environment was rejected by the cell at create.</summary>
+internal sealed class CellCreateException(string message) : Exception(message);
+
+/// <summary>What the cell needs besides config.json; passed on its command line.</summary>
+internal sealed record CellLaunch(string Bundle, string Rootfs, string Id, string Entry, string? Function)
+{
+    public const string Mode = "__cell";
+
+    public string[] ToArgs() => Function is null
+        ? [Mode, Bundle, Rootfs, Id, Entry]
+        : [Mode, Bundle, Rootfs, Id, Entry, Function];
+
+    public static CellLaunch FromArgs(IReadOnlyList<string> args) =>
+        args.Count < 5 ? throw new ArgumentException("usage: __cell BUNDLE ROOTFS ID ENTRY [FUNCTION]")
+            : new CellLaunch(args[1], args[2], args[3], args[4], args.Count > 5 ? args[5] : null);
+}

@@ -1,0 +1,23 @@
+namespace Wasmcell.Shim.Processes;
+
+/// <summary>
+/// The process behind a task: created held (pid known, nothing of the workload run yet), then started.
+/// Implemented by a Wasm cell and by a runc container.
+/// </summary>
+internal interface ITaskProcess
+{
+    int Pid { get; }
+
+    /// <summary>Completes when the process has been reaped.</summary>
+    Task<ExitStatus> Exited { get; }
+
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Delivers a signal; false if the process is already gone.</summary>
+    bool Signal(int signal, bool all);
+
+    IReadOnlyList<int> Pids();
+
+    /// <summary>Removes what the process left behind (runc state); idempotent.</summary>
+    Task CleanupAsync();
+}

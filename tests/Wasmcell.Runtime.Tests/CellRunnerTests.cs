@@ -1,0 +1,91 @@
+using System.Text;
+using Wasmcell.Runtime;
+
+namespace Wasmcell.Runtime.Tests;
+
+public sealed class CellRunnerTests : IDisposable
+{
+    private readonly WasmEngine _engine = new();
+
+    public void Dispose() => _engine.Dispose();
+
+    private Wasmtime.Module Wat(string text) => ModuleLoader.Load(_engine, "/test.wat", Encoding.UTF8.GetBytes(text));
+
+    private static CellSpec Spec(string entry = "_start") => new() { ModulePath = "/test.wat", Entry = entry, Args = ["test"] };
+
+    [Fact]
+    public void ReturningFromStartIsExitZero()
+    {
+        var outcome = new CellRunner(_engine).Run(Wat("(module (func (export \"_start\")))"), Spec());
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Null(outcome.TrapMessage);
+    }
+
+    [Fact]
+    public void ProcExitCodeIsTheExitCode()
+    {
+        var outcome = new CellRunner(_engine).Run(Wat("""
+            (module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                    (memory (export "memory") 1)
+                    (func (export "_start") (call $exit (i32.const 42))))
+            """), Spec());
+        Assert.Equal(42, outcome.ExitCode);
+    }
+
+    [Fact]
+    public void TrapIsExit134WithTheCause()
+    {
+        var outcome = new CellRunner(_engine).Run(Wat("(module (func (export \"_start\") unreachable))"), Spec());
+        Assert.Equal(ExitCodes.Trap, outcome.ExitCode);
+        Assert.Contains("unreachable", outcome.TrapMessage);
+    }
+
+    [Fact]
+    public void OutOfBoundsLoadTraps()
+    {
+        var outcome = new CellRunner(_engine).Run(Wat("(module (memory 1) (func (export \"_start\") (drop (i32.load (i32.const 70000)))))"), Spec());
+        Assert.Equal(ExitCodes.Trap, outcome.ExitCode);
+        Assert.Contains("out of bounds", outcome.TrapMessage);
+    }
+
+    [Fact]
+    public async Task StopEndsASpinningGuestWith143()
+    {
+        var runner = new CellRunner(_engine);
+        var module = Wat("(module (func (export \"_start\") (loop $l (br $l))))");
+        var run = Task.Run(() => runner.Run(module, Spec()));
+        await Task.Delay(100);
+        Assert.False(run.IsCompleted);
+        runner.Stop();
+        var outcome = await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(ExitCodes.Terminated, outcome.ExitCode);
+    }
+
+    [Fact]
+    public void NamedEntryIsCalled()
+    {
+        var module = Wat("(module (func (export \"_start\") unreachable) (func (export \"other\")))");
+        Assert.Equal(0, new CellRunner(_engine).Run(module, Spec("other")).ExitCode);
+    }
+
+    [Fact]
+    public void MissingEntryIsAClearError()
+    {
+        var ex = Assert.Throws<ModuleLoadException>(() => new CellRunner(_engine).Run(Wat("(module)"), Spec("nope")));
+        Assert.Contains("no exported function 'nope'", ex.Message);
+    }
+
+    [Fact]
+    public void MemoryLimitMakesGrowFail()
+    {
+        // memory.grow beyond the cap returns -1 instead of growing; the guest turns that into exit 7.
+        var module = Wat("""
+            (module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                    (memory (export "memory") 1)
+                    (func (export "_start")
+                      (if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then (call $exit (i32.const 7))))))
+            """);
+        var spec = new CellSpec { ModulePath = "/m", Args = ["m"], MemoryLimitBytes = 2 * 65536 };
+        Assert.Equal(7, new CellRunner(_engine).Run(module, spec).ExitCode);
+    }
+}

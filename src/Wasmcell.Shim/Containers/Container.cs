@@ -22,6 +22,7 @@ internal sealed class Container
     private readonly TaskCompletionSource<ExitStatus> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskStatus _status = TaskStatus.Created;
     private ExitStatus? _exit;
+    private readonly IDisposable? _oomWatch;
 
     public Container(CreateTaskRequest request, ITaskProcess process, ContainerStdio stdio, bool mountedRootfs, EventPublisher events, Cgroups.ICgroup? cgroup)
     {
@@ -31,6 +32,8 @@ internal sealed class Container
         MountedRootfs = mountedRootfs;
         _events = events;
         Cgroup = cgroup;
+        // CRI sets reason OOMKilled from /tasks/oom.
+        _oomWatch = cgroup?.WatchOom(() => _events.Publish("/tasks/oom", new TaskOOM { ContainerId = Id }));
         _ = WatchExitAsync();
     }
 
@@ -143,6 +146,7 @@ internal sealed class Container
         }
         var exit = await Stopped.ConfigureAwait(false);
         _stdio.Dispose();
+        _oomWatch?.Dispose();
         await _process.CleanupAsync().ConfigureAwait(false);
         ChildReaper.Instance.Forget(Pid);
         try

@@ -44,6 +44,8 @@ internal static class ContainerFactory
             {
                 log.Info($"{request.Id}: {entry.ContainerPath} is native; running it with runc");
                 process = await RuncProcess.CreateAsync(request.Id, request.Bundle, ns, fds);
+                // runc made the cgroup; open it (never create) for Stats, Pause and OOM events.
+                cgroup = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? null : Cgroups.Cgroups.Open(spec.Linux.CgroupsPath);
             }
             else
             {

@@ -1,0 +1,64 @@
+namespace Wasmcell.Cli.Node;
+
+/// <summary>
+/// Copies the shim binary, and Wasmtime's native library that the NativeAOT shim loads from its own
+/// directory, into a directory on containerd's PATH.
+/// </summary>
+internal static class ShimInstaller
+{
+    public const string ShimFileName = "containerd-shim-wasm-v1";
+    public const string WasmtimeLibraryName = "libwasmtime.so";
+    public const string DefaultBinDir = "/usr/local/bin";
+
+    /// <summary>Default source: the shim shipped next to the wasmcell executable.</summary>
+    public static string DefaultShimPath => Path.Combine(AppContext.BaseDirectory, ShimFileName);
+
+    /// <summary>Installs the files; returns true when anything on disk changed.</summary>
+        public static bool Install(string shimPath, string binDir, TextWriter output)
+    {
+        Validate(shimPath, binDir);
+        var changed = CopyOne(shimPath, Path.Combine(binDir, ShimFileName), output);
+        var library = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(shimPath))!, WasmtimeLibraryName);
+        if (File.Exists(library))
+        {
+            changed |= CopyOne(library, Path.Combine(binDir, WasmtimeLibraryName), output);
+        }
+        else
+        {
+            output.WriteLine($"warning: no {WasmtimeLibraryName} next to {shimPath}; the shim loads Wasmtime from its own directory, so copy it to {binDir} yourself.");
+        }
+        return changed;
+    }
+
+    public static void Validate(string shimPath, string binDir)
+    {
+        if (!File.Exists(shimPath))
+        {
+            throw new NodeSetupException($"shim binary not found at {shimPath}; pass its location with --shim PATH (the `{ShimFileName}` of a wasmcell release or publish directory).");
+        }
+        if (!Directory.Exists(binDir))
+        {
+            throw new NodeSetupException($"--bin-dir {binDir} does not exist; it must be a directory on containerd's PATH (e.g. /usr/local/bin).");
+        }
+    }
+
+        private static bool CopyOne(string source, string destination, TextWriter output)
+    {
+        if (Path.GetFullPath(source) == Path.GetFullPath(destination))
+        {
+            output.WriteLine($"{destination}: already in place");
+            return false;
+        }
+        var content = File.ReadAllBytes(source);
+        if (AtomicFile.HasContent(destination, content))
+        {
+            output.WriteLine($"{destination}: up to date");
+            return false;
+        }
+        const UnixFileMode executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        AtomicFile.Write(destination, content, executable);
+        output.WriteLine($"{destination}: installed ({content.Length} bytes)");
+        return true;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Wasmcell.Runtime.Cache;
+
+/// <summary>
+/// The identity of one precompiled artifact: compiled code is only valid for the same module bytes,
+/// the same Wasmtime build and the same engine Config (Cranelift flags, epoch interruption, memory
+/// settings all change the machine code). A change of any of the three is a different key.
+/// </summary>
+internal static class CacheKey
+{
+    // Bumped when the on-disk layout of the cache changes, so old entries are simply never found.
+    private const string LayoutVersion = "wasmcell-precompile-v1";
+
+    /// <summary>The version of the loaded Wasmtime package (which pins the native library).</summary>
+    public static string WasmtimeVersion { get; } =
+        typeof(Wasmtime.Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Wasmtime.Engine).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    public static string Compute(string moduleSha256Hex, string wasmtimeVersion, string engineFingerprint)
+    {
+        var text = $"{LayoutVersion}\n{moduleSha256Hex}\n{wasmtimeVersion}\n{engineFingerprint}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}

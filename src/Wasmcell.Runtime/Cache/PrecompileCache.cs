@@ -1,0 +1,404 @@
+using System.Security.Cryptography;
+using System.Text;
+using Wasmtime;
+
+namespace Wasmcell.Runtime.Cache;
+
+/// <summary>
+/// Compiled modules on disk, so a container whose module was seen before starts without Cranelift.
+/// <para>Layout under <c>root</c> (0700, owned by the caller's euid; files 0600):</para>
+/// <list type="bullet">
+/// <item><c>keys/&lt;key&gt;</c>: the <see cref="ContentDigest"/> of the serialized module for that key
+/// (<see cref="CacheKey"/>: module sha256, Wasmtime version, engine fingerprint). Its mtime is the
+/// entry's last use, which eviction orders by (atime is unreliable under relatime/noatime).</item>
+/// <item><c>objects/&lt;digest hex&gt;.cwasm</c>: <c>Module.Serialize</c> output, named by its own digest.</item>
+/// <item><c>modules/&lt;id&gt;</c>: sha256 of a module file, remembered per file identity (inode, size,
+/// mtime, ctime), so a hit does not read and hash a multi-MB module again (see <see cref="ModuleDigestMemo"/>).</item>
+/// <item><c>tmp/</c>: files being written; renamed into place, so readers see whole files or none.</item>
+/// </list>
+/// <para>Wasmtime trusts a serialized module blindly (a flipped byte loads without error and becomes
+/// machine code), so every load hashes the object and compares it with the key's recorded digest
+/// before <c>Module.DeserializeFile</c>; a mismatch removes the entry and recompiles. Objects are
+/// immutable once renamed in and only ever replaced by a file of the same name, i.e. the same bytes,
+/// so the checked file is the loaded file unless someone with root rewrites it in place.</para>
+/// <para>Safe for concurrent processes: writers race only on renames of identical content; a reader
+/// whose entry is evicted under it sees a missing file and compiles; eviction holds an exclusive
+/// lock on <c>.lock</c> so two evictors do not fight.</para>
+/// </summary>
+public sealed class PrecompileCache
+{
+    /// <summary>Where the shim and <c>wasmcell precompile</c> keep compiled code by default.</summary>
+    public const string DefaultRoot = "/var/lib/wasmcell/precompiled";
+
+    /// <summary>Default bound: large enough for dozens of multi-MB apps, small for a node disk.</summary>
+    public const long DefaultMaxBytes = 1L << 30;
+
+    private const UnixFileMode PrivateDirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
+
+    private readonly string _keys;
+    private readonly string _objects;
+    private readonly string _tmp;
+    private readonly ModuleDigestMemo _memo;
+    private readonly long _maxBytes;
+    private long _hits;
+    private long _misses;
+    private long _rejected;
+    private long _evictions;
+
+    /// <param name="root">Cache directory; created 0700, tightened to 0700 if it exists with wider permissions,
+    /// refused if it is a symlink or owned by another user.</param>
+    /// <param name="maxBytes">Bound on the objects' total size; 0 or less means unbounded.</param>
+    public PrecompileCache(string root, long maxBytes = DefaultMaxBytes)
+    {
+        Root = Path.GetFullPath(root);
+        _maxBytes = maxBytes;
+        _keys = Path.Combine(Root, "keys");
+        _objects = Path.Combine(Root, "objects");
+        _tmp = Path.Combine(Root, "tmp");
+        var modules = Path.Combine(Root, "modules");
+        foreach (var dir in new[] { Root, _keys, _objects, modules, _tmp })
+        {
+            EnsurePrivateDirectory(dir);
+        }
+
+        _memo = new ModuleDigestMemo(modules, WriteAtomically);
+    }
+
+    public string Root { get; }
+
+    public CacheStats Stats
+    {
+        get
+        {
+            var objects = ListObjects();
+            return new CacheStats(
+                Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _rejected), Interlocked.Read(ref _evictions),
+                objects.Count, objects.Sum(o => o.Length));
+        }
+    }
+
+    /// <summary>Loads or compiles <paramref name="modulePath"/> for the process's <see cref="WasmEngine"/>.</summary>
+    public Module LoadOrCompile(WasmEngine engine, string modulePath) =>
+        LoadOrCompile(engine.Engine, engine.ConfigFingerprint, modulePath);
+
+    /// <summary>Loads the compiled module for <paramref name="modulePath"/> from the cache, or compiles and stores it.</summary>
+    /// <param name="engine">The engine the module is for; its Config must be what <paramref name="engineFingerprint"/> describes.</param>
+    /// <param name="engineFingerprint">A stable hash of the engine Config (the shim's <c>WasmEngine.ConfigFingerprint</c>).</param>
+    /// <param name="modulePath">The <c>.wasm</c> file.</param>
+    public Module LoadOrCompile(Engine engine, string engineFingerprint, string modulePath)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentException.ThrowIfNullOrEmpty(engineFingerprint);
+        var name = Path.GetFileName(modulePath);
+        var identity = InteropStatx.Stat(modulePath, followSymlinks: true)
+                       ?? throw new FileNotFoundException($"Wasm module {modulePath} does not exist", modulePath);
+        byte[]? bytes = null;
+        var moduleSha = _memo.Find(identity);
+        if (moduleSha is null)
+        {
+            bytes = File.ReadAllBytes(modulePath);
+            moduleSha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            _memo.Remember(identity, moduleSha);
+        }
+
+        var key = CacheKey.Compute(moduleSha, CacheKey.WasmtimeVersion, engineFingerprint);
+        if (TryLoad(engine, key, name) is { } cached)
+        {
+            Interlocked.Increment(ref _hits);
+            return cached;
+        }
+
+        bytes ??= File.ReadAllBytes(modulePath);
+        return Compile(engine, key, name, bytes);
+    }
+
+    /// <summary>As above, for module bytes already in memory (e.g. read from an artifact layer).</summary>
+    public Module LoadOrCompile(Engine engine, string engineFingerprint, byte[] moduleBytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentException.ThrowIfNullOrEmpty(engineFingerprint);
+        var key = CacheKey.Compute(Convert.ToHexStringLower(SHA256.HashData(moduleBytes)), CacheKey.WasmtimeVersion, engineFingerprint);
+        if (TryLoad(engine, key, name) is { } cached)
+        {
+            Interlocked.Increment(ref _hits);
+            return cached;
+        }
+
+        return Compile(engine, key, name, moduleBytes);
+    }
+
+    private Module Compile(Engine engine, string key, string name, byte[] moduleBytes)
+    {
+        Interlocked.Increment(ref _misses);
+        var module = Module.FromBytes(engine, name, moduleBytes);
+        Store(key, module.Serialize());
+        return module;
+    }
+
+    private Module? TryLoad(Engine engine, string key, string name)
+    {
+        var keyPath = Path.Combine(_keys, key);
+        string recorded;
+        try
+        {
+            recorded = File.ReadAllText(keyPath).Trim();
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        if (!ContentDigest.IsValid(recorded))
+        {
+            Reject(keyPath, objectPath: null);
+            return null;
+        }
+
+        var objectPath = ObjectPath(recorded);
+        var actual = ContentDigest.OfFile(objectPath);
+        if (actual is null)
+        {
+            TryDelete(keyPath); // evicted or removed under us: a plain miss
+            return null;
+        }
+
+        if (actual != recorded)
+        {
+            Reject(keyPath, objectPath);
+            return null;
+        }
+
+        Module module;
+        try
+        {
+            module = Module.DeserializeFile(engine, name, objectPath);
+        }
+        catch (Exception e) when (e is WasmtimeException or IOException)
+        {
+            // An intact file Wasmtime still refuses (e.g. evicted between the check and the load)
+            // is as useless as a corrupt one.
+            Reject(keyPath, objectPath);
+            return null;
+        }
+
+        Touch(keyPath);
+        return module;
+    }
+
+    private void Store(string key, byte[] serialized)
+    {
+        var digest = ContentDigest.Of(serialized);
+        var objectPath = ObjectPath(digest);
+        WriteAtomically(objectPath, serialized);
+        WriteAtomically(Path.Combine(_keys, key), Encoding.ASCII.GetBytes(digest + "\n"));
+        if (_maxBytes > 0)
+        {
+            Evict(protectedObject: objectPath);
+        }
+    }
+
+    private void WriteAtomically(string path, byte[] content)
+    {
+        var temp = Path.Combine(_tmp, $"{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}");
+        try
+        {
+            using (var file = new FileStream(temp, new FileStreamOptions
+                   {
+                       Mode = FileMode.CreateNew,
+                       Access = FileAccess.Write,
+                       UnixCreateMode = PrivateFileMode,
+                   }))
+            {
+                file.Write(content);
+                file.Flush(flushToDisk: true); // whole file on disk before the name can point at it
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <summary>Removes least-recently-used entries until the objects fit in the bound.</summary>
+    private void Evict(string protectedObject)
+    {
+        var total = ListObjects().Sum(o => o.Length);
+        if (total <= _maxBytes)
+        {
+            return;
+        }
+
+        using var evictionLock = TryLock();
+        if (evictionLock is null)
+        {
+            return; // another process is evicting right now
+        }
+
+        CleanStale();
+
+        // Last use of an object = newest mtime among the keys that point at it; unreferenced objects first.
+        var lastUse = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        var keysByObject = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var keyFile in new DirectoryInfo(_keys).EnumerateFiles())
+        {
+            string recorded;
+            try
+            {
+                recorded = File.ReadAllText(keyFile.FullName).Trim();
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+
+            if (!ContentDigest.IsValid(recorded))
+            {
+                TryDelete(keyFile.FullName);
+                continue;
+            }
+
+            var objectPath = ObjectPath(recorded);
+            if (!keysByObject.TryGetValue(objectPath, out var keys))
+            {
+                keysByObject[objectPath] = keys = [];
+            }
+
+            keys.Add(keyFile.FullName);
+            var used = keyFile.LastWriteTimeUtc;
+            lastUse[objectPath] = lastUse.TryGetValue(objectPath, out var other) && other > used ? other : used;
+        }
+
+        var byAge = ListObjects()
+            .OrderBy(o => lastUse.GetValueOrDefault(o.FullName, DateTime.MinValue))
+            .ThenBy(o => o.Name, StringComparer.Ordinal);
+        foreach (var victim in byAge)
+        {
+            if (total <= _maxBytes)
+            {
+                break;
+            }
+
+            if (victim.FullName == protectedObject)
+            {
+                continue;
+            }
+
+            foreach (var keyPath in keysByObject.GetValueOrDefault(victim.FullName) ?? [])
+            {
+                TryDelete(keyPath);
+            }
+
+            TryDelete(victim.FullName);
+            total -= victim.Length;
+            Interlocked.Increment(ref _evictions);
+        }
+    }
+
+    private FileStream? TryLock()
+    {
+        var lockPath = Path.Combine(Root, ".lock");
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                // On Unix, FileShare.None takes an exclusive advisory flock on the file.
+                return new FileStream(lockPath, new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate,
+                    Access = FileAccess.ReadWrite,
+                    Share = FileShare.None,
+                    UnixCreateMode = PrivateFileMode,
+                });
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(10);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Drops temp files of crashed writers and module memos nobody used for a long time.</summary>
+    private void CleanStale()
+    {
+        foreach (var temp in new DirectoryInfo(_tmp).EnumerateFiles())
+        {
+            if (DateTime.UtcNow - temp.LastWriteTimeUtc > StaleTempAge)
+            {
+                TryDelete(temp.FullName);
+            }
+        }
+
+        _memo.Prune(DateTime.UtcNow - ModuleDigestMemo.MaxAge);
+    }
+
+    private void Reject(string keyPath, string? objectPath)
+    {
+        Interlocked.Increment(ref _rejected);
+        TryDelete(keyPath);
+        if (objectPath is not null)
+        {
+            TryDelete(objectPath);
+        }
+    }
+
+    private List<FileInfo> ListObjects() =>
+        [.. new DirectoryInfo(_objects).EnumerateFiles("*.cwasm")];
+
+    private string ObjectPath(string digest) => Path.Combine(_objects, ContentDigest.Hex(digest) + ".cwasm");
+
+    private static void Touch(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        }
+        catch (IOException)
+        {
+            // Evicted meanwhile; the module is already loaded.
+        }
+    }
+
+    internal static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static void EnsurePrivateDirectory(string path)
+    {
+        var existing = InteropStatx.Stat(path, followSymlinks: false);
+        if (existing is { } found && (found.Mode & 0xF000) == 0xA000)
+        {
+            throw new IOException($"the precompile cache directory '{path}' is a symbolic link; refusing to use it");
+        }
+
+        if (existing is null)
+        {
+            Directory.CreateDirectory(path, PrivateDirMode);
+            existing = InteropStatx.Stat(path, followSymlinks: false);
+        }
+
+        // Compiled code from this directory is executed: only its owner may write (or read) it.
+        var euid = InteropGeteuid.geteuid();
+        if (existing!.Value.Uid != euid)
+        {
+            throw new IOException($"the precompile cache directory '{path}' belongs to uid {existing.Value.Uid}, not to uid {euid}; refusing to use it");
+        }
+
+        if (File.GetUnixFileMode(path) != PrivateDirMode)
+        {
+            File.SetUnixFileMode(path, PrivateDirMode);
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using Wasmcell.Runtime.Cache;
 using Wasmtime;
 
 namespace Wasmcell.Runtime;
@@ -47,12 +48,13 @@ public static class ModuleLoader
         return Load(engine, path, bytes);
     }
 
-    public static Module Load(WasmEngine engine, string path, byte[] bytes)
+    /// <param name="cache">Compiled code from earlier runs; a hit skips compilation (and validation, which it passed then).</param>
+    public static Module Load(WasmEngine engine, string path, byte[] bytes, PrecompileCache? cache = null)
     {
         var kind = Sniff(bytes.AsSpan(0, Math.Min(bytes.Length, 64)));
         Module module = kind switch
         {
-            ModuleKind.Core => Compile(engine, path, bytes),
+            ModuleKind.Core => cache is null ? Compile(engine, path, bytes) : CompileCached(engine, path, bytes, cache),
             ModuleKind.Text => CompileText(engine, path, bytes),
             ModuleKind.Truncated => throw new ModuleLoadException(
                 $"{path} is truncated ({bytes.Length} bytes): it starts like a Wasm module but has no complete header; rebuild or re-pull the image"),
@@ -79,6 +81,24 @@ public static class ModuleLoader
         catch (WasmtimeException e)
         {
             throw new ModuleLoadException($"{path} failed to compile: {e.Message}", e);
+        }
+    }
+
+    private static Module CompileCached(WasmEngine engine, string path, byte[] bytes, PrecompileCache cache)
+    {
+        try
+        {
+            return cache.LoadOrCompile(engine.Engine, engine.ConfigFingerprint, bytes, Path.GetFileName(path));
+        }
+        catch (WasmtimeException)
+        {
+            // Invalid module: compile again uncached for the validation message.
+            return Compile(engine, path, bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unusable cache costs speed, never the container.
+            return Compile(engine, path, bytes);
         }
     }
 

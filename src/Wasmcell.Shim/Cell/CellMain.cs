@@ -87,7 +87,25 @@ internal static class CellMain
             stream.CopyTo(ms);
             bytes = ms.ToArray();
         }
-        return ModuleLoader.Load(engine, launch.Entry, bytes);
+        return ModuleLoader.Load(engine, launch.Entry, bytes, OpenCache());
+    }
+
+    /// <summary>The shared precompile cache (root-only); WASMCELL_PRECOMPILE_DIR moves it, "off" disables it.</summary>
+    private static Runtime.Cache.PrecompileCache? OpenCache()
+    {
+        var dir = Environment.GetEnvironmentVariable("WASMCELL_PRECOMPILE_DIR");
+        if (dir == "off")
+        {
+            return null;
+        }
+        try
+        {
+            return new Runtime.Cache.PrecompileCache(string.IsNullOrEmpty(dir) ? Runtime.Cache.PrecompileCache.DefaultRoot : dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static void OnStopSignal(PosixSignalContext ctx, CellRunner runner, ref int started, int signal)

@@ -1,0 +1,33 @@
+namespace Wasmcell.Ttrpc;
+
+/// <summary>What a handler knows about the request it serves.</summary>
+public sealed class TtrpcCallContext
+{
+    internal TtrpcCallContext(
+        string service,
+        string method,
+        IReadOnlyList<KeyValuePair<string, string>> metadata,
+        CancellationToken cancellationToken)
+    {
+        Service = service;
+        Method = method;
+        Metadata = metadata;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>The fully-qualified service name, e.g. <c>containerd.task.v2.Task</c>.</summary>
+    public string Service { get; }
+
+    /// <summary>The bare method name, e.g. <c>Create</c>.</summary>
+    public string Method { get; }
+
+    /// <summary>The request metadata in wire order (keys may repeat).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Metadata { get; }
+
+    /// <summary>
+    /// Fires when the request deadline (<c>timeout_nano</c>) expires or when the connection that
+    /// carried the request closes. Valid while the handler runs: it is released when the handler's task
+    /// completes, so work that outlives the call must not rely on it.
+    /// </summary>
+    public CancellationToken CancellationToken { get; }
+}

@@ -1,0 +1,126 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Wasmcell.Ttrpc.Tests.Infrastructure;
+
+namespace Wasmcell.Ttrpc.Tests;
+
+public sealed class LifecycleTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Disposing_the_server_fails_pending_calls_with_Unavailable_and_cancels_handlers()
+    {
+        var server = new TestServer();
+        var started = new TaskCompletionSource<TtrpcCallContext>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Server.Register("l.S", "Hang", async (_, context) =>
+        {
+            started.SetResult(context);
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return new Empty();
+        });
+        await using TtrpcClient client = await server.ConnectAsync();
+        Task<Empty> call = client.CallAsync("l.S", "Hang", new Empty(), Empty.Parser);
+        TtrpcCallContext context = await started.Task.WaitAsync(HangGuard);
+
+        await server.DisposeAsync();
+
+        var ex = await Assert.ThrowsAsync<TtrpcException>(() => call.WaitAsync(HangGuard));
+        Assert.Equal(StatusCode.Unavailable, ex.Code);
+        Assert.True(client.IsClosed);
+        Assert.True(context.CancellationToken.IsCancellationRequested);
+        Assert.Equal(0, server.Server.ConnectionCount);
+        Assert.True(server.Serving.IsCompletedSuccessfully);
+        Assert.Empty(server.Log);
+    }
+
+    [Fact]
+    public async Task Counts_open_connections()
+    {
+        await using var server = new TestServer();
+        Assert.Equal(0, server.Server.ConnectionCount);
+
+        TtrpcClient first = await server.ConnectAsync();
+        await using TtrpcClient second = await server.ConnectAsync();
+        await Eventually.TrueAsync(() => server.Server.ConnectionCount == 2, "two connections");
+
+        await first.DisposeAsync();
+        await Eventually.TrueAsync(() => server.Server.ConnectionCount == 1, "one connection after a client left");
+        Assert.True(first.IsClosed);
+        Assert.False(second.IsClosed);
+    }
+
+    [Fact]
+    public async Task Cancelling_ServeAsync_stops_accepting_but_keeps_open_connections()
+    {
+        await using var server = new TestServer();
+        server.Server.Register("l.S", "Ping", (_, _) => Task.FromResult<IMessage>(new StringValue { Value = "pong" }));
+        await using TtrpcClient client = await server.ConnectAsync();
+
+        // connect() returns once the kernel queued the connection; wait until the server accepted it.
+        await Eventually.TrueAsync(() => server.Server.ConnectionCount == 1, "connection accepted");
+
+        server.StopAccepting();
+        await server.Serving.WaitAsync(HangGuard);
+
+        Assert.Equal("pong", (await client.CallAsync("l.S", "Ping", new Empty(), StringValue.Parser).WaitAsync(HangGuard)).Value);
+    }
+
+    [Fact]
+    public async Task Disposing_the_client_fails_its_pending_calls_with_Unavailable()
+    {
+        await using var server = new TestServer();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Server.Register("l.S", "Hold", async (_, _) =>
+        {
+            await release.Task;
+            return new Empty();
+        });
+        TtrpcClient client = await server.ConnectAsync();
+        Task<Empty> call = client.CallAsync("l.S", "Hold", new Empty(), Empty.Parser);
+
+        await client.DisposeAsync();
+
+        Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<TtrpcException>(() => call.WaitAsync(HangGuard))).Code);
+        Assert.True(client.IsClosed);
+        release.SetResult(); // the server's late answer goes to a closed connection and is dropped quietly
+        await Eventually.TrueAsync(() => server.Server.ConnectionCount == 0, "server noticed");
+        Assert.Empty(server.Log);
+    }
+
+    [Fact]
+    public async Task ServeAsync_after_dispose_returns_at_once()
+    {
+        using var directory = new SocketDirectory();
+        using var listener = TestServer.Listen(directory.Socket());
+        var server = new TtrpcServer();
+        await server.DisposeAsync();
+
+        await server.ServeAsync(listener, CancellationToken.None).WaitAsync(HangGuard);
+        await server.DisposeAsync(); // idempotent
+    }
+
+    [Fact]
+    public async Task ServeAsync_fails_on_a_socket_that_is_not_listening()
+    {
+        using var directory = new SocketDirectory();
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(directory.Socket()));
+        await using var server = new TtrpcServer();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.ServeAsync(socket, CancellationToken.None).WaitAsync(HangGuard));
+    }
+
+    [Fact]
+    public async Task Closing_the_listener_ends_ServeAsync()
+    {
+        using var directory = new SocketDirectory();
+        var listener = TestServer.Listen(directory.Socket());
+        await using var server = new TtrpcServer();
+        Task serving = server.ServeAsync(listener, CancellationToken.None);
+
+        listener.Dispose();
+
+        await serving.WaitAsync(HangGuard);
+    }
+}

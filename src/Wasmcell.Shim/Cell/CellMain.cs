@@ -38,10 +38,11 @@ internal static class CellMain
         {
             var oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
             module = LoadModule(engine, launch);
-            spec = CellSpecBuilder.Build(oci, launch);
             NamespaceJoiner.Join(oci);
+            spec = CellSpecBuilder.Build(oci, launch);
         }
-        catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException
+            or UnauthorizedAccessException or ArgumentException or System.Net.Sockets.SocketException)
         {
             Report("ERR " + e.Message);
             return ExitCodes.LoadFailed;

@@ -7,10 +7,18 @@ namespace Wasmcell.Shim.Cell;
 
 /// <summary>
 /// Turns config.json into what the guest may see: args, env, the rootfs preopened as `/` (read-only when
-/// root.readonly says so), each directory bind mount at its destination, and the memory cap.
+/// root.readonly says so), each directory bind mount at its destination, the memory cap, and the network
+/// capabilities the container declares (README "Networking"). Call after joining the pod's network
+/// namespace: the listeners are created here.
 /// </summary>
 internal static class CellSpecBuilder
 {
+    /// <summary>Comma-separated HOST:PORT listeners handed to the guest as fds after the preopens.</summary>
+    public const string ListenEnv = "WASMCELL_LISTEN", ListenAnnotation = "wasmcell.io/listen";
+
+    /// <summary>"allow" lets the guest open its own sockets (WasmEdge socket extension); default deny.</summary>
+    public const string SocketsEnv = "WASMCELL_SOCKETS", SocketsAnnotation = "wasmcell.io/sockets";
+
     public static CellSpec Build(Spec oci, CellLaunch launch)
     {
         var process = oci.Process ?? new Process();
@@ -31,10 +39,12 @@ internal static class CellSpecBuilder
             }
         }
         var args = process.Args is { Count: > 0 } a ? new List<string>(a) : [launch.Entry];
-        if (launch.Function is not null)
+        if (launch.Function is not null && args[0].Contains('#'))
         {
             args[0] = args[0][..args[0].LastIndexOf('#')];
         }
+        var listen = Setting(oci, ListenEnv, ListenAnnotation);
+        var listeners = string.IsNullOrEmpty(listen) ? [] : TcpListeners.ListenAll(listen);
         return new CellSpec
         {
             ModulePath = launch.Entry,
@@ -42,8 +52,22 @@ internal static class CellSpecBuilder
             Args = args,
             Env = process.Env ?? [],
             Preopens = preopens,
-            MemoryLimitBytes = oci.Linux?.Resources?.Memory?.Limit is > 0 and var limit ? limit : null,
+            MemoryLimitBytes = oci.Linux?.Resources?.Memory?.Limit is long limit and > 0 ? limit : null,
+            Listeners = listeners,
+            AllowSocketExtension = Setting(oci, SocketsEnv, SocketsAnnotation) == "allow",
         };
+    }
+
+    /// <summary>The container's env wins over its annotation (CRI passes pod annotations only when configured).</summary>
+    private static string? Setting(Spec oci, string env, string annotation)
+    {
+        var prefix = env + "=";
+        var fromEnv = oci.Process?.Env?.LastOrDefault(e => e.StartsWith(prefix, StringComparison.Ordinal));
+        if (fromEnv is not null)
+        {
+            return fromEnv[prefix.Length..];
+        }
+        return oci.Annotations?.TryGetValue(annotation, out var v) == true ? v : null;
     }
 
     private static bool IsDirectoryBind(Mount m) =>

@@ -178,6 +178,7 @@ internal sealed class Container
             _status = TaskStatus.Stopped;
             _exit = exit;
             _stdio.CloseProcessSide();
+            _stdio.ReleaseKeepalive();
             // Record the status so the `delete` action reports it if the daemon is gone by then.
             TryWriteExitFile(exit);
             _events.Publish("/tasks/exit", new TaskExit

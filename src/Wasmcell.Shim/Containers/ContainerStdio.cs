@@ -10,6 +10,9 @@ namespace Wasmcell.Shim.Containers;
 /// </summary>
 internal sealed class ContainerStdio : IDisposable
 {
+    // Read ends the shim holds on the output FIFOs while the process runs: with no reader left
+    // (`ctr run -d`, a client that went away) writes would fail with EPIPE and kill the guest's output.
+    private readonly List<int> _keepalive = [];
     private int _stdinPipeWrite = -1;
     private int _stdinFifo = -1;
     private readonly object _gate = new();
@@ -24,8 +27,8 @@ internal sealed class ContainerStdio : IDisposable
         var io = new ContainerStdio();
         try
         {
-            io.Stdout = OpenOutput(stdout);
-            io.Stderr = stderr.Length > 0 && stderr == stdout ? Dup(io.Stdout) : OpenOutput(stderr);
+            io.Stdout = io.OpenOutput(stdout);
+            io.Stderr = stderr.Length > 0 && stderr == stdout ? Dup(io.Stdout) : io.OpenOutput(stderr);
             if (stdin.Length > 0)
             {
                 var (r, w) = Libc.Pipe();
@@ -67,10 +70,21 @@ internal sealed class ContainerStdio : IDisposable
         Stderr = -1;
     }
 
+    /// <summary>Drops the FIFO read ends once the process has exited.</summary>
+    public void ReleaseKeepalive()
+    {
+        lock (_keepalive)
+        {
+            _keepalive.ForEach(Libc.CloseQuietly);
+            _keepalive.Clear();
+        }
+    }
+
     public void Dispose()
     {
         CloseStdin();
         CloseProcessSide();
+        ReleaseKeepalive();
     }
 
     private void CopyStdin(string path)
@@ -119,7 +133,7 @@ internal sealed class ContainerStdio : IDisposable
         CloseStdin();
     }
 
-    private static int OpenOutput(string uri)
+    private int OpenOutput(string uri)
     {
         if (uri.Length == 0)
         {
@@ -144,6 +158,14 @@ internal sealed class ContainerStdio : IDisposable
             throw Libc.IoError($"open {path}", Libc.Errno);
         }
         Libc.ClearNonBlocking(fd);
+        var reader = Libc.Open(path, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        if (reader >= 0)
+        {
+            lock (_keepalive)
+            {
+                _keepalive.Add(reader);
+            }
+        }
         return fd;
     }
 

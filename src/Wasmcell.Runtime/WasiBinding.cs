@@ -1,54 +1,54 @@
+using Microsoft.Win32.SafeHandles;
+using Wasmcell.Wasi;
 using Wasmtime;
 
 namespace Wasmcell.Runtime;
 
 /// <summary>
-/// The single place that gives a store its WASI implementation. For now this is Wasmtime's built-in
-/// preview1 (stdio inherited from the cell process, whose fd 0/1/2 are the container's stdio);
-/// the project's own host (Wasmcell.Wasi) replaces it here without touching callers.
+/// The single place that gives a store its WASI implementation: the project's own preview1 host
+/// (Wasmcell.Wasi), which also serves wasi_unstable, sockets and interruptible blocking calls.
+/// Stdio the spec leaves null is the cell process's own fd 0/1/2 (the container's stdio).
 /// </summary>
 internal sealed class WasiBinding : IDisposable
 {
-    private WasiBinding()
-    {
-    }
+    private readonly WasiHost _host;
 
-    /// <summary>The guest's proc_exit code, when the WASI implementation records it outside the trap.</summary>
-    public int? ExitCode => null;
+    private WasiBinding(WasiHost host) => _host = host;
+
+    /// <summary>The guest's proc_exit code, once it called proc_exit.</summary>
+    public int? ExitCode => _host.ExitCode;
 
     public static WasiBinding Bind(Linker linker, Store store, Module module, CellSpec spec)
     {
-        if (spec.Stdin is not null || spec.Stdout is not null || spec.Stderr is not null || spec.Listeners.Count > 0)
+        var options = new WasiOptions
         {
-            throw new NotSupportedException("explicit stdio handles and listeners need the project's own WASI host");
-        }
-        linker.DefineWasi();
-        var config = new WasiConfiguration()
-            .WithArgs(spec.Args)
-            .WithEnvironmentVariables(spec.Env.Select(SplitEnv))
-            .WithInheritedStandardInput()
-            .WithInheritedStandardOutput()
-            .WithInheritedStandardError();
-        foreach (var p in spec.Preopens)
+            Stdin = spec.Stdin ?? Inherited(0),
+            Stdout = spec.Stdout ?? Inherited(1),
+            Stderr = spec.Stderr ?? Inherited(2),
+            AllowSocketExtension = spec.AllowSocketExtension,
+        };
+        options.Args.AddRange(spec.Args);
+        options.Env.AddRange(spec.Env);
+        options.Preopens.AddRange(spec.Preopens);
+        options.Listeners.AddRange(spec.Listeners);
+        var host = new WasiHost(options);
+        try
         {
-            config = config.WithPreopenedDirectory(p.HostPath, p.GuestPath, p.ReadOnly);
+            host.Define(linker, store, module);
         }
-        store.SetWasiConfiguration(config);
-        return new WasiBinding();
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return new WasiBinding(host);
     }
 
-    /// <summary>Ends blocking host calls; the built-in WASI cannot, so the caller's grace timer covers it.</summary>
-    public void RequestStop()
-    {
-    }
+    // Not owned: the host dups it, the cell process keeps its own stdio.
+    private static SafeFileHandle Inherited(int fd) => new(fd, ownsHandle: false);
 
-    public void Dispose()
-    {
-    }
+    /// <summary>Ends blocking host calls (stdin, sockets, poll_oneoff) within milliseconds; the guest then traps.</summary>
+    public void RequestStop() => _host.RequestStop();
 
-    private static (string, string) SplitEnv(string kv)
-    {
-        var i = kv.IndexOf('=');
-        return i < 0 ? (kv, "") : (kv[..i], kv[(i + 1)..]);
-    }
+    public void Dispose() => _host.Dispose();
 }

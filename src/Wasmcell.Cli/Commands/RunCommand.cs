@@ -1,9 +1,133 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Wasmcell.Runtime;
+using Wasmcell.Wasi;
 
 namespace Wasmcell.Cli.Commands;
 
-// Placeholder: replaced by the command's real implementation.
+/// <summary>
+/// <c>wasmcell run [--dir HOST[::GUEST][:ro]] [--env K=V] [--listen ADDR] MODULE [ARGS...]</c>: runs a
+/// module locally with the project's WASI host. Default-deny: the guest gets only the given dirs,
+/// env and listeners; the exit code is the guest's (143 after SIGTERM/SIGINT, 134 on a trap).
+/// </summary>
 internal static class RunCommand
 {
-    public static Command Create() => new("run", "(not yet available)");
+    public static Command Create()
+    {
+        var module = new Argument<string>("MODULE") { Description = "The .wasm (or .wat) module to run" };
+        var args = new Argument<string[]>("ARGS")
+        {
+            Description = "Arguments for the guest (argv[1..]; put them after -- if they start with -)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var dirs = new Option<string[]>("--dir")
+        {
+            Description = "Preopen HOST as GUEST (default: the same path); ':ro' makes it read-only. Repeatable",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var env = new Option<string[]>("--env")
+        {
+            Description = "Guest environment variable K=V (the only ones the guest sees). Repeatable",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var listen = new Option<string[]>("--listen")
+        {
+            Description = "Hand the guest a TCP listener on ADDR (host:port or :port), as fds after the preopens. Repeatable",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var sockets = new Option<bool>("--allow-sockets")
+        {
+            Description = "Let the guest open its own sockets (WasmEdge socket extension)",
+        };
+        var command = new Command("run", "Run a WASI module locally")
+        {
+            module, args, dirs, env, listen, sockets,
+        };
+        command.SetAction(parse => Run(
+            parse.GetValue(module)!, parse.GetValue(args) ?? [], parse.GetValue(dirs) ?? [],
+            parse.GetValue(env) ?? [], parse.GetValue(listen) ?? [], parse.GetValue(sockets)));
+        return command;
+    }
+
+    private static int Run(string modulePath, string[] guestArgs, string[] dirs, string[] env, string[] listen, bool sockets)
+    {
+        var listeners = new List<Socket>();
+        try
+        {
+            var preopens = dirs.Select(ParseDir).ToList();
+            foreach (var e in env)
+                if (!e.Contains('=')) throw new ArgumentException($"--env '{e}': expected K=V");
+            foreach (var addr in listen) listeners.Add(Listen(addr));
+
+            using var engine = new WasmEngine();
+            using var wasm = ModuleLoader.Load(engine, modulePath);
+            var spec = new CellSpec
+            {
+                ModulePath = modulePath,
+                Args = [modulePath, .. guestArgs],
+                Env = env,
+                Preopens = preopens,
+                Listeners = listeners,
+                AllowSocketExtension = sockets,
+            };
+            var runner = new CellRunner(engine);
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            var outcome = runner.Run(wasm, spec);
+            if (outcome.TrapMessage is not null) Console.Error.WriteLine(outcome.TrapMessage);
+            return outcome.ExitCode;
+
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                runner.Stop();
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or ModuleLoadException or SocketException or UnauthorizedAccessException or Wasmtime.WasmtimeException)
+        {
+            Console.Error.WriteLine($"wasmcell run: {e.Message}");
+            return ExitCodes.LoadFailed;
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Dispose();
+        }
+    }
+
+    /// <summary>HOST[::GUEST][:ro]. "::" separates host and guest so either may contain a single ':'.</summary>
+    internal static Preopen ParseDir(string value)
+    {
+        bool readOnly = value.EndsWith(":ro", StringComparison.Ordinal);
+        if (readOnly) value = value[..^3];
+        int sep = value.IndexOf("::", StringComparison.Ordinal);
+        string host = sep < 0 ? value : value[..sep];
+        string guest = sep < 0 ? value : value[(sep + 2)..];
+        if (host.Length == 0 || guest.Length == 0) throw new ArgumentException($"--dir '{value}': expected HOST[::GUEST][:ro]");
+        if (!Directory.Exists(host)) throw new ArgumentException($"--dir '{value}': {host} is not a directory");
+        return new Preopen(Path.GetFullPath(host), guest, readOnly);
+    }
+
+    /// <summary>host:port, [v6]:port or :port (all interfaces).</summary>
+    internal static Socket Listen(string address)
+    {
+        IPEndPoint? endpoint = address.StartsWith(':') && int.TryParse(address.AsSpan(1), out int port)
+            ? new IPEndPoint(IPAddress.Any, port)
+            : IPEndPoint.TryParse(address, out var parsed) ? parsed : null;
+        if (endpoint is null) throw new ArgumentException($"--listen '{address}': expected HOST:PORT or :PORT");
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            socket.Listen(128);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 }

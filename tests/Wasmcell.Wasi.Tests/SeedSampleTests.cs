@@ -1,0 +1,34 @@
+using Wasmcell.Wasi.Tests.Infrastructure;
+
+namespace Wasmcell.Wasi.Tests;
+
+/// <summary>The payloads of the original containerd-wasm demo images (seed-samples/README.md).</summary>
+public sealed class SeedSampleTests
+{
+    [Fact]
+    public void HelloImportsWasiUnstableAndPrintsHelloWorld()
+    {
+        var options = new WasiOptions();
+        options.Args.Add("hello.wasm");
+        var result = GuestRun.Run(TestData.Shared("seed-samples/hello/hello.wasm"), options);
+        Assert.Null(result.Trap);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("Hello world\n", result.Stdout);
+    }
+
+    [Fact]
+    public void DemoCopiesReadmeToStdoutAndToANewFile()
+    {
+        using var root = new TestData.TempDir();
+        File.Copy(TestData.Shared("seed-samples/demo/README.md"), root["README.md"]);
+        var options = new WasiOptions();
+        options.Args.AddRange(new[] { "demo.wasm", "README.md", "README.md.out" });
+        options.Preopens.Add(new Preopen(root.Path, ".", ReadOnly: false));
+        var result = GuestRun.Run(TestData.Shared("seed-samples/demo/demo.wasm"), options);
+        Assert.True(result.Trap is null, result.Stderr + result.Trap);
+        Assert.Equal(0, result.ExitCode);
+        var readme = File.ReadAllText(root["README.md"]);
+        Assert.Equal(readme, result.Stdout);
+        Assert.Equal(readme, File.ReadAllText(root["README.md.out"]));
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Wasmcell.Wasi.Tests.Infrastructure;
+
+namespace Wasmcell.Wasi.Tests;
+
+/// <summary>
+/// Sockets: preview1 preopened listeners (wazero's `wasi sock`), and the WasmEdge socket extension
+/// (../shared/testdata/wasmedge-socket/http_server.wasm answering a real HTTP POST on loopback).
+/// </summary>
+public sealed class SocketTests
+{
+    private static Socket LoopbackListener(int port = 0)
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        s.Listen();
+        return s;
+    }
+
+    [Theory]
+    [InlineData("cargo-wasi"), InlineData("zig-cc")]
+    public async Task WazeroWasiSockReceivesFromAPreopenedListener(string toolchain)
+    {
+        using var listener = LoopbackListener();
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var options = new WasiOptions();
+        options.Args.AddRange(new[] { "wasi", "sock" });
+        options.Listeners.Add(listener);
+        var run = Task.Run(() => GuestRun.Run(TestData.Shared($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm"), options));
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            await client.GetStream().WriteAsync("wazero"u8.ToArray());
+            await run.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        var r = await run;
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Trap);
+        Assert.EndsWith("wazero\n", r.Stdout + r.Stderr);
+    }
+
+    [Fact]
+    public async Task WasmEdgeHttpServerAnswersARealPost()
+    {
+        int port;
+        using (var probe = LoopbackListener()) port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        var options = new WasiOptions { AllowSocketExtension = true };
+        options.Args.Add("http_server.wasm");
+        options.Env.Add($"PORT={port}");
+        WasiHost? running = null;
+        var run = Task.Run(() => GuestRun.Run(TestData.Shared("wasmedge-socket/http_server.wasm"), options, h => running = h));
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            string body = "";
+            for (int attempt = 0; attempt < 100; attempt++)
+            {
+                if (run.IsCompleted)
+                {
+                    var early = await run;
+                    Assert.Fail($"server ended: {early.Stdout}{early.Stderr}{early.Trap}");
+                }
+                try
+                {
+                    var response = await http.PostAsync($"http://127.0.0.1:{port}/", new StringContent("name=WasmEdge", Encoding.ASCII));
+                    body = await response.Content.ReadAsStringAsync();
+                    break;
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(100); // not listening yet
+                }
+            }
+            Assert.Equal("echo: name=WasmEdge", body);
+        }
+        finally
+        {
+            SpinWait.SpinUntil(() => running is not null, TimeSpan.FromSeconds(10));
+            running?.RequestStop();
+            await run.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public void WithoutTheExtensionSockOpenIsNotCapable()
+    {
+        var options = new WasiOptions();
+        options.Args.Add("http_server.wasm");
+        options.Env.Add("PORT=1");
+        var r = GuestRun.Run(TestData.Shared("wasmedge-socket/http_server.wasm"), options);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("Capabilities insufficient", r.Stdout + r.Stderr + r.Trap);
+    }
+
+    /// <summary>tests/wasm-wasi/http_server.c accepts on a preopened listener; real curl talks to it.</summary>
+    [Fact]
+    public async Task CHttpServerOnAPreopenedListenerServesCurl()
+    {
+        using var listener = LoopbackListener();
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var options = new WasiOptions();
+        options.Args.AddRange(new[] { "http_server.wasm", "2" });
+        options.Listeners.Add(listener);
+        var run = Task.Run(() => GuestRun.Run(CProgram.Build("http_server"), options));
+        foreach (var path in new[] { "/", "/index.html" })
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("curl", ["-s", "--max-time", "20", $"http://127.0.0.1:{port}{path}"])
+            {
+                RedirectStandardOutput = true,
+            };
+            using var curl = System.Diagnostics.Process.Start(psi)!;
+            var body = await curl.StandardOutput.ReadToEndAsync();
+            await curl.WaitForExitAsync();
+            Assert.Equal(0, curl.ExitCode);
+            Assert.Equal($"hello from wasi {path}\n", body);
+        }
+        var r = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Trap);
+    }
+}

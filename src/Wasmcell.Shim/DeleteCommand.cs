@@ -23,9 +23,14 @@ internal static class DeleteCommand
         {
             RuncProcess.ForceDeleteAsync(bundle, flags.Namespace, flags.Id).GetAwaiter().GetResult();
         }
-        else if (pid > 0 && IsOurCell(pid, bundle))
+        else
         {
-            Libc.Kill(pid, 9);
+            if (pid > 0 && IsOurCell(pid, bundle))
+            {
+                Libc.Kill(pid, 9);
+            }
+            // The daemon made the cell's cgroup; with the daemon dead, nobody else removes it.
+            RemoveCellCgroup(bundle, pid);
         }
         RootfsMounts.UnmountAll(Path.Join(bundle, "rootfs"));
         RemoveStaleSocket(bundle);
@@ -40,6 +45,48 @@ internal static class DeleteCommand
         using var stdout = Console.OpenStandardOutput();
         response.WriteTo(stdout);
         return 0;
+    }
+
+    private static void RemoveCellCgroup(string bundle, int pid)
+    {
+        string? path;
+        try
+        {
+            path = Oci.RuntimeSpec.SpecLoader.Load(Path.Join(bundle, "config.json")).Linux?.CgroupsPath;
+        }
+        catch (InvalidDataException)
+        {
+            return;
+        }
+        if (string.IsNullOrEmpty(path))
+        {
+            return;
+        }
+        // A killed process leaves the cgroup only once it is reaped (by init, after its shim died).
+        for (var i = 0; i < 40 && pid > 0 && Directory.Exists($"/proc/{pid}") && IsOurCellOrZombie(pid, bundle); i++)
+        {
+            Thread.Sleep(50);
+        }
+        try
+        {
+            Cgroups.Cgroups.Open(path)?.Delete();
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"remove cgroup {path}: {e.Message}");
+        }
+    }
+
+    private static bool IsOurCellOrZombie(int pid, string bundle)
+    {
+        try
+        {
+            return IsOurCell(pid, bundle) || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A pid from the bundle may have been reused; only a cell of this bundle is ours to kill.</summary>

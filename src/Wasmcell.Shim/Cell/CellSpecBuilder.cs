@@ -25,11 +25,9 @@ internal static class CellSpecBuilder
         var readOnlyRoot = oci.Root?.Readonly ?? false;
         var preopens = new List<Preopen> { new(launch.Rootfs, "/", readOnlyRoot) };
         var cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
-        if (cwd != "/")
-        {
-            // Older wasi-libc (wasi_unstable era) resolves relative paths against a "." preopen.
-            preopens.Add(new Preopen(Path.Join(launch.Rootfs, cwd), ".", readOnlyRoot));
-        }
+        // Guests built before wasi-libc had a cwd (the seed's demo.wasm, old Rust std) open relative paths
+        // only through a preopen named "."; newer ones resolve them against "/" + cwd. Give both.
+        preopens.Add(new Preopen(Path.Join(launch.Rootfs, cwd), ".", readOnlyRoot));
         foreach (var m in oci.Mounts ?? [])
         {
             if (IsDirectoryBind(m))

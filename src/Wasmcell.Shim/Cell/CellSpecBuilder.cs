@@ -23,11 +23,15 @@ internal static class CellSpecBuilder
     {
         var process = oci.Process ?? new Process();
         var readOnlyRoot = oci.Root?.Readonly ?? false;
-        var preopens = new List<Preopen> { new(launch.Rootfs, "/", readOnlyRoot) };
         var cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
         // Guests built before wasi-libc had a cwd (the seed's demo.wasm, old Rust std) open relative paths
-        // only through a preopen named "."; newer ones resolve them against "/" + cwd. Give both.
-        preopens.Add(new Preopen(Path.Join(launch.Rootfs, cwd), ".", readOnlyRoot));
+        // only through a preopen named "."; newer wasi-libc strips "/" and "./" from preopen names and
+        // lets the last one win, so "/" must come after "." for absolute paths to reach the rootfs.
+        var preopens = new List<Preopen>
+        {
+            new(Path.Join(launch.Rootfs, cwd), ".", readOnlyRoot),
+            new(launch.Rootfs, "/", readOnlyRoot),
+        };
         foreach (var m in oci.Mounts ?? [])
         {
             if (IsDirectoryBind(m))

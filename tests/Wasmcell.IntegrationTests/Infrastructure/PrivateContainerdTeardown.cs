@@ -1,0 +1,105 @@
+namespace Wasmcell.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Leaves the host as it was (recipe §8): the API first (tasks, containers), then containerd by PID, then
+/// crash leftovers (shims of our address, processes in our cgroups, runc records), mounts under our dir,
+/// our stale shim sockets, our cgroup parent, the dir. Returns what could not be cleaned.
+/// </summary>
+internal static class PrivateContainerdTeardown
+{
+    public static async Task<IReadOnlyList<string>> RunAsync(PrivateContainerd env)
+    {
+        var sockets = OurSocketPaths(env).ToHashSet();
+        if (env.ContainerdPid > 0 && IsOurContainerd(env))
+        {
+            var namespaces = (await CommandRunner.RunAsync("ctr", ["--address", env.Address, "namespaces", "ls", "-q"], TimeSpan.FromSeconds(10)))
+                .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var ns in namespaces)
+            {
+                var c = new Ctr(env.Address, ns);
+                foreach (var t in await c.TasksAsync())
+                    await c.RunAsync(["tasks", "kill", "--all", "--signal", "SIGKILL", t.Id], TimeSpan.FromSeconds(10));
+                foreach (var t in await c.TasksAsync())
+                    await c.RunAsync(["tasks", "delete", "--force", t.Id], TimeSpan.FromSeconds(15));
+                foreach (var id in await c.ContainerIdsAsync())
+                    await c.RunAsync(["containers", "rm", id], TimeSpan.FromSeconds(10));
+            }
+            sockets.UnionWith(OurSocketPaths(env));
+            // SIGTERM (Process.Kill would be SIGKILL) lets containerd close its sockets.
+            await CommandRunner.RunAsync("kill", ["-TERM", env.ContainerdPid.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+            if (!await HostProcesses.WaitGoneAsync(env.ContainerdPid, TimeSpan.FromSeconds(10)))
+                await HostProcesses.KillAndWaitAsync([env.ContainerdPid]);
+        }
+
+        // After a crash (or a shim that does not exit): shims of our address, then whatever is still in our
+        // cgroups (cells, runc container processes), then runc's own records.
+        await HostProcesses.KillAndWaitAsync(HostProcesses.Mentioning($"-address {env.Address}").Select(p => p.Pid));
+        await HostProcesses.KillAndWaitAsync(HostCgroups.Procs(env.CgroupParent));
+        if (Directory.Exists(env.RuncRoot))
+        {
+            foreach (var nsDir in Directory.EnumerateDirectories(env.RuncRoot))
+            {
+                foreach (var c in Directory.EnumerateDirectories(nsDir))
+                    await CommandRunner.RunAsync("runc", ["--root", nsDir, "delete", "--force", Path.GetFileName(c)], TimeSpan.FromSeconds(10));
+            }
+        }
+
+        var problems = new List<string>();
+        foreach (var m in HostMounts.Under(env.Dir).OrderByDescending(m => m.Length))
+        {
+            var r = await CommandRunner.RunAsync("umount", [m], TimeSpan.FromSeconds(10));
+            if (r.ExitCode != 0)
+                await CommandRunner.RunAsync("umount", ["-l", m], TimeSpan.FromSeconds(10));
+        }
+
+        foreach (var s in sockets.Where(File.Exists))
+        {
+            if (ShimSocket.HasListener(s))
+                problems.Add($"shim socket {s} still has a listener");
+            else
+                File.Delete(s);
+        }
+
+        problems.AddRange(HostCgroups.RemoveTree(env.CgroupParent));
+
+        try
+        {
+            if (Directory.Exists(env.Dir))
+                Directory.Delete(env.Dir, recursive: true);
+        }
+        catch (IOException e)
+        {
+            problems.Add($"cannot remove {env.Dir}: {e.Message}");
+        }
+
+        problems.AddRange(HostProcesses.Mentioning(env.Dir).Select(p => $"process {p.Pid} still running: {p.Cmdline}"));
+        problems.AddRange(HostMounts.Under(env.Dir).Select(m => $"still mounted: {m}"));
+        return problems;
+    }
+
+    /// <summary>Socket paths our shims may have created: one per bundle id, plus each bundle's address file.</summary>
+    internal static IEnumerable<string> OurSocketPaths(PrivateContainerd env)
+    {
+        var tasks = Path.Combine(env.Dir, "state", "io.containerd.runtime.v2.task");
+        if (!Directory.Exists(tasks))
+            yield break;
+        foreach (var nsDir in Directory.EnumerateDirectories(tasks))
+        {
+            foreach (var bundle in Directory.EnumerateDirectories(nsDir))
+            {
+                yield return ShimSocket.PathFor(env.Address, Path.GetFileName(nsDir), Path.GetFileName(bundle));
+                var addressFile = Path.Combine(bundle, "address");
+                if (File.Exists(addressFile))
+                {
+                    var address = File.ReadAllText(addressFile).Trim();
+                    if (address.StartsWith("unix://", StringComparison.Ordinal))
+                        yield return address["unix://".Length..];
+                }
+            }
+        }
+    }
+
+    private static bool IsOurContainerd(PrivateContainerd env) =>
+        HostProcesses.IsAlive(env.ContainerdPid)
+        && HostProcesses.Cmdline(env.ContainerdPid)?.Contains($"--address {env.Address}", StringComparison.Ordinal) == true;
+}

@@ -1,0 +1,36 @@
+namespace Wasmcell.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The NativeAOT shim under test: artifacts/shim/containerd-shim-wasm-v1 (with libwasmtime.so beside it),
+/// published once by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
+/// build instead (never published by the tests).
+/// </summary>
+internal static class ShimBinary
+{
+    public const string FileName = "containerd-shim-wasm-v1";
+
+    private static readonly Lazy<string> Published = new(Publish);
+
+    public static string Dir => Environment.GetEnvironmentVariable("WASMCELL_SHIM_DIR") is { Length: > 0 } dir
+        ? dir
+        : Path.Combine(RepoLayout.Artifacts, "shim");
+
+    /// <summary>The directory holding the shim; throws with the publish output when it cannot be built.</summary>
+    public static string EnsurePublished() => Published.Value;
+
+    private static string Publish()
+    {
+        using var _ = FileLock.Acquire(Path.Combine(RepoLayout.Artifacts, ".shim.lock"), TimeSpan.FromMinutes(15));
+        if (File.Exists(Path.Combine(Dir, FileName)))
+            return Dir;
+        if (Environment.GetEnvironmentVariable("WASMCELL_SHIM_DIR") is { Length: > 0 })
+            throw new InvalidOperationException($"WASMCELL_SHIM_DIR={Dir} has no {FileName}");
+        var project = Path.Combine(RepoLayout.Root, "src", "Wasmcell.Shim", "Wasmcell.Shim.csproj");
+        var result = CommandRunner.RunAsync(
+            "dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", Dir, "-nologo"],
+            TimeSpan.FromMinutes(15)).GetAwaiter().GetResult();
+        if (result.ExitCode != 0 || !File.Exists(Path.Combine(Dir, FileName)))
+            throw new InvalidOperationException($"the shim is not available: {FileName} missing in {Dir} and publishing failed:\n" + result.Describe());
+        return Dir;
+    }
+}

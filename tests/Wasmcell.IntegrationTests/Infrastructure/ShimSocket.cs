@@ -1,0 +1,20 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Wasmcell.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Where a shim listens (SPEC §2.3): /run/containerd/s/hex(sha256("&lt;address&gt;/&lt;ns&gt;/&lt;group&gt;")), the
+/// directory hard-coded by containerd 1.6 whatever --state says. The group is the container id unless the
+/// spec carries io.kubernetes.cri.sandbox-id.
+/// </summary>
+internal static class ShimSocket
+{
+    public const string Dir = "/run/containerd/s";
+
+    public static string PathFor(string address, string ns, string group) =>
+        Path.Combine(Dir, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{address}/{ns}/{group}"))));
+
+    /// <summary>True when some process still holds a socket bound to the path.</summary>
+    public static bool HasListener(string path) => HostProcesses.ListenersOn(path).Count > 0;
+}

@@ -1,0 +1,26 @@
+// Copies stdin to stdout until EOF, then prints "EOF": a test sees both the bytes and the end of input.
+#include <stdio.h>
+#include <unistd.h>
+
+int main(void) {
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n < 0) {
+            perror("cat-stdin: read");
+            return 1;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(1, buf + off, (size_t)(n - off));
+            if (w < 0) {
+                perror("cat-stdin: write");
+                return 1;
+            }
+            off += w;
+        }
+    }
+    puts("EOF");
+    return 0;
+}

@@ -59,7 +59,7 @@ internal static class RunCommand
             var preopens = dirs.Select(ParseDir).ToList();
             foreach (var e in env)
                 if (!e.Contains('=')) throw new ArgumentException($"--env '{e}': expected K=V");
-            foreach (var addr in listen) listeners.Add(Listen(addr));
+            foreach (var addr in listen) listeners.Add(TcpListeners.Listen(addr));
 
             using var engine = new WasmEngine();
             using var wasm = ModuleLoader.Load(engine, modulePath);
@@ -107,27 +107,5 @@ internal static class RunCommand
         if (host.Length == 0 || guest.Length == 0) throw new ArgumentException($"--dir '{value}': expected HOST[::GUEST][:ro]");
         if (!Directory.Exists(host)) throw new ArgumentException($"--dir '{value}': {host} is not a directory");
         return new Preopen(Path.GetFullPath(host), guest, readOnly);
-    }
-
-    /// <summary>host:port, [v6]:port or :port (all interfaces).</summary>
-    internal static Socket Listen(string address)
-    {
-        IPEndPoint? endpoint = address.StartsWith(':') && int.TryParse(address.AsSpan(1), out int port)
-            ? new IPEndPoint(IPAddress.Any, port)
-            : IPEndPoint.TryParse(address, out var parsed) ? parsed : null;
-        if (endpoint is null) throw new ArgumentException($"--listen '{address}': expected HOST:PORT or :PORT");
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(endpoint);
-            socket.Listen(128);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }

@@ -23,6 +23,7 @@ internal static class ContainerFactory
         {
             throw new NotSupportedException("restoring from a checkpoint is not supported by io.containerd.wasm.v1");
         }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var configPath = Path.Join(request.Bundle, "config.json");
         var spec = SpecLoader.Load(configPath);
         var rootfs = RootfsPath(request.Bundle, spec);
@@ -50,8 +51,10 @@ internal static class ContainerFactory
             else
             {
                 var launch = new CellLaunch(request.Bundle, rootfs, request.Id, entry.ContainerPath, entry.Function);
-                process = await CellProcess.CreateAsync(launch, fds, cellReadyTimeout);
+                var cell = await CellProcess.CreateAsync(launch, fds, cellReadyTimeout);
+                process = cell;
                 cgroup = JoinCgroup(spec, process.Pid);
+                log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());

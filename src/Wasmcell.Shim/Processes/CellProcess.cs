@@ -26,6 +26,9 @@ internal sealed class CellProcess : ITaskProcess
 
     public Task<ExitStatus> Exited { get; }
 
+    /// <summary>What the cell reported with its "OK" (its own start-up phases).</summary>
+    public string ReadyReport { get; private set; } = "";
+
     public static async Task<CellProcess> CreateAsync(CellLaunch launch, int[] stdio, TimeSpan readyTimeout)
     {
         var (barrierR, barrierW) = Libc.Pipe();
@@ -52,6 +55,7 @@ internal sealed class CellProcess : ITaskProcess
         var status = await Task.Run(() => ReadStatus(statusR)).WaitAsync(readyTimeout).ConfigureAwait(false);
         if (status.StartsWith("OK", StringComparison.Ordinal))
         {
+            cell.ReadyReport = status[2..].Trim();
             return cell;
         }
         Libc.Kill(pid, 9);

@@ -1,0 +1,59 @@
+using Wasmcell.Oci.Tests.Infrastructure;
+
+namespace Wasmcell.Oci.Tests.EndToEnd;
+
+/// <summary>
+/// The NativeAOT builds the end-to-end tests run: artifacts/shim (containerd-shim-wasm-v1 + libwasmtime.so)
+/// and artifacts/cli (wasmcell). Published by the first test that needs them when missing, under the same
+/// artifacts/.shim.lock the integration tests take, so two test hosts never publish over each other.
+/// </summary>
+internal static class PublishedBinaries
+{
+    public const string ShimFileName = "containerd-shim-wasm-v1";
+
+    private static readonly Lazy<string> Shim = new(() => Publish("shim", "Wasmcell.Shim", ShimFileName));
+    private static readonly Lazy<string> Cli = new(() => Publish("cli", "Wasmcell.Cli", "wasmcell"));
+
+    /// <summary>The directory holding the published shim and its libwasmtime.so.</summary>
+    public static string ShimDir => Shim.Value;
+
+    /// <summary>The published <c>wasmcell</c> executable.</summary>
+    public static string WasmcellCli => Path.Combine(Cli.Value, "wasmcell");
+
+    private static string Publish(string artifact, string project, string binary)
+    {
+        var dir = Path.Combine(RepoPaths.Root, "artifacts", artifact);
+        Directory.CreateDirectory(Path.Combine(RepoPaths.Root, "artifacts"));
+        using var gate = AcquireLock(Path.Combine(RepoPaths.Root, "artifacts", ".shim.lock"));
+        if (File.Exists(Path.Combine(dir, binary)))
+        {
+            return dir;
+        }
+
+        var csproj = Path.Combine(RepoPaths.Root, "src", project, project + ".csproj");
+        var publish = ToolRun.Of("dotnet", ["publish", csproj, "-c", "Release", "-r", "linux-x64", "-o", dir, "-nologo"], TimeSpan.FromMinutes(20));
+        if (publish.ExitCode != 0 || !File.Exists(Path.Combine(dir, binary)))
+        {
+            throw new InvalidOperationException($"publishing {project} to {dir} failed:\n{publish}");
+        }
+
+        return dir;
+    }
+
+    private static FileStream AcquireLock(string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(20);
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is flock(LOCK_EX) on Linux, the lock `flock(1)` and the integration tests take.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(200);
+            }
+        }
+    }
+}

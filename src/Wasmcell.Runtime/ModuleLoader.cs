@@ -48,6 +48,44 @@ public static class ModuleLoader
         return Load(engine, path, bytes);
     }
 
+    /// <summary>
+    /// Loads a module file. With a cache, a hit costs neither reading nor hashing the module (the cache
+    /// remembers file identities) nor compiling it. <paramref name="readablePath"/> may be a
+    /// /proc/self/fd path of a file opened safely elsewhere; <paramref name="displayPath"/> names it in errors.
+    /// </summary>
+    public static Module LoadFile(WasmEngine engine, string displayPath, string readablePath, PrecompileCache? cache)
+    {
+        byte[] head;
+        try
+        {
+            using var stream = File.OpenRead(readablePath);
+            head = new byte[64];
+            head = head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModuleLoadException($"cannot read Wasm module {displayPath}: {e.Message}", e);
+        }
+        if (cache is not null && Sniff(head) == ModuleKind.Core)
+        {
+            Module? cached = null;
+            try
+            {
+                cached = cache.LoadOrCompile(engine.Engine, engine.ConfigFingerprint, readablePath);
+            }
+            catch (Exception e) when (e is WasmtimeException or IOException or UnauthorizedAccessException)
+            {
+                // Invalid module or unusable cache: the uncached path below explains or copes.
+            }
+            if (cached is not null)
+            {
+                CheckImports(displayPath, cached);
+                return cached;
+            }
+        }
+        return Load(engine, displayPath, File.ReadAllBytes(readablePath));
+    }
+
     /// <param name="cache">Compiled code from earlier runs; a hit skips compilation (and validation, which it passed then).</param>
     public static Module Load(WasmEngine engine, string path, byte[] bytes, PrecompileCache? cache = null)
     {

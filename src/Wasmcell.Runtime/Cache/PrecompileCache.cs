@@ -14,6 +14,9 @@ namespace Wasmcell.Runtime.Cache;
 /// <item><c>objects/&lt;digest hex&gt;.cwasm</c>: <c>Module.Serialize</c> output, named by its own digest.</item>
 /// <item><c>modules/&lt;id&gt;</c>: sha256 of a module file, remembered per file identity (inode, size,
 /// mtime, ctime), so a hit does not read and hash a multi-MB module again (see <see cref="ModuleDigestMemo"/>).</item>
+/// <item><c>verified/&lt;id&gt;</c>: an object's digest, remembered per object file identity once it was
+/// checked, so a hit does not hash megabytes of machine code on every start (the same identity argument
+/// as for modules: any write or replacement of the file changes its inode, mtime or ctime).</item>
 /// <item><c>tmp/</c>: files being written; renamed into place, so readers see whole files or none.</item>
 /// </list>
 /// <para>Wasmtime trusts a serialized module blindly (a flipped byte loads without error and becomes
@@ -41,6 +44,7 @@ public sealed class PrecompileCache
     private readonly string _objects;
     private readonly string _tmp;
     private readonly ModuleDigestMemo _memo;
+    private readonly ModuleDigestMemo _verified;
     private readonly long _maxBytes;
     private long _hits;
     private long _misses;
@@ -58,12 +62,14 @@ public sealed class PrecompileCache
         _objects = Path.Combine(Root, "objects");
         _tmp = Path.Combine(Root, "tmp");
         var modules = Path.Combine(Root, "modules");
-        foreach (var dir in new[] { Root, _keys, _objects, modules, _tmp })
+        var verified = Path.Combine(Root, "verified");
+        foreach (var dir in new[] { Root, _keys, _objects, modules, verified, _tmp })
         {
             EnsurePrivateDirectory(dir);
         }
 
         _memo = new ModuleDigestMemo(modules, WriteAtomically);
+        _verified = new ModuleDigestMemo(verified, WriteAtomically);
     }
 
     public string Root { get; }
@@ -157,17 +163,29 @@ public sealed class PrecompileCache
         }
 
         var objectPath = ObjectPath(recorded);
-        var actual = ContentDigest.OfFile(objectPath);
-        if (actual is null)
+        var identity = InteropStatx.Stat(objectPath, followSymlinks: false);
+        if (identity is null)
         {
             TryDelete(keyPath); // evicted or removed under us: a plain miss
             return null;
         }
 
-        if (actual != recorded)
+        if (_verified.Find(identity.Value) != ContentDigest.Hex(recorded))
         {
-            Reject(keyPath, objectPath);
-            return null;
+            var actual = ContentDigest.OfFile(objectPath);
+            if (actual is null)
+            {
+                TryDelete(keyPath);
+                return null;
+            }
+
+            if (actual != recorded)
+            {
+                Reject(keyPath, objectPath);
+                return null;
+            }
+
+            _verified.Remember(identity.Value, ContentDigest.Hex(recorded));
         }
 
         Module module;
@@ -335,6 +353,7 @@ public sealed class PrecompileCache
         }
 
         _memo.Prune(DateTime.UtcNow - ModuleDigestMemo.MaxAge);
+        _verified.Prune(DateTime.UtcNow - ModuleDigestMemo.MaxAge);
     }
 
     private void Reject(string keyPath, string? objectPath)

@@ -87,14 +87,11 @@ internal static class CellMain
 
     private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch)
     {
-        byte[] bytes;
-        using (var stream = Entrypoint.OpenInRootfs(launch.Rootfs, launch.Entry))
-        {
-            using var ms = new MemoryStream();
-            stream.CopyTo(ms);
-            bytes = ms.ToArray();
-        }
-        return ModuleLoader.Load(engine, launch.Entry, bytes, OpenCache());
+        // Opened inside the rootfs (openat2), then read through /proc/self/fd: the cache can stat and
+        // read it without ever resolving a container-controlled path on the host.
+        using var stream = Entrypoint.OpenInRootfs(launch.Rootfs, launch.Entry);
+        var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
+        return ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
     }
 
     /// <summary>The shared precompile cache (root-only); WASMCELL_PRECOMPILE_DIR moves it, "off" disables it.</summary>

@@ -75,6 +75,32 @@ public sealed class PrecompileCacheTests : IDisposable
     }
 
     [Fact]
+    public void Object_tampered_after_it_was_verified_is_still_detected()
+    {
+        // A hit remembers the object as verified by its identity; an in-place rewrite that restores size
+        // and mtime still moves ctime, so the next load hashes again and rejects it.
+        var path = _modules.Write("a.wasm", 42);
+        var cache = new PrecompileCache(_modules.CacheRoot);
+        cache.LoadOrCompile(_engine, Fingerprint, path).Dispose();
+        cache.LoadOrCompile(_engine, Fingerprint, path).Dispose();
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_modules.CacheRoot, "verified")));
+        var objectPath = Assert.Single(Objects());
+        var mtime = File.GetLastWriteTimeUtc(objectPath);
+        using (var f = new FileStream(objectPath, FileMode.Open, FileAccess.Write))
+        {
+            f.Position = f.Length / 2;
+            var b = File.ReadAllBytes(objectPath)[f.Length / 2];
+            f.WriteByte((byte)(b ^ 0x01));
+        }
+        File.SetLastWriteTimeUtc(objectPath, mtime);
+
+        using var module = cache.LoadOrCompile(_engine, Fingerprint, path);
+
+        Assert.Equal(42, CacheTestModules.Answer(_engine, module));
+        Assert.Equal(1, cache.Stats.Rejected);
+    }
+
+    [Fact]
     public void Swapped_file_is_detected_and_the_right_module_runs()
     {
         var a = _modules.Write("a.wasm", 42);

@@ -60,7 +60,12 @@ public sealed class ShimRunTests(PrivateContainerd containerd)
         Assert.Contains("arg[3]=--flag=x", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("arg[4]", StringComparison.Ordinal));
         Assert.Contains("env:GREETING=hi there", lines);
-        Assert.Contains(lines, l => l.StartsWith("env:PATH=", StringComparison.Ordinal)); // ctr's default spec env
+        // Exactly config.json's env reaches the guest (ctr adds no PATH for --rootfs runs; busybox sh would).
+        Assert.Contains($"env:SHOW_FILE={Rootfs.GreetingPath}", lines);
+        if (flavor == Flavor.Wasm)
+        {
+            Assert.Equal(2, lines.Count(l => l.StartsWith("env:", StringComparison.Ordinal)));
+        }
         // An absolute path resolves against the rootfs preopened as "/", whatever the cwd is.
         Assert.Contains($"file={Rootfs.Greeting}", lines);
         if (flavor == Flavor.Runc)

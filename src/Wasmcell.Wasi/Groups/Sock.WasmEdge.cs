@@ -177,6 +177,7 @@ internal static unsafe partial class Sock
             if (v4) a.GetAddressBytes().CopyTo(sa[2..]);
             else a.GetAddressBytes().CopyTo(sa[6..]);
             sa[..Math.Min(sa.Length, dst.Length)].CopyTo(dst);
+            h.Memory.WriteU32(sockaddr + 4, v4 ? 14u : 26u);   // sa_data_len, as WasmEdge writes it
             h.Memory.WriteU32(ai + 8, v4 ? 16u : 28u);   // the native ai_addrlen, as WasmEdge reports it
             h.Memory.WriteU32(ai + 20, 0);               // no canonical name
             int next = (int)h.Memory.ReadU32(ai + 24);
@@ -207,6 +208,8 @@ internal static unsafe partial class Sock
             return Libc.setsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, (uint)bytes.Length) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
+    private const int SoType = 3, SoError = 4;
+
     /// <summary>sock_getsockopt(fd, level, name, *value, *value_len).</summary>
     public static Errno SockGetsockopt(WasiHost h, int fd, int level, int name, int value, int valueLenPtr)
     {
@@ -218,6 +221,13 @@ internal static unsafe partial class Sock
         var bytes = h.Memory.Span(value, len);
         fixed (byte* p = bytes)
             if (Libc.getsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, &len) != 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        // WasmEdge reports values in its own terms: its socket types (stream 2, datagram 1) and WASI errnos.
+        if (len == 4 && opt is SoType or SoError)
+        {
+            int v = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+            v = opt == SoType ? v switch { 1 => 2, 2 => 1, _ => v } : v == 0 ? 0 : (int)ErrnoMapping.FromLinux(v);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes, v);
+        }
         h.Memory.WriteU32(valueLenPtr, len);
         return Errno.Success;
     }

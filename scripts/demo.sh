@@ -11,8 +11,8 @@ scripts/publish.sh
 DIR=.wasmcell-demo
 WASMCELL_SHIM=artifacts/shim/containerd-shim-wasm-v1 scripts/private-containerd.sh start "$DIR"
 [ "$keep" = --keep ] || trap 'scripts/private-containerd.sh stop "$DIR" >/dev/null 2>&1' EXIT
-rootfs="$DIR/hello-rootfs"
-mkdir -p "$rootfs"
-cp artifacts/wasm/hello.wasm "$rootfs/hello.wasm"
-echo "\$ ctr run --rm --runtime io.containerd.wasm.v1 --rootfs $rootfs hello /hello.wasm"
-scripts/private-containerd.sh ctr "$DIR" run --rm --runtime io.containerd.wasm.v1 --rootfs "$rootfs" hello /hello.wasm
+# A plain wasi/wasm image, FROM-scratch style: one layer with /hello.wasm, entrypoint the module.
+artifacts/cli/wasmcell build artifacts/wasm/hello.wasm -t docker.io/wasmcell/hello:demo -o "$DIR/hello.tar" >/dev/null
+scripts/private-containerd.sh ctr "$DIR" images import "$DIR/hello.tar" >/dev/null
+echo "\$ ctr run --rm --runtime io.containerd.wasm.v1 docker.io/wasmcell/hello:demo hello"
+scripts/private-containerd.sh ctr "$DIR" run --rm --runtime io.containerd.wasm.v1 docker.io/wasmcell/hello:demo hello

@@ -45,6 +45,7 @@ internal static class CellMain
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             NamespaceJoiner.Join(oci);
             spec = CellSpecBuilder.Build(oci, launch);
+            PrivilegeDrop.Apply(oci);
         }
         catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException
             or UnauthorizedAccessException or ArgumentException or System.Net.Sockets.SocketException)

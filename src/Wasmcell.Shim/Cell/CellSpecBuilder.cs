@@ -47,6 +47,9 @@ internal static class CellSpecBuilder
         }
         var listen = Setting(oci, ListenEnv, ListenAnnotation);
         var listeners = string.IsNullOrEmpty(listen) ? [] : TcpListeners.ListenAll(listen);
+        // Held open as O_PATH fds and handed over as /proc/self/fd paths: the guest's directories stay
+        // reachable after the cell drops its privileges, although the bundle above them is 0700.
+        preopens = preopens.Select(Hold).ToList();
         return new CellSpec
         {
             ModulePath = launch.Entry,
@@ -58,6 +61,19 @@ internal static class CellSpecBuilder
             Listeners = listeners,
             AllowSocketExtension = Setting(oci, SocketsEnv, SocketsAnnotation) == "allow",
         };
+    }
+
+    private static readonly List<Microsoft.Win32.SafeHandles.SafeFileHandle> Held = [];
+
+    private static Preopen Hold(Preopen p)
+    {
+        var fd = Interop.Libc.Open(p.HostPath, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw Interop.Libc.IoError($"open {p.GuestPath} ({p.HostPath})", Interop.Libc.Errno);
+        }
+        Held.Add(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true));
+        return p with { HostPath = $"/proc/self/fd/{fd}" };
     }
 
     /// <summary>The container's env wins over its annotation (CRI passes pod annotations only when configured).</summary>

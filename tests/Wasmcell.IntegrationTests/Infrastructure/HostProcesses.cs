@@ -47,6 +47,10 @@ internal static class HostProcesses
     }
 
     /// <summary>True when the process exists and is not a zombie.</summary>
+    /// <summary>The pid is alive and is the containerd serving <paramref name="address"/> (not a reused pid).</summary>
+    public static bool IsContainerdServing(int pid, string address) =>
+        IsAlive(pid) && Cmdline(pid)?.Contains($"--address {address}", StringComparison.Ordinal) == true;
+
     public static bool IsAlive(int pid)
     {
         try

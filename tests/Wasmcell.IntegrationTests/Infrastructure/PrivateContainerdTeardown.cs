@@ -77,29 +77,7 @@ internal static class PrivateContainerdTeardown
         return problems;
     }
 
-    /// <summary>Socket paths our shims may have created: one per bundle id, plus each bundle's address file.</summary>
-    internal static IEnumerable<string> OurSocketPaths(PrivateContainerd env)
-    {
-        var tasks = Path.Combine(env.Dir, "state", "io.containerd.runtime.v2.task");
-        if (!Directory.Exists(tasks))
-            yield break;
-        foreach (var nsDir in Directory.EnumerateDirectories(tasks))
-        {
-            foreach (var bundle in Directory.EnumerateDirectories(nsDir))
-            {
-                yield return ShimSocket.PathFor(env.Address, Path.GetFileName(nsDir), Path.GetFileName(bundle));
-                var addressFile = Path.Combine(bundle, "address");
-                if (File.Exists(addressFile))
-                {
-                    var address = File.ReadAllText(addressFile).Trim();
-                    if (address.StartsWith("unix://", StringComparison.Ordinal))
-                        yield return address["unix://".Length..];
-                }
-            }
-        }
-    }
+    internal static IEnumerable<string> OurSocketPaths(PrivateContainerd env) => ShimSocket.OfBundles(env.Dir, env.Address);
 
-    private static bool IsOurContainerd(PrivateContainerd env) =>
-        HostProcesses.IsAlive(env.ContainerdPid)
-        && HostProcesses.Cmdline(env.ContainerdPid)?.Contains($"--address {env.Address}", StringComparison.Ordinal) == true;
+    private static bool IsOurContainerd(PrivateContainerd env) => HostProcesses.IsContainerdServing(env.ContainerdPid, env.Address);
 }

@@ -38,7 +38,9 @@ internal static class ContainerFactory
                 RootfsMounts.MountAll(request.Rootfs, Path.Join(request.Bundle, "rootfs"));
                 mounted = true;
             }
-            var entry = Entrypoint.Resolve(spec, rootfs);
+            // Wasm artifact fallback (issue 5): with no entrypoint in the rootfs, the module may come from
+            // the image's artifact layer in containerd's content store; cellRootfs is then its directory.
+            var (entry, cellRootfs) = await Artifacts.ArtifactEntrypoint.ResolveAsync(spec, rootfs, request.Id, request.Bundle, ns, log);
             stdio = ContainerStdio.Open(request.Stdin, request.Stdout, request.Stderr);
             int[] fds = [stdio.Stdin, stdio.Stdout, stdio.Stderr];
             if (entry.Kind == EntrypointKind.Native)
@@ -50,7 +52,7 @@ internal static class ContainerFactory
             }
             else
             {
-                var launch = new CellLaunch(request.Bundle, rootfs, request.Id, entry.ContainerPath, entry.Function);
+                var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function);
                 var cell = await CellProcess.CreateAsync(launch, fds, cellReadyTimeout);
                 process = cell;
                 cgroup = JoinCgroup(spec, process.Pid);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Wasmtime;
 
 namespace Wasmcell.Runtime;
@@ -25,8 +23,7 @@ public sealed class WasmEngine : IDisposable
             .WithReferenceTypes(true)
             .WithMultiValue(true);
         Engine = new Engine(config);
-        ConfigFingerprint = Convert.ToHexStringLower(
-            SHA256.HashData(Encoding.UTF8.GetBytes(WasmtimeVersion + "\n" + Settings)))[..16];
+        ConfigFingerprint = StableHash.Hex64(WasmtimeVersion + "\n" + Settings);
     }
 
     public Engine Engine { get; }

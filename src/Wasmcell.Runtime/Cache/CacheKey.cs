@@ -1,6 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Wasmcell.Runtime.Cache;
 
@@ -20,9 +18,10 @@ internal static class CacheKey
         ?? typeof(Wasmtime.Engine).Assembly.GetName().Version?.ToString()
         ?? "unknown";
 
-    public static string Compute(string moduleSha256Hex, string wasmtimeVersion, string engineFingerprint)
-    {
-        var text = $"{LayoutVersion}\n{moduleSha256Hex}\n{wasmtimeVersion}\n{engineFingerprint}";
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-    }
+    /// <summary>
+    /// The module's sha256 (the part an attacker might try to collide) followed by a stable hash of the
+    /// rest; no SHA-256 here, so a cache hit never loads OpenSSL.
+    /// </summary>
+    public static string Compute(string moduleSha256Hex, string wasmtimeVersion, string engineFingerprint) =>
+        $"{moduleSha256Hex}-{StableHash.Hex64($"{LayoutVersion}\n{wasmtimeVersion}\n{engineFingerprint}")}";
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Wasmcell.Runtime.Cache;
@@ -52,9 +51,7 @@ internal sealed class ModuleDigestMemo(string directory, Action<string, byte[]> 
         }
     }
 
-    private string PathOf(InteropStatx.FileIdentity identity)
-    {
-        var text = $"{identity.Inode}:{identity.Size}:{identity.MtimeNs}:{identity.CtimeNs}";
-        return Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(text))));
-    }
+    // The identity itself names the file: no hashing, so a hit never loads OpenSSL.
+    private string PathOf(InteropStatx.FileIdentity identity) =>
+        Path.Combine(directory, $"{identity.Inode:x}-{identity.Size:x}-{identity.MtimeNs:x}-{identity.CtimeNs:x}");
 }

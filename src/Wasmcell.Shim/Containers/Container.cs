@@ -55,11 +55,13 @@ internal sealed class Container
         }
     }
 
-    public async Task<uint> StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the held process. Runs synchronously under <see cref="_gate"/> (runc start is a short helper
+    /// run; a cell start is one write), so the exit watcher cannot publish TaskExit before TaskStart.
+    /// </summary>
+    public Task<uint> StartAsync(CancellationToken cancellationToken)
     {
-        // Serialized per container; held across the process start so TaskStart precedes TaskExit.
-        Monitor.Enter(_gate);
-        try
+        lock (_gate)
         {
             if (_status != TaskStatus.Created)
             {
@@ -71,12 +73,7 @@ internal sealed class Container
             _stdio.CloseProcessSide();
             _events.Publish("/tasks/start", new TaskStart { ContainerId = Id, Pid = (uint)Pid });
         }
-        finally
-        {
-            Monitor.Exit(_gate);
-        }
-        await Task.CompletedTask.ConfigureAwait(false);
-        return (uint)Pid;
+        return Task.FromResult((uint)Pid);
     }
 
     public void Kill(uint signal, bool all)

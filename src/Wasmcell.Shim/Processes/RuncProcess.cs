@@ -71,11 +71,7 @@ internal sealed class RuncProcess : ITaskProcess
         return !Exited.IsCompleted && Libc.Kill(Pid, signal) == 0;
     }
 
-    public IReadOnlyList<int> Pids()
-    {
-        var file = Path.Join(_root, _id, "state.json");
-        return Exited.IsCompleted ? [] : [Pid];
-    }
+    public IReadOnlyList<int> Pids() => Exited.IsCompleted ? [] : [Pid];
 
     public async Task CleanupAsync()
     {

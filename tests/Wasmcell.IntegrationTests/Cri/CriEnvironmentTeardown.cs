@@ -33,31 +33,9 @@ internal static class CriEnvironmentTeardown
         var sockets = OurSocketPaths(env).ToHashSet();
         if (running)
         {
-            var namespaces = (await CommandRunner.RunAsync("ctr", ["--address", env.Address, "namespaces", "ls", "-q"], TimeSpan.FromSeconds(10)))
-                .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var ns in namespaces)
-            {
-                var ctr = new Ctr(env.Address, ns);
-                foreach (var task in await ctr.TasksAsync())
-                {
-                    await ctr.RunAsync(["tasks", "kill", "--all", "--signal", "SIGKILL", task.Id], TimeSpan.FromSeconds(10));
-                }
-                foreach (var task in await ctr.TasksAsync())
-                {
-                    await ctr.RunAsync(["tasks", "delete", "--force", task.Id], TimeSpan.FromSeconds(15));
-                }
-                foreach (var id in await ctr.ContainerIdsAsync())
-                {
-                    await ctr.RunAsync(["containers", "rm", id], TimeSpan.FromSeconds(10));
-                }
-            }
+            await ContainerdShutdown.RemoveAllAsync(env.Address);
             sockets.UnionWith(OurSocketPaths(env));
-            // SIGTERM lets containerd close its sockets; SIGKILL only if it does not stop in 10 s.
-            await CommandRunner.RunAsync("kill", ["-TERM", env.ContainerdPid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
-            if (!await HostProcesses.WaitGoneAsync(env.ContainerdPid, TimeSpan.FromSeconds(10)))
-            {
-                await HostProcesses.KillAndWaitAsync([env.ContainerdPid]);
-            }
+            await ContainerdShutdown.StopAsync(env.ContainerdPid);
         }
 
         // After a crash: shims of our address, whatever is still in our cgroups, runc's records.

@@ -94,10 +94,7 @@ public sealed partial class WasmCgroupTests(CriEnvironment env)
         Assert.Equal("512", WasmPodProbe.ReadCgroupFile("cpu", cgroup, "cpu.shares"));
         Assert.True(HostProcesses.IsAlive(cell), "the spinner's cell died during the update");
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     [GeneratedRegex(@"stdout F cri-malloc: malloc failed after (\d+) bytes in \d+ blocks")]

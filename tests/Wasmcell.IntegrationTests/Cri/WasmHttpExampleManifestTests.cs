@@ -29,10 +29,7 @@ public sealed class WasmHttpExampleManifestTests(CriEnvironment env)
         await WasmHttpImages.AssertRoutedOverBridgeAsync(ip);
         Assert.Equal(WasmHttpImages.ExampleBody("/"), await WasmHttpImages.CurlAsync($"http://{ip}:8080/"));
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     [Fact]
@@ -55,10 +52,7 @@ public sealed class WasmHttpExampleManifestTests(CriEnvironment env)
         Assert.Contains(log, l => l.EndsWith(" stdout F " + WasmHttpImages.ExampleGreeting, StringComparison.Ordinal));
         Assert.Contains(log, l => l.EndsWith(" stdout F You asked for /", StringComparison.Ordinal));
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     private PodPlacement Placement(string podName, string exampleImage)

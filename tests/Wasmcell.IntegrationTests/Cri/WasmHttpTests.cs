@@ -58,10 +58,7 @@ public sealed class WasmHttpTests(CriEnvironment env)
         Assert.Equal(ContainerState.ContainerExited, stopped.State);
         Assert.Equal(143, stopped.ExitCode);
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     [Fact]
@@ -110,10 +107,7 @@ public sealed class WasmHttpTests(CriEnvironment env)
         Assert.Equal("/bin/busybox", WasmPodProbe.Exe(probePid));
         Assert.Equal(WasmPodProbe.Namespace($"/proc/{probePid}/ns/net"), WasmPodProbe.Namespace($"/proc/{cellPid}/task/{cellPid}/ns/net"));
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     [Fact]
@@ -131,10 +125,7 @@ public sealed class WasmHttpTests(CriEnvironment env)
         var status = await WasmCriQueries.StatusAsync(cri, pod.ContainerId("server"));
         Assert.Equal(ContainerState.ContainerRunning, status.State);
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     [Fact]
@@ -158,10 +149,7 @@ public sealed class WasmHttpTests(CriEnvironment env)
         var curl = await CommandRunner.RunAsync("curl", ["-sS", "--max-time", "5", "-X", "POST", "-d", "name=pod", $"http://{ip}:{WasmEdgePort}"], TimeSpan.FromSeconds(15));
         Assert.True(curl.ExitCode == 7, "curl should fail to connect (exit 7): " + curl.Describe());
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     private static bool IsCapabilityError(string criLogLine) =>

@@ -64,9 +64,6 @@ public sealed class WasmOomTests(CriEnvironment env)
         Assert.True(status.ExitCode == 137 && status.Reason == "OOMKilled",
             $"hog: exit {status.ExitCode} reason `{status.Reason}` message `{status.Message}`\n{WasmPodProbe.ContainerdLogTail(env, id)}");
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 }

@@ -63,10 +63,7 @@ public sealed partial class WasmPauseTests(CriEnvironment env)
         var all = Ticks(placement);
         Assert.Equal(Enumerable.Range(0, all.Count).Select(i => (long)i), all);
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     private static IReadOnlyList<long> Ticks(PodPlacement placement) =>

@@ -91,6 +91,14 @@ internal static class WasmPodProbe
         Assert.True(report.Count == 0, string.Join("\n\n", report));
     }
 
+    /// <summary>Stops and removes the pod as kubelet does, then proves nothing of its containers or sandbox is left.</summary>
+    public static async Task StopRemoveAndAssertGoneAsync(CriEnvironment env, CriClient cri, RunningPod pod, string ip, IReadOnlyList<string> portsBefore)
+    {
+        await PodLifecycle.StopAndRemoveAsync(cri, pod);
+        await AssertContainersGoneAsync(env, pod);
+        await AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+    }
+
     /// <summary>All containers of a pod (by name) gone, see <see cref="AssertContainersGoneAsync"/>.</summary>
     public static Task AssertContainersGoneAsync(CriEnvironment env, RunningPod pod) =>
         AssertContainersGoneAsync(env, pod.ContainerIds.Select(kv => ($"container {kv.Key}", kv.Value)));

@@ -58,9 +58,6 @@ public sealed class WasmSidecarStatsTests(CriEnvironment env)
             Assert.True(grew, $"the cpu usage of {name} stayed at {first} ns");
         }
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 }

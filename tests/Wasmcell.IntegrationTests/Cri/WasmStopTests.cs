@@ -71,10 +71,7 @@ public sealed class WasmStopTests(CriEnvironment env)
         var stubborn = await StopAsync(cri, pod.ContainerId("native-stubborn"), 1);
         Assert.True(137 == stubborn.ExitCode, $"native-stubborn after its 1 s grace period expired: {stubborn}");
 
-        await PodLifecycle.StopAndRemoveAsync(cri, pod);
-
-        await WasmPodProbe.AssertContainersGoneAsync(env, pod);
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
     private static async Task<ContainerStatus> StopAsync(CriClient cri, string containerId, long timeout)

@@ -12,23 +12,9 @@ internal static class PrivateContainerdTeardown
         var sockets = OurSocketPaths(env).ToHashSet();
         if (env.ContainerdPid > 0 && IsOurContainerd(env))
         {
-            var namespaces = (await CommandRunner.RunAsync("ctr", ["--address", env.Address, "namespaces", "ls", "-q"], TimeSpan.FromSeconds(10)))
-                .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            foreach (var ns in namespaces)
-            {
-                var c = new Ctr(env.Address, ns);
-                foreach (var t in await c.TasksAsync())
-                    await c.RunAsync(["tasks", "kill", "--all", "--signal", "SIGKILL", t.Id], TimeSpan.FromSeconds(10));
-                foreach (var t in await c.TasksAsync())
-                    await c.RunAsync(["tasks", "delete", "--force", t.Id], TimeSpan.FromSeconds(15));
-                foreach (var id in await c.ContainerIdsAsync())
-                    await c.RunAsync(["containers", "rm", id], TimeSpan.FromSeconds(10));
-            }
+            await ContainerdShutdown.RemoveAllAsync(env.Address);
             sockets.UnionWith(OurSocketPaths(env));
-            // SIGTERM (Process.Kill would be SIGKILL) lets containerd close its sockets.
-            await CommandRunner.RunAsync("kill", ["-TERM", env.ContainerdPid.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
-            if (!await HostProcesses.WaitGoneAsync(env.ContainerdPid, TimeSpan.FromSeconds(10)))
-                await HostProcesses.KillAndWaitAsync([env.ContainerdPid]);
+            await ContainerdShutdown.StopAsync(env.ContainerdPid);
         }
 
         // After a crash (or a shim that does not exit): shims of our address, then whatever is still in our

@@ -19,20 +19,24 @@ internal static class DeleteCommand
         var bundle = flags.Bundle.Length > 0 ? flags.Bundle : Directory.GetCurrentDirectory();
         var pid = ReadInt(Path.Join(bundle, BundleFiles.InitPid));
         var kind = ReadText(Path.Join(bundle, BundleFiles.Kind));
-        if (kind == "native")
+        // After the daemon's own Delete (the normal stop) there is nothing left to kill, remove or unmount.
+        if (!File.Exists(Path.Join(bundle, BundleFiles.Cleaned)))
         {
-            RuncProcess.ForceDeleteAsync(bundle, flags.Namespace, flags.Id).GetAwaiter().GetResult();
-        }
-        else
-        {
-            if (pid > 0 && IsOurCell(pid, bundle))
+            if (kind == "native")
             {
-                Libc.Kill(pid, 9);
+                RuncProcess.ForceDeleteAsync(bundle, flags.Namespace, flags.Id).GetAwaiter().GetResult();
             }
-            // The daemon made the cell's cgroup; with the daemon dead, nobody else removes it.
-            RemoveCellCgroup(bundle, pid);
+            else
+            {
+                if (pid > 0 && IsOurCell(pid, bundle))
+                {
+                    Libc.Kill(pid, 9);
+                }
+                // The daemon made the cell's cgroup; with the daemon dead, nobody else removes it.
+                RemoveCellCgroup(bundle, pid);
+            }
+            RootfsMounts.UnmountAll(Path.Join(bundle, "rootfs"));
         }
-        RootfsMounts.UnmountAll(Path.Join(bundle, "rootfs"));
         RemoveStaleSocket(bundle);
 
         var (code, at) = ReadExit(Path.Join(bundle, BundleFiles.ExitStatus));
@@ -111,7 +115,7 @@ internal static class DeleteCommand
             return;
         }
         var path = ShimSocket.PathOf(address);
-        if (File.Exists(path) && !StartCommand.IsServing(path))
+        if (File.Exists(path) && !UnixSockets.IsServing(path))
         {
             File.Delete(path);
         }

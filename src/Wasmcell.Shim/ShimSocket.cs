@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Wasmcell.Shim;
@@ -30,7 +29,7 @@ internal static class ShimSocket
     public static string Address(string grpcAddress, string ns, string group)
     {
         var joined = CleanPath(grpcAddress + "/" + ns + "/" + group);
-        var hex = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(joined)));
+        var hex = Convert.ToHexStringLower(Sha256.HashData(Encoding.UTF8.GetBytes(joined)));
         return "unix://" + SocketDir + "/" + hex;
     }
 

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Shim.Interop;
 
 namespace Wasmcell.Shim;
@@ -14,26 +12,17 @@ internal static class StartCommand
     {
         DrainStdin();
         var bundle = Directory.GetCurrentDirectory();
-        Spec? spec = null;
-        try
-        {
-            spec = SpecLoader.Load(Path.Join(bundle, "config.json"));
-        }
-        catch (InvalidDataException)
-        {
-            // Create reports a broken config.json with a clear message; grouping falls back to the id.
-        }
-        var group = ShimSocket.GroupOf(flags.Id, spec?.Annotations);
+        var group = ShimSocket.GroupOf(flags.Id, SpecAnnotations.TryRead(Path.Join(bundle, "config.json")));
         var address = ShimSocket.Address(flags.Address, flags.Namespace, group);
         var path = ShimSocket.PathOf(address);
         Directory.CreateDirectory(ShimSocket.SocketDir);
 
         var listener = TryListen(path);
-        if (listener is null)
+        if (listener < 0)
         {
             // A daemon for this group already serves: reuse it.
             WriteAddressFile(bundle, address);
-            Console.Out.Write(address);
+            WriteStdout(address);
             return 0;
         }
 
@@ -49,18 +38,15 @@ internal static class StartCommand
             }
             // The daemon gets the listening socket as fd 3 and /dev/null for stdio: holding start's output
             // pipe would make containerd wait for the daemon to exit.
-            daemonPid = PosixSpawn.Start(self, args, PosixSpawn.CurrentEnvironment(),
-                [-1, -1, -1, (int)listener.Handle], newSession: true);
+            daemonPid = PosixSpawn.Start(self, args, PosixSpawn.CurrentEnvironment(), [-1, -1, -1, listener], newSession: true);
         }
         catch
         {
-            listener.Dispose();
+            Libc.Close(listener);
             File.Delete(path);
             throw;
         }
-        // Not Dispose(): .NET unlinks a listening socket's path on dispose, and the daemon serves that path now.
-        // The fd closes when this process exits.
-        GC.KeepAlive(listener);
+        Libc.Close(listener);
         try
         {
             WriteAddressFile(bundle, address);
@@ -71,52 +57,28 @@ internal static class StartCommand
             File.Delete(path);
             throw;
         }
-        Console.Out.Write(address);
+        WriteStdout(address);
         return 0;
     }
 
-    /// <summary>Binds the socket, or returns null when a live daemon answers on it; a dead one's socket is replaced.</summary>
-    private static Socket? TryListen(string path)
+    /// <summary>Binds the socket (0600), or returns -1 when a live daemon answers on it; a dead one's socket is replaced.</summary>
+    private static int TryListen(string path)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
+            var fd = UnixSockets.Listen(path, 128);
+            if (fd >= 0)
             {
-                socket.Bind(new UnixDomainSocketEndPoint(path));
-                socket.Listen(128);
                 Libc.Chmod(path, 0x180 /* 0600 */);
-                return socket;
+                return fd;
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            if (UnixSockets.IsServing(path))
             {
-                socket.Dispose();
-                if (IsServing(path))
-                {
-                    return null;
-                }
-                File.Delete(path);
+                return -1;
             }
+            File.Delete(path);
         }
         throw new IOException($"cannot listen on {path}: address in use");
-    }
-
-    public static bool IsServing(string path)
-    {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            var connect = probe.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            return connect.Wait(TimeSpan.FromSeconds(1)) && probe.Connected;
-        }
-        catch (AggregateException)
-        {
-            return false;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private static void WriteAddressFile(string bundle, string address)
@@ -130,13 +92,18 @@ internal static class StartCommand
     private static void DrainStdin()
     {
         // Runtime options (or 2.3+ bootstrap params) arrive here too; Create carries the same options.
+        Span<byte> buffer = stackalloc byte[4096];
         try
         {
-            using var stdin = Console.OpenStandardInput();
-            stdin.CopyTo(Stream.Null);
+            while (Libc.ReadSome(0, buffer) > 0)
+            {
+            }
         }
         catch (IOException)
         {
         }
     }
+
+    /// <summary>The address, unbuffered and without a newline: containerd reads stdout to EOF as the address.</summary>
+    private static void WriteStdout(string address) => Libc.WriteAll(1, System.Text.Encoding.UTF8.GetBytes(address));
 }

@@ -144,7 +144,7 @@ internal sealed class Container
         var exit = await Stopped.ConfigureAwait(false);
         _stdio.Dispose();
         _oomWatch?.Dispose();
-        await _process.CleanupAsync().ConfigureAwait(false);
+        var cleaned = await _process.CleanupAsync().ConfigureAwait(false);
         ChildReaper.Instance.Forget(Pid);
         try
         {
@@ -152,10 +152,17 @@ internal sealed class Container
         }
         catch (IOException)
         {
+            cleaned = false;
         }
         if (MountedRootfs)
         {
             RootfsMounts.UnmountAll(Path.Join(Bundle, "rootfs"));
+        }
+        if (cleaned)
+        {
+            // The `delete` action containerd runs next (on the critical path of every `ctr run --rm`) then
+            // has nothing left to kill, remove or unmount.
+            File.WriteAllText(Path.Join(Bundle, BundleFiles.Cleaned), "");
         }
         _events.Publish("/tasks/delete", new TaskDelete
         {
@@ -210,4 +217,7 @@ internal static class BundleFiles
     public const string InitPid = "init.pid";
     public const string ExitStatus = "wasmcell-exit";
     public const string Kind = "wasmcell-kind";
+
+    /// <summary>Written by the daemon once Delete removed the process, cgroup and mounts.</summary>
+    public const string Cleaned = "wasmcell-cleaned";
 }

@@ -18,6 +18,6 @@ internal interface ITaskProcess
 
     IReadOnlyList<int> Pids();
 
-    /// <summary>Removes what the process left behind (runc state); idempotent.</summary>
-    Task CleanupAsync();
+    /// <summary>Removes what the process left behind (runc state); idempotent. False if something may remain.</summary>
+    Task<bool> CleanupAsync();
 }

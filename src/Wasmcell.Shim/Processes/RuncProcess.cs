@@ -73,9 +73,10 @@ internal sealed class RuncProcess : ITaskProcess
 
     public IReadOnlyList<int> Pids() => Exited.IsCompleted ? [] : [Pid];
 
-    public async Task CleanupAsync()
+    public async Task<bool> CleanupAsync()
     {
-        await ProcessRunner.RunAsync(_runc, ["--root", _root, "delete", "--force", _id]).ConfigureAwait(false);
+        var (code, _) = await ProcessRunner.RunAsync(_runc, ["--root", _root, "delete", "--force", _id]).ConfigureAwait(false);
+        return code == 0;
     }
 
     public static async Task ForceDeleteAsync(string bundle, string ns, string id)

@@ -91,10 +91,19 @@ internal sealed partial class CgroupV1 : ICgroup
     private string RequireDir(string controller) =>
         DirOf(controller) ?? throw new NotSupportedException($"the cgroup v1 {controller} controller is not mounted");
 
-    public void AddProcess(int pid)
+    public void AddProcess(int pid) => AddProcess(pid, CgroupJoinStep.Everything);
+
+    public void AddProcess(int pid, CgroupJoinStep step)
     {
         var value = CgroupFile.Format(pid);
-        foreach (var (_, dir) in _dirs) CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "cgroup.procs"), value);
+        foreach (var (h, dir) in _dirs)
+        {
+            var memory = h.Controllers.Contains("memory");
+            if (step == CgroupJoinStep.Everything || memory == (step == CgroupJoinStep.Memory))
+            {
+                CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "cgroup.procs"), value);
+            }
+        }
     }
 
     public IReadOnlyList<int> Pids()

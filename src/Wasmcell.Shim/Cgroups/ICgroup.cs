@@ -12,6 +12,9 @@ public interface ICgroup
     /// <summary>Moves a process (and its threads) in: cgroup.procs of every v1 hierarchy, or the v2 directory.</summary>
     void AddProcess(int pid);
 
+    /// <summary>Moves a process in, or one step of a two-step move (see <see cref="CgroupJoinStep"/>).</summary>
+    void AddProcess(int pid, CgroupJoinStep step);
+
     /// <summary>
     /// Applies memory limit (+ swap, reservation), cpu shares/quota/period/cpuset and pids.max. Fields left
     /// null keep their current value, so this serves both Create and the Update RPC.
@@ -46,4 +49,18 @@ public interface ICgroup
 
     /// <summary>Removes the cgroup everywhere (retrying EBUSY briefly) and the parents this object created, if unused.</summary>
     void Delete();
+}
+
+/// <summary>
+/// Which part of a move into a cgroup. A cell joins in two steps: every v1 hierarchy but memory's while
+/// it starts (the first cgroup.procs write after a quiet spell waits out an RCU grace period, 5-15 ms
+/// here, which then overlaps the start), then memory once it is ready, so its own start-up is not
+/// charged to the container's memory limit. On v2 one directory holds every controller:
+/// <see cref="AllButMemory"/> does nothing and <see cref="Memory"/> moves the process.
+/// </summary>
+public enum CgroupJoinStep
+{
+    Everything,
+    AllButMemory,
+    Memory,
 }

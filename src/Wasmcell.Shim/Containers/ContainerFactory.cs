@@ -53,9 +53,10 @@ internal static class ContainerFactory
             else
             {
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function);
-                var cell = await CellProcess.CreateAsync(launch, fds, cellReadyTimeout);
+                cgroup = MakeCgroup(spec);
+                var cell = CellProcess.Spawn(launch, fds);
                 process = cell;
-                cgroup = JoinCgroup(spec, process.Pid);
+                await JoinWhileLoadingAsync(cell, cgroup, cellReadyTimeout);
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -92,7 +93,8 @@ internal static class ContainerFactory
         return Path.IsPathRooted(root) ? root : Path.Join(bundle, root);
     }
 
-    private static ICgroup? JoinCgroup(Spec spec, int pid)
+    /// <summary>The container's cgroup with its resources applied, still empty; null without linux.cgroupsPath.</summary>
+    private static ICgroup? MakeCgroup(Spec spec)
     {
         var path = spec.Linux?.CgroupsPath;
         if (string.IsNullOrEmpty(path))
@@ -106,12 +108,43 @@ internal static class ContainerFactory
             {
                 cgroup.Apply(resources);
             }
-            cgroup.AddProcess(pid);
             return cgroup;
         }
         catch
         {
             cgroup.Delete();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Moves the cell into its cgroup in two steps (<see cref="CgroupJoinStep"/>): all but memory while it
+    /// starts, so the slow first cgroup.procs write overlaps its start, then memory once it is ready. A cell
+    /// that failed reports its own reason, not the write's.
+    /// </summary>
+    private static async Task JoinWhileLoadingAsync(CellProcess cell, ICgroup? cgroup, TimeSpan readyTimeout)
+    {
+        Exception? joinError = null;
+        try
+        {
+            cgroup?.AddProcess(cell.Pid, CgroupJoinStep.AllButMemory);
+        }
+        catch (Exception e) when (e is IOException or CgroupException or UnauthorizedAccessException)
+        {
+            joinError = e;
+        }
+        await cell.WaitReadyAsync(readyTimeout);
+        try
+        {
+            if (joinError is not null)
+            {
+                throw joinError;
+            }
+            cgroup?.AddProcess(cell.Pid, CgroupJoinStep.Memory);
+        }
+        catch
+        {
+            await cell.AbandonAsync();
             throw;
         }
     }

@@ -14,12 +14,16 @@ internal sealed class CellProcess : ITaskProcess
     public const int BarrierFd = 3, StatusFd = 4;
 
     private int _barrier;
+    private readonly Task<string> _status;
 
-    private CellProcess(int pid, int barrier)
+    private CellProcess(int pid, int barrier, int statusFd)
     {
         Pid = pid;
         _barrier = barrier;
         Exited = ChildReaper.Instance.WaitAsync(pid);
+        // A dedicated read: the status pipe reaches EOF when the cell reports or dies, whichever comes first.
+        _status = Task.Factory.StartNew(() => ReadStatus(statusFd), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public int Pid { get; }
@@ -29,7 +33,11 @@ internal sealed class CellProcess : ITaskProcess
     /// <summary>What the cell reported with its "OK" (its own start-up phases).</summary>
     public string ReadyReport { get; private set; } = "";
 
-    public static async Task<CellProcess> CreateAsync(CellLaunch launch, int[] stdio, TimeSpan readyTimeout)
+    /// <summary>
+    /// Spawns the cell; it starts loading at once. The caller can place it in its cgroup while it does,
+    /// then must await <see cref="WaitReadyAsync"/>.
+    /// </summary>
+    public static CellProcess Spawn(CellLaunch launch, int[] stdio)
     {
         var (barrierR, barrierW) = Libc.Pipe();
         var (statusR, statusW) = Libc.Pipe();
@@ -51,20 +59,42 @@ internal sealed class CellProcess : ITaskProcess
             Libc.Close(barrierR);
             Libc.Close(statusW);
         }
-        var cell = new CellProcess(pid, barrierW);
-        var status = await Task.Run(() => ReadStatus(statusR)).WaitAsync(readyTimeout).ConfigureAwait(false);
+        return new CellProcess(pid, barrierW, statusR);
+    }
+
+    /// <summary>
+    /// Waits for the cell's "OK" (it is then held at the barrier). On "ERR", an early exit or a timeout the
+    /// cell is killed and reaped, and <see cref="CellCreateException"/> carries its reason.
+    /// </summary>
+    public async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        string status;
+        try
+        {
+            status = await _status.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            status = $"ERR not ready within {timeout.TotalSeconds:0} s";
+        }
         if (status.StartsWith("OK", StringComparison.Ordinal))
         {
-            cell.ReadyReport = status[2..].Trim();
-            return cell;
+            ReadyReport = status[2..].Trim();
+            return;
         }
-        Libc.Kill(pid, 9);
-        await cell.Exited.ConfigureAwait(false);
-        cell.CloseBarrier();
-        ChildReaper.Instance.Forget(pid);
+        await AbandonAsync().ConfigureAwait(false);
         var message = status.StartsWith("ERR ", StringComparison.Ordinal) ? status[4..].Trim()
-            : $"the cell exited before it was ready (status {(cell.Exited.IsCompleted ? cell.Exited.Result.Code : 0)})";
+            : $"the cell exited before it was ready (status {(Exited.IsCompleted ? Exited.Result.Code : 0)})";
         throw new CellCreateException(message);
+    }
+
+    /// <summary>Kills a cell that will never start, reaps it and closes its barrier.</summary>
+    public async Task AbandonAsync()
+    {
+        Libc.Kill(Pid, 9);
+        await Exited.ConfigureAwait(false);
+        CloseBarrier();
+        ChildReaper.Instance.Forget(Pid);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -93,10 +123,10 @@ internal sealed class CellProcess : ITaskProcess
 
     public IReadOnlyList<int> Pids() => Exited.IsCompleted ? [] : [Pid];
 
-    public Task CleanupAsync()
+    public Task<bool> CleanupAsync()
     {
         CloseBarrier();
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 
     private void CloseBarrier() => Libc.CloseQuietly(Interlocked.Exchange(ref _barrier, -1));

@@ -42,6 +42,25 @@ public sealed class CgroupV1RealTests : IDisposable
     }
 
     [Fact]
+    public void A_two_step_join_leaves_memory_for_the_second_step()
+    {
+        var cg = CgroupsApi.Create(_scratch.PathFor("c"));
+        var sleep = _scratch.Start("exec sleep 1000");
+        var before = V1Scratch.CgroupOf(sleep.Id, "memory");
+        var others = new[] { "cpu", "cpuacct", "cpuset", "freezer", "pids", "devices", "blkio", "name=systemd" };
+
+        cg.AddProcess(sleep.Id, CgroupJoinStep.AllButMemory);
+        foreach (var controller in others)
+        {
+            Assert.Equal(_scratch.PathFor("c"), V1Scratch.CgroupOf(sleep.Id, controller));
+        }
+        Assert.Equal(before, V1Scratch.CgroupOf(sleep.Id, "memory"));
+
+        cg.AddProcess(sleep.Id, CgroupJoinStep.Memory);
+        Assert.Equal(_scratch.PathFor("c"), V1Scratch.CgroupOf(sleep.Id, "memory"));
+    }
+
+    [Fact]
     public void Open_sees_an_existing_cgroup_and_creates_nothing_for_a_missing_one()
     {
         Assert.Null(CgroupsApi.Open(_scratch.PathFor("c")));

@@ -218,6 +218,18 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
     }
 
     [Fact]
+    public void A_two_step_join_writes_cgroup_procs_once_at_the_memory_step()
+    {
+        // One v2 directory holds every controller: the first step cannot leave memory out, so it waits.
+        var cg = CreateLeaf();
+        _tree.Write("/wct/abc", "cgroup.procs", "");
+        cg.AddProcess(4242, CgroupJoinStep.AllButMemory);
+        Assert.Equal("", _tree.Read("/wct/abc", "cgroup.procs"));
+        cg.AddProcess(4242, CgroupJoinStep.Memory);
+        Assert.Equal("4242", _tree.Read("/wct/abc", "cgroup.procs"));
+    }
+
+    [Fact]
     public void KillAll_with_SIGKILL_uses_cgroup_kill_when_the_kernel_has_it()
     {
         var cg = CreateLeaf();

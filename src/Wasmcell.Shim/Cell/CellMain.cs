@@ -45,6 +45,7 @@ internal static class CellMain
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             NamespaceJoiner.Join(oci);
             spec = CellSpecBuilder.Build(oci, launch);
+            JoinMemoryCgroup(launch);
             PrivilegeDrop.Apply(oci);
         }
         catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException
@@ -84,6 +85,28 @@ internal static class CellMain
             WriteStderr($"{launch.Entry}: {message}\n");
         }
         return outcome.ExitCode;
+    }
+
+    /// <summary>
+    /// The cell was born in its cgroup's other hierarchies; it joins memory now that its own start-up (the
+    /// runtime, Wasmtime, the module) is done, so only what the guest does from here on is charged to the
+    /// container. "0" moves this thread, the thread group leader, which is whom the kernel charges the
+    /// process's memory to, and needs no global cgroup lock.
+    /// </summary>
+    private static void JoinMemoryCgroup(CellLaunch launch)
+    {
+        if (launch.MemoryTasks is not { } tasks)
+        {
+            return;
+        }
+        try
+        {
+            File.WriteAllText(tasks, "0");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot join the container's memory cgroup ({tasks}): {e.Message}", e);
+        }
     }
 
     private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch)

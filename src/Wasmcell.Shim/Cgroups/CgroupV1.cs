@@ -91,19 +91,62 @@ internal sealed partial class CgroupV1 : ICgroup
     private string RequireDir(string controller) =>
         DirOf(controller) ?? throw new NotSupportedException($"the cgroup v1 {controller} controller is not mounted");
 
-    public void AddProcess(int pid) => AddProcess(pid, CgroupJoinStep.Everything);
-
-    public void AddProcess(int pid, CgroupJoinStep step)
+    public void AddProcess(int pid)
     {
         var value = CgroupFile.Format(pid);
-        foreach (var (h, dir) in _dirs)
+        foreach (var (_, dir) in _dirs) CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "cgroup.procs"), value);
+    }
+
+    public string? MemoryTasksFile => DirOf("memory") is { } dir ? System.IO.Path.Combine(dir, "tasks") : null;
+
+    public Task<T>? TrySpawnInsideAsync<T>(Func<T> spawn)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            var memory = h.Controllers.Contains("memory");
-            if (step == CgroupJoinStep.Everything || memory == (step == CgroupJoinStep.Memory))
+            var home = new Dictionary<string, string>();
+            var moved = new List<V1Hierarchy>();
+            try
             {
-                CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "cgroup.procs"), value);
+                home = ThreadCgroups.OfCurrentThread();
+                foreach (var (h, dir) in _dirs)
+                {
+                    if (h.Controllers.Contains("memory")) continue;
+                    CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "tasks"), ThreadCgroups.Self);
+                    moved.Add(h);
+                }
+                var child = spawn();
+                MoveBack(home, moved);
+                done.SetResult(child);
+            }
+            catch (Exception e)
+            {
+                MoveBack(home, moved);
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "cgroup-spawn",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Returns the calling thread to where it came from before it exits: a thread that dies inside keeps the
+    /// cgroup busy (rmdir EBUSY) and lists the shim in its cgroup.procs while it is torn down.
+    /// </summary>
+    private static void MoveBack(Dictionary<string, string> home, List<V1Hierarchy> moved)
+    {
+        foreach (var h in moved)
+        {
+            if (ThreadCgroups.PathIn(home, h) is { } path)
+            {
+                CgroupFile.TryWrite(System.IO.Path.Combine(h.MountPoint, path.TrimStart('/'), "tasks"), ThreadCgroups.Self);
             }
         }
+        moved.Clear();
     }
 
     public IReadOnlyList<int> Pids()

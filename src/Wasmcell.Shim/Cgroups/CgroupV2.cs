@@ -74,15 +74,11 @@ internal sealed partial class CgroupV2 : ICgroup
 
     private string FileIn(string name) => System.IO.Path.Combine(_dir.FullPath, name);
 
-    public void AddProcess(int pid) => AddProcess(pid, CgroupJoinStep.Everything);
+    public void AddProcess(int pid) => CgroupFile.Write(FileIn("cgroup.procs"), CgroupFile.Format(pid));
 
-    public void AddProcess(int pid, CgroupJoinStep step)
-    {
-        if (step != CgroupJoinStep.AllButMemory)
-        {
-            CgroupFile.Write(FileIn("cgroup.procs"), CgroupFile.Format(pid));
-        }
-    }
+    public Task<T>? TrySpawnInsideAsync<T>(Func<T> spawn) => null;
+
+    public string? MemoryTasksFile => null;
 
     public IReadOnlyList<int> Pids() => CgroupFile.ReadPids(FileIn("cgroup.procs"));
 

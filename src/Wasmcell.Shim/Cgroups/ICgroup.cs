@@ -12,8 +12,20 @@ public interface ICgroup
     /// <summary>Moves a process (and its threads) in: cgroup.procs of every v1 hierarchy, or the v2 directory.</summary>
     void AddProcess(int pid);
 
-    /// <summary>Moves a process in, or one step of a two-step move (see <see cref="CgroupJoinStep"/>).</summary>
-    void AddProcess(int pid, CgroupJoinStep step);
+    /// <summary>
+    /// v1: runs <paramref name="spawn"/> on a short-lived thread of ours that first moves itself into every
+    /// hierarchy of this cgroup but memory's, so the child is born there and never migrates, then moves
+    /// back. Moving one's own thread is the one move the kernel makes without its global cgroup lock
+    /// (see <see cref="ThreadCgroups"/>). The child joins memory itself, once its start-up (not the
+    /// container's business) is done, by writing "0" to <see cref="MemoryTasksFile"/>.
+    /// <paramref name="spawn"/> must not start threads: they would stay in the cgroup. Null when the cgroup
+    /// cannot do this (v2: a thread cannot leave its process's cgroup); the caller then spawns and uses
+    /// <see cref="AddProcess"/>.
+    /// </summary>
+    Task<T>? TrySpawnInsideAsync<T>(Func<T> spawn);
+
+    /// <summary>v1: the memory hierarchy's `tasks` file of this cgroup, or null (no memory hierarchy, or v2).</summary>
+    string? MemoryTasksFile { get; }
 
     /// <summary>
     /// Applies memory limit (+ swap, reservation), cpu shares/quota/period/cpuset and pids.max. Fields left
@@ -49,18 +61,4 @@ public interface ICgroup
 
     /// <summary>Removes the cgroup everywhere (retrying EBUSY briefly) and the parents this object created, if unused.</summary>
     void Delete();
-}
-
-/// <summary>
-/// Which part of a move into a cgroup. A cell joins in two steps: every v1 hierarchy but memory's while
-/// it starts (the first cgroup.procs write after a quiet spell waits out an RCU grace period, 5-15 ms
-/// here, which then overlaps the start), then memory once it is ready, so its own start-up is not
-/// charged to the container's memory limit. On v2 one directory holds every controller:
-/// <see cref="AllButMemory"/> does nothing and <see cref="Memory"/> moves the process.
-/// </summary>
-public enum CgroupJoinStep
-{
-    Everything,
-    AllButMemory,
-    Memory,
 }

@@ -52,11 +52,17 @@ internal static class ContainerFactory
             }
             else
             {
-                var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function);
                 cgroup = MakeCgroup(spec);
-                var cell = CellProcess.Spawn(launch, fds);
+                var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
+                    cgroup?.MemoryTasksFile);
+                // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
+                var cell = await CellProcess.SpawnAsync(launch, fds, cgroup);
                 process = cell;
-                await JoinWhileLoadingAsync(cell, cgroup, cellReadyTimeout);
+                await cell.WaitReadyAsync(cellReadyTimeout);
+                if (!cell.BornInCgroup)
+                {
+                    cgroup?.AddProcess(cell.Pid);
+                }
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -113,38 +119,6 @@ internal static class ContainerFactory
         catch
         {
             cgroup.Delete();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Moves the cell into its cgroup in two steps (<see cref="CgroupJoinStep"/>): all but memory while it
-    /// starts, so the slow first cgroup.procs write overlaps its start, then memory once it is ready. A cell
-    /// that failed reports its own reason, not the write's.
-    /// </summary>
-    private static async Task JoinWhileLoadingAsync(CellProcess cell, ICgroup? cgroup, TimeSpan readyTimeout)
-    {
-        Exception? joinError = null;
-        try
-        {
-            cgroup?.AddProcess(cell.Pid, CgroupJoinStep.AllButMemory);
-        }
-        catch (Exception e) when (e is IOException or CgroupException or UnauthorizedAccessException)
-        {
-            joinError = e;
-        }
-        await cell.WaitReadyAsync(readyTimeout);
-        try
-        {
-            if (joinError is not null)
-            {
-                throw joinError;
-            }
-            cgroup?.AddProcess(cell.Pid, CgroupJoinStep.Memory);
-        }
-        catch
-        {
-            await cell.AbandonAsync();
             throw;
         }
     }

@@ -33,20 +33,28 @@ internal sealed class CellProcess : ITaskProcess
     /// <summary>What the cell reported with its "OK" (its own start-up phases).</summary>
     public string ReadyReport { get; private set; } = "";
 
+    /// <summary>True when the cell was born in its cgroup (v1); otherwise the caller moves it in once ready.</summary>
+    public bool BornInCgroup { get; private init; }
+
     /// <summary>
-    /// Spawns the cell; it starts loading at once. The caller can place it in its cgroup while it does,
-    /// then must await <see cref="WaitReadyAsync"/>.
+    /// Spawns the cell, born in <paramref name="cgroup"/> where it can be (ICgroup.TrySpawnInsideAsync); it
+    /// starts loading at once, and the caller must await <see cref="WaitReadyAsync"/>.
     /// </summary>
-    public static CellProcess Spawn(CellLaunch launch, int[] stdio)
+    public static async Task<CellProcess> SpawnAsync(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup)
     {
         var (barrierR, barrierW) = Libc.Pipe();
         var (statusR, statusW) = Libc.Pipe();
+        Task<int>? bornInside = null;
         int pid;
         try
         {
             var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary");
-            pid = PosixSpawn.Start(self, [self, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
+            // No thread may be created in here: it can run on a thread sitting in the container's cgroup, and a
+            // thread started there would stay there.
+            int Start() => PosixSpawn.Start(self, [self, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
                 [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
+            bornInside = cgroup?.TrySpawnInsideAsync(Start);
+            pid = bornInside is null ? Start() : await bornInside.ConfigureAwait(false);
         }
         catch
         {
@@ -59,7 +67,7 @@ internal sealed class CellProcess : ITaskProcess
             Libc.Close(barrierR);
             Libc.Close(statusW);
         }
-        return new CellProcess(pid, barrierW, statusR);
+        return new CellProcess(pid, barrierW, statusR) { BornInCgroup = bornInside is not null };
     }
 
     /// <summary>
@@ -154,16 +162,19 @@ internal sealed class CellProcess : ITaskProcess
 /// <summary>The module or its environment was rejected by the cell at create.</summary>
 internal sealed class CellCreateException(string message) : Exception(message);
 
-/// <summary>What the cell needs besides config.json; passed on its command line.</summary>
-internal sealed record CellLaunch(string Bundle, string Rootfs, string Id, string Entry, string? Function)
+/// <summary>
+/// What the cell needs besides config.json; passed on its command line. <see cref="MemoryTasks"/> is the v1
+/// memory cgroup `tasks` file the cell's main thread joins once it has started (see ICgroup.TrySpawnInsideAsync).
+/// </summary>
+internal sealed record CellLaunch(string Bundle, string Rootfs, string Id, string Entry, string? Function, string? MemoryTasks = null)
 {
     public const string Mode = "__cell";
 
-    public string[] ToArgs() => Function is null
-        ? [Mode, Bundle, Rootfs, Id, Entry]
-        : [Mode, Bundle, Rootfs, Id, Entry, Function];
+    public string[] ToArgs() => [Mode, Bundle, Rootfs, Id, Entry, Function ?? "", MemoryTasks ?? ""];
 
     public static CellLaunch FromArgs(IReadOnlyList<string> args) =>
-        args.Count < 5 ? throw new ArgumentException("usage: __cell BUNDLE ROOTFS ID ENTRY [FUNCTION]")
-            : new CellLaunch(args[1], args[2], args[3], args[4], args.Count > 5 ? args[5] : null);
+        args.Count < 5 ? throw new ArgumentException("usage: __cell BUNDLE ROOTFS ID ENTRY [FUNCTION [MEMORY-TASKS]]")
+            : new CellLaunch(args[1], args[2], args[3], args[4], Optional(args, 5), Optional(args, 6));
+
+    private static string? Optional(IReadOnlyList<string> args, int i) => args.Count > i && args[i].Length > 0 ? args[i] : null;
 }

@@ -1,3 +1,4 @@
+using Wasmcell.Shim.Interop;
 using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Protos.Cgroups.V1;
 using Wasmcell.Shim.Cgroups;
@@ -42,22 +43,55 @@ public sealed class CgroupV1RealTests : IDisposable
     }
 
     [Fact]
-    public void A_two_step_join_leaves_memory_for_the_second_step()
+    public async Task SpawnInside_gives_birth_in_every_hierarchy_but_memory_which_the_child_joins_itself()
     {
         var cg = CgroupsApi.Create(_scratch.PathFor("c"));
-        var sleep = _scratch.Start("exec sleep 1000");
-        var before = V1Scratch.CgroupOf(sleep.Id, "memory");
+        var ownMemory = V1Scratch.CgroupOf(Environment.ProcessId, "memory");
         var others = new[] { "cpu", "cpuacct", "cpuset", "freezer", "pids", "devices", "blkio", "name=systemd" };
+        var memoryTasks = cg.MemoryTasksFile;
+        Assert.Equal(Path.Combine(Dir("memory"), "tasks"), memoryTasks);
 
-        cg.AddProcess(sleep.Id, CgroupJoinStep.AllButMemory);
-        foreach (var controller in others)
+        // posix_spawn, as the shim does (System.Diagnostics.Process may start threads of its own on first use,
+        // and those would stay in the cgroup). The child waits for a line, then moves its own main thread into
+        // memory as a started cell does.
+        var (inR, inW) = Libc.Pipe();
+        var (outR, outW) = Libc.Pipe();
+        var script = $"read go; echo 0 > {memoryTasks}; echo joined; exec sleep 1000";
+        var spawned = cg.TrySpawnInsideAsync(() =>
+            PosixSpawn.Start("/bin/sh", ["/bin/sh", "-c", script], PosixSpawn.CurrentEnvironment(), [inR, outW, -1], newSession: false));
+        Assert.NotNull(spawned);
+        var child = await spawned;
+        Libc.Close(inR);
+        Libc.Close(outW);
+        try
         {
-            Assert.Equal(_scratch.PathFor("c"), V1Scratch.CgroupOf(sleep.Id, controller));
-        }
-        Assert.Equal(before, V1Scratch.CgroupOf(sleep.Id, "memory"));
+            foreach (var controller in others)
+            {
+                Assert.Equal(_scratch.PathFor("c"), V1Scratch.CgroupOf(child, controller));
+            }
+            Assert.Equal(ownMemory, V1Scratch.CgroupOf(child, "memory"));
+            // The spawning thread went home before the spawn completed: the cgroup holds the child alone.
+            Assert.Equal(new[] { child }, cg.Pids());
 
-        cg.AddProcess(sleep.Id, CgroupJoinStep.Memory);
-        Assert.Equal(_scratch.PathFor("c"), V1Scratch.CgroupOf(sleep.Id, "memory"));
+            Libc.WriteAll(inW, "go\n"u8);
+            var buffer = new byte[64];
+            var n = await Task.Run(() => Libc.ReadSome(outR, buffer)).WaitAsync(Bound);
+            Assert.Equal("joined\n", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+            Assert.Equal(_scratch.PathFor("c"), V1Scratch.CgroupOf(child, "memory"));
+        }
+        finally
+        {
+            Libc.Kill(child, 9);
+            ReapQuietly(child);
+            Libc.Close(inW);
+            Libc.Close(outR);
+        }
+    }
+
+    private static unsafe void ReapQuietly(int pid)
+    {
+        int status;
+        Libc.WaitPid(pid, &status, 0);
     }
 
     [Fact]

@@ -218,15 +218,12 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
     }
 
     [Fact]
-    public void A_two_step_join_writes_cgroup_procs_once_at_the_memory_step()
+    public void V2_cannot_give_birth_inside_so_the_caller_moves_the_process_in()
     {
-        // One v2 directory holds every controller: the first step cannot leave memory out, so it waits.
+        // A v2 thread cannot sit in another cgroup than its process: no born-inside spawn, no memory self-join.
         var cg = CreateLeaf();
-        _tree.Write("/wct/abc", "cgroup.procs", "");
-        cg.AddProcess(4242, CgroupJoinStep.AllButMemory);
-        Assert.Equal("", _tree.Read("/wct/abc", "cgroup.procs"));
-        cg.AddProcess(4242, CgroupJoinStep.Memory);
-        Assert.Equal("4242", _tree.Read("/wct/abc", "cgroup.procs"));
+        Assert.Null(cg.TrySpawnInsideAsync(() => 1));
+        Assert.Null(cg.MemoryTasksFile);
     }
 
     [Fact]

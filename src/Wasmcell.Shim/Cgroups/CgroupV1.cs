@@ -99,54 +99,45 @@ internal sealed partial class CgroupV1 : ICgroup
 
     public string? MemoryTasksFile => DirOf("memory") is { } dir ? System.IO.Path.Combine(dir, "tasks") : null;
 
-    public Task<T>? TrySpawnInsideAsync<T>(Func<T> spawn)
+    public IDisposable? TryEnterWithCurrentThread()
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        var visit = new ThreadVisit(ThreadCgroups.OfCurrentThread());
+        try
         {
-            var home = new Dictionary<string, string>();
-            var moved = new List<V1Hierarchy>();
-            try
+            foreach (var (h, dir) in _dirs)
             {
-                home = ThreadCgroups.OfCurrentThread();
-                foreach (var (h, dir) in _dirs)
-                {
-                    if (h.Controllers.Contains("memory")) continue;
-                    CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "tasks"), ThreadCgroups.Self);
-                    moved.Add(h);
-                }
-                var child = spawn();
-                MoveBack(home, moved);
-                done.SetResult(child);
+                if (h.Controllers.Contains("memory")) continue;
+                CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "tasks"), ThreadCgroups.Self);
+                visit.Moved.Add(h);
             }
-            catch (Exception e)
-            {
-                MoveBack(home, moved);
-                done.SetException(e);
-            }
-        })
+        }
+        catch
         {
-            IsBackground = true,
-            Name = "cgroup-spawn",
-        };
-        thread.Start();
-        return done.Task;
+            visit.Dispose();
+            throw;
+        }
+        return visit;
     }
 
     /// <summary>
-    /// Returns the calling thread to where it came from before it exits: a thread that dies inside keeps the
+    /// Returns the thread to where it came from, before it can exit: a thread that dies inside keeps the
     /// cgroup busy (rmdir EBUSY) and lists the shim in its cgroup.procs while it is torn down.
     /// </summary>
-    private static void MoveBack(Dictionary<string, string> home, List<V1Hierarchy> moved)
+    private sealed class ThreadVisit(Dictionary<string, string> home) : IDisposable
     {
-        foreach (var h in moved)
+        public List<V1Hierarchy> Moved { get; } = new();
+
+        public void Dispose()
         {
-            if (ThreadCgroups.PathIn(home, h) is { } path)
+            foreach (var h in Moved)
             {
-                CgroupFile.TryWrite(System.IO.Path.Combine(h.MountPoint, path.TrimStart('/'), "tasks"), ThreadCgroups.Self);
+                if (ThreadCgroups.PathIn(home, h) is { } path)
+                {
+                    CgroupFile.TryWrite(System.IO.Path.Combine(h.MountPoint, path.TrimStart('/'), "tasks"), ThreadCgroups.Self);
+                }
             }
+            Moved.Clear();
         }
-        moved.Clear();
     }
 
     public IReadOnlyList<int> Pids()

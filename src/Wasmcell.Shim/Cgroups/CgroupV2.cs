@@ -76,7 +76,7 @@ internal sealed partial class CgroupV2 : ICgroup
 
     public void AddProcess(int pid) => CgroupFile.Write(FileIn("cgroup.procs"), CgroupFile.Format(pid));
 
-    public Task<T>? TrySpawnInsideAsync<T>(Func<T> spawn) => null;
+    public IDisposable? TryEnterWithCurrentThread() => null;
 
     public string? MemoryTasksFile => null;
 

@@ -13,16 +13,16 @@ public interface ICgroup
     void AddProcess(int pid);
 
     /// <summary>
-    /// v1: runs <paramref name="spawn"/> on a short-lived thread of ours that first moves itself into every
-    /// hierarchy of this cgroup but memory's, so the child is born there and never migrates, then moves
-    /// back. Moving one's own thread is the one move the kernel makes without its global cgroup lock
-    /// (see <see cref="ThreadCgroups"/>). The child joins memory itself, once its start-up (not the
+    /// v1: moves the calling thread (not its process) into every hierarchy of this cgroup but memory's, so
+    /// a process it spawns is born there and never migrates; disposing moves the thread back. A thread
+    /// moving itself is the one move the kernel makes without its global cgroup lock (see
+    /// <see cref="ThreadCgroups"/>). The child joins memory itself once its own start-up (not the
     /// container's business) is done, by writing "0" to <see cref="MemoryTasksFile"/>.
-    /// <paramref name="spawn"/> must not start threads: they would stay in the cgroup. Null when the cgroup
-    /// cannot do this (v2: a thread cannot leave its process's cgroup); the caller then spawns and uses
-    /// <see cref="AddProcess"/>.
+    /// The caller must be a dedicated thread that starts no thread until it is back: a thread started
+    /// inside would stay there. Null when the cgroup cannot do this (v2: a thread cannot leave its
+    /// process's cgroup); the caller then moves the process in with <see cref="AddProcess"/>.
     /// </summary>
-    Task<T>? TrySpawnInsideAsync<T>(Func<T> spawn);
+    IDisposable? TryEnterWithCurrentThread();
 
     /// <summary>v1: the memory hierarchy's `tasks` file of this cgroup, or null (no memory hierarchy, or v2).</summary>
     string? MemoryTasksFile { get; }

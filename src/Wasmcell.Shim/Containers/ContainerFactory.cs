@@ -56,9 +56,9 @@ internal static class ContainerFactory
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
                     cgroup?.MemoryTasksFile);
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
-                var cell = await CellProcess.SpawnAsync(launch, fds, cgroup);
+                var cell = await CellProcess.SpawnAsync(launch, fds, cgroup, cellReadyTimeout);
                 process = cell;
-                await cell.WaitReadyAsync(cellReadyTimeout);
+                await cell.WaitReadyAsync();
                 if (!cell.BornInCgroup)
                 {
                     cgroup?.AddProcess(cell.Pid);

@@ -71,6 +71,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Chmod(string path, int mode);
 
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    private static partial int PollRaw(PollFd* fds, nuint count, int timeoutMs);
+
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     public static partial long Syscall(long number, long a1, long a2, long a3, long a4);
 
@@ -130,6 +133,32 @@ internal static unsafe partial class Libc
                     throw IoError("write", e);
                 }
                 off += (int)n;
+            }
+        }
+    }
+
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    /// <summary>Waits until <paramref name="fd"/> is readable (or at EOF/error); false when the timeout passed first.</summary>
+    public static bool WaitReadable(int fd, int timeoutMs)
+    {
+        var entry = new PollFd { Fd = fd, Events = 1 /* POLLIN */ };
+        while (true)
+        {
+            var n = PollRaw(&entry, 1, timeoutMs);
+            if (n >= 0)
+            {
+                return n > 0;
+            }
+            var e = Errno;
+            if (e != EINTR)
+            {
+                throw IoError("poll", e);
             }
         }
     }

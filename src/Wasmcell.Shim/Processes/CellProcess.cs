@@ -16,14 +16,13 @@ internal sealed class CellProcess : ITaskProcess
     private int _barrier;
     private readonly Task<string> _status;
 
-    private CellProcess(int pid, int barrier, int statusFd)
+    private CellProcess(int pid, int barrier, Task<string> status, bool bornInCgroup)
     {
         Pid = pid;
         _barrier = barrier;
+        _status = status;
+        BornInCgroup = bornInCgroup;
         Exited = ChildReaper.Instance.WaitAsync(pid);
-        // A dedicated read: the status pipe reaches EOF when the cell reports or dies, whichever comes first.
-        _status = Task.Factory.StartNew(() => ReadStatus(statusFd), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public int Pid { get; }
@@ -34,57 +33,81 @@ internal sealed class CellProcess : ITaskProcess
     public string ReadyReport { get; private set; } = "";
 
     /// <summary>True when the cell was born in its cgroup (v1); otherwise the caller moves it in once ready.</summary>
-    public bool BornInCgroup { get; private init; }
+    public bool BornInCgroup { get; }
 
     /// <summary>
-    /// Spawns the cell, born in <paramref name="cgroup"/> where it can be (ICgroup.TrySpawnInsideAsync); it
-    /// starts loading at once, and the caller must await <see cref="WaitReadyAsync"/>.
+    /// Spawns the cell from one dedicated thread, which then waits for its status line. On v1 the thread
+    /// first steps into <paramref name="cgroup"/> so the cell is born there (ICgroup.TryEnterWithCurrentThread).
+    /// The cell starts loading at once; the caller must await <see cref="WaitReadyAsync"/>. One thread and no
+    /// timer: each thread a .NET process starts spins until it runs, which on a busy 2-core host cost
+    /// Create 1-4 ms per thread.
     /// </summary>
-    public static async Task<CellProcess> SpawnAsync(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup)
+    public static async Task<CellProcess> SpawnAsync(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
     {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary");
         var (barrierR, barrierW) = Libc.Pipe();
         var (statusR, statusW) = Libc.Pipe();
-        Task<int>? bornInside = null;
-        int pid;
+        var spawned = new TaskCompletionSource<(int Pid, bool BornInside)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var status = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                try
+                {
+                    int pid;
+                    IDisposable? inside = null;
+                    try
+                    {
+                        inside = cgroup?.TryEnterWithCurrentThread();
+                        pid = PosixSpawn.Start(self, [self, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
+                            [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
+                    }
+                    finally
+                    {
+                        inside?.Dispose();
+                        Libc.Close(barrierR);
+                        Libc.Close(statusW);
+                    }
+                    spawned.SetResult((pid, inside is not null));
+                }
+                catch (Exception e)
+                {
+                    Libc.Close(statusR);
+                    spawned.SetException(e);
+                    return;
+                }
+                status.SetResult(ReadStatus(statusR, readyTimeout));
+            }
+            catch (Exception e)
+            {
+                status.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "cell-launch",
+        };
+        thread.Start();
         try
         {
-            var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary");
-            // No thread may be created in here: it can run on a thread sitting in the container's cgroup, and a
-            // thread started there would stay there.
-            int Start() => PosixSpawn.Start(self, [self, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
-                [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
-            bornInside = cgroup?.TrySpawnInsideAsync(Start);
-            pid = bornInside is null ? Start() : await bornInside.ConfigureAwait(false);
+            var (pid, bornInside) = await spawned.Task.ConfigureAwait(false);
+            return new CellProcess(pid, barrierW, status.Task, bornInside);
         }
         catch
         {
             Libc.Close(barrierW);
-            Libc.Close(statusR);
             throw;
         }
-        finally
-        {
-            Libc.Close(barrierR);
-            Libc.Close(statusW);
-        }
-        return new CellProcess(pid, barrierW, statusR) { BornInCgroup = bornInside is not null };
     }
 
     /// <summary>
     /// Waits for the cell's "OK" (it is then held at the barrier). On "ERR", an early exit or a timeout the
     /// cell is killed and reaped, and <see cref="CellCreateException"/> carries its reason.
     /// </summary>
-    public async Task WaitReadyAsync(TimeSpan timeout)
+    public async Task WaitReadyAsync()
     {
-        string status;
-        try
-        {
-            status = await _status.WaitAsync(timeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            status = $"ERR not ready within {timeout.TotalSeconds:0} s";
-        }
+        var status = await _status.ConfigureAwait(false);
         if (status.StartsWith("OK", StringComparison.Ordinal))
         {
             ReadyReport = status[2..].Trim();
@@ -139,15 +162,26 @@ internal sealed class CellProcess : ITaskProcess
 
     private void CloseBarrier() => Libc.CloseQuietly(Interlocked.Exchange(ref _barrier, -1));
 
-    private static string ReadStatus(int fd)
+    /// <summary>The status pipe's text up to EOF (the cell closes it after reporting, or dies), or a timeout "ERR".</summary>
+    private static string ReadStatus(int fd, TimeSpan timeout)
     {
         try
         {
+            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
             var sb = new StringBuilder();
             var buf = new byte[4096];
-            int n;
-            while ((n = Libc.ReadSome(fd, buf)) > 0 && sb.Length < 64 * 1024)
+            while (sb.Length < 64 * 1024)
             {
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Libc.WaitReadable(fd, (int)Math.Min(left, int.MaxValue)))
+                {
+                    return $"ERR the cell was not ready within {timeout.TotalSeconds:0} s";
+                }
+                var n = Libc.ReadSome(fd, buf);
+                if (n == 0)
+                {
+                    break;
+                }
                 sb.Append(Encoding.UTF8.GetString(buf, 0, n));
             }
             return sb.ToString();

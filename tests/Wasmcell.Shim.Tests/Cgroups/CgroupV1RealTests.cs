@@ -43,7 +43,7 @@ public sealed class CgroupV1RealTests : IDisposable
     }
 
     [Fact]
-    public async Task SpawnInside_gives_birth_in_every_hierarchy_but_memory_which_the_child_joins_itself()
+    public async Task A_thread_inside_gives_birth_in_every_hierarchy_but_memory_which_the_child_joins_itself()
     {
         var cg = CgroupsApi.Create(_scratch.PathFor("c"));
         var ownMemory = V1Scratch.CgroupOf(Environment.ProcessId, "memory");
@@ -57,10 +57,17 @@ public sealed class CgroupV1RealTests : IDisposable
         var (inR, inW) = Libc.Pipe();
         var (outR, outW) = Libc.Pipe();
         var script = $"read go; echo 0 > {memoryTasks}; echo joined; exec sleep 1000";
-        var spawned = cg.TrySpawnInsideAsync(() =>
-            PosixSpawn.Start("/bin/sh", ["/bin/sh", "-c", script], PosixSpawn.CurrentEnvironment(), [inR, outW, -1], newSession: false));
-        Assert.NotNull(spawned);
-        var child = await spawned;
+        var child = 0;
+        var entered = false;
+        var launcher = new Thread(() =>
+        {
+            using var inside = cg.TryEnterWithCurrentThread();
+            entered = inside is not null;
+            child = PosixSpawn.Start("/bin/sh", ["/bin/sh", "-c", script], PosixSpawn.CurrentEnvironment(), [inR, outW, -1], newSession: false);
+        });
+        launcher.Start();
+        Assert.True(launcher.Join(Bound));
+        Assert.True(entered && child > 0, $"entered {entered}, child {child}");
         Libc.Close(inR);
         Libc.Close(outW);
         try
@@ -70,7 +77,7 @@ public sealed class CgroupV1RealTests : IDisposable
                 Assert.Equal(_scratch.PathFor("c"), V1Scratch.CgroupOf(child, controller));
             }
             Assert.Equal(ownMemory, V1Scratch.CgroupOf(child, "memory"));
-            // The spawning thread went home before the spawn completed: the cgroup holds the child alone.
+            // The spawning thread went home: the cgroup holds the child alone.
             Assert.Equal(new[] { child }, cg.Pids());
 
             Libc.WriteAll(inW, "go\n"u8);

@@ -222,7 +222,7 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
     {
         // A v2 thread cannot sit in another cgroup than its process: no born-inside spawn, no memory self-join.
         var cg = CreateLeaf();
-        Assert.Null(cg.TrySpawnInsideAsync(() => 1));
+        Assert.Null(cg.TryEnterWithCurrentThread());
         Assert.Null(cg.MemoryTasksFile);
     }
 

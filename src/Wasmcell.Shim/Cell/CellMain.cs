@@ -57,10 +57,12 @@ internal static class CellMain
 
         var runner = new CellRunner(engine);
         var started = 0;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => OnStopSignal(ctx, runner, ref started, 2));
         Report(FormattableString.Invariant(
             $"OK ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (engine {engineMs:0.0} ms, module {moduleMs:0.0} ms)"));
+        // After "OK": the first registration starts .NET's signal thread, which Create need not wait for. A
+        // SIGTERM before this point ends the process by the default action, the status Wait reports anyway (143).
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => OnStopSignal(ctx, runner, ref started, 2));
 
         Span<byte> one = stackalloc byte[1];
         int n;

@@ -106,6 +106,21 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
+    public void RandomGetFillsExactlyTheBufferWithFreshBytes()
+    {
+        using var m = new MaskedMemory(new WasiOptions());
+        // 4096 bytes: beyond the 256 that one getrandom call is guaranteed to fill; bytes 8..4103 only.
+        Assert.Equal(Errno.Success, Groups.Random.RandomGet(m.Host, 8, 4096));
+        var first = m.Bytes(8, 4096).ToArray();
+        Assert.Equal(Errno.Success, Groups.Random.RandomGet(m.Host, 8, 4096));
+        var second = m.Bytes(8, 4096).ToArray();
+        Assert.NotEqual(first, second);
+        Assert.True(first.Distinct().Count() > 200, "4096 random bytes should take most of the 256 values");
+        Assert.Equal(Q(8), m.Bytes(0, 8));
+        Assert.Equal(Q(8), m.Bytes(8 + 4096, 8));
+    }
+
+    [Fact]
     public void PollOneoffWithNoSubscriptionsIsInval()
     {
         using var m = new MaskedMemory(new WasiOptions());

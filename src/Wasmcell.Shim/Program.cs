@@ -1,58 +1,49 @@
 using Wasmcell.Shim;
-using Wasmcell.Shim.Cell;
-using Wasmcell.Shim.Processes;
+using Wasmcell.Shim.Interop;
 
-if (args.Length > 0 && args[0] == CellLaunch.Mode)
-{
-    return CellMain.Run(args);
-}
-
-ShimFlags flags;
+// containerd-shim-wasm-v1: containerd execs it for `start` and for `delete` after every stop, both on the
+// critical path of a container, so it answers those itself when it can and otherwise becomes the daemon
+// binary (ShimBinaries) with the same arguments: the daemon, cells, version/info, the full `delete`
+// clean-up after a dead daemon, and every error message.
+ShimFlags? flags = null;
 try
 {
     flags = ShimFlags.Parse(args);
 }
-catch (ArgumentException e)
+catch (ArgumentException)
 {
-    Console.Error.WriteLine(e.Message);
-    return 2;
 }
 
-if (flags.Version)
+if (flags is { Version: false, Info: false, Namespace.Length: > 0 })
 {
-    Console.WriteLine($"containerd-shim-wasm-v1 (wasmcell) {typeof(ShimFlags).Assembly.GetName().Version}, Wasmtime {Wasmcell.Runtime.WasmEngine.WasmtimeVersion}");
-    return 0;
-}
-if (flags.Info)
-{
-    // containerd 2.x asks for RuntimeInfo only for idmap mounts, which we do not support.
-    Console.Error.WriteLine("-info is not supported by containerd-shim-wasm-v1");
-    return 1;
-}
-if (flags.Namespace.Length == 0)
-{
-    Console.Error.WriteLine("shim namespace cannot be empty");
-    return 1;
+    if (flags.Action == "start")
+    {
+        try
+        {
+            return StartCommand.Run(flags);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"containerd-shim-wasm-v1 start: {e.Message}");
+            return 1;
+        }
+    }
+    if (flags.Action == "delete" && DeleteReply.IsCleaned(DeleteReply.BundleOf(flags)))
+    {
+        var bundle = DeleteReply.BundleOf(flags);
+        DeleteReply.RemoveStaleSocket(bundle);
+        DeleteReply.Write(bundle);
+        return 0;
+    }
 }
 
+var daemon = ShimBinaries.Daemon;
 try
 {
-    return flags.Action switch
-    {
-        "start" => StartCommand.Run(flags),
-        "delete" => DeleteCommand.Run(flags),
-        "" => Daemon.Run(flags),
-        _ => Unknown(flags.Action),
-    };
+    Exec.Replace(daemon, [daemon, .. args]);
 }
-catch (Exception e)
+catch (IOException e)
 {
-    Console.Error.WriteLine($"containerd-shim-wasm-v1 {flags.Action}: {e.Message}");
-    return 1;
+    Console.Error.WriteLine($"containerd-shim-wasm-v1: {e.Message}; {ShimBinaries.DaemonName} must be installed beside it");
 }
-
-static int Unknown(string action)
-{
-    Console.Error.WriteLine($"unknown action {action}; expected start or delete");
-    return 2;
-}
+return 1;

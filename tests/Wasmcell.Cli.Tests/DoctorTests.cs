@@ -24,6 +24,7 @@ public sealed class DoctorTests : IDisposable
         _dir.WriteScript("usr/bin/runc", "echo 'runc version 1.1.12'; echo 'spec: 1.0.2-dev'");
         _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.ShimFileName, "exit 0");
         _dir.Write("opt/containerd/bin/" + ShimInstaller.WasmtimeLibraryName, "lib");
+        _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.DaemonFileName, "exit 0");
         _dir.Write("etc/containerd/config.toml", RuntimeHandlerEditor.AddHandler("config.toml", ConfigWithOpt, "wasm").Text);
         _dir.Write("mountinfo", V2MountInfo);
     }
@@ -95,15 +96,17 @@ public sealed class DoctorTests : IDisposable
         Assert.False(Line(NodeDoctor.Run(Options()), "handler").Ok);
     }
 
-    [Fact]
-    public void Shim_without_libwasmtime_beside_it_fails()
+    [Theory]
+    [InlineData(ShimInstaller.WasmtimeLibraryName)]
+    [InlineData(ShimInstaller.DaemonFileName)]
+    public void Shim_without_a_companion_beside_it_fails(string companion)
     {
-        File.Delete(_dir.Combine("opt/containerd/bin", ShimInstaller.WasmtimeLibraryName));
+        File.Delete(_dir.Combine("opt/containerd/bin", companion));
 
         var line = Line(NodeDoctor.Run(Options()), "shim");
 
         Assert.False(line.Ok);
-        Assert.Contains(ShimInstaller.WasmtimeLibraryName, line.Detail);
+        Assert.Contains(companion, line.Detail);
     }
 
     [Fact]
@@ -111,6 +114,7 @@ public sealed class DoctorTests : IDisposable
     {
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.ShimFileName), _dir.Combine("usr/bin", ShimInstaller.ShimFileName));
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.WasmtimeLibraryName), _dir.Combine("usr/bin", ShimInstaller.WasmtimeLibraryName));
+        File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.DaemonFileName), _dir.Combine("usr/bin", ShimInstaller.DaemonFileName));
 
         var line = Line(NodeDoctor.Run(Options()), "shim");
 

@@ -14,9 +14,13 @@ public sealed class InstallTests : IDisposable
 
     private InstallOptions Options(string config) => new(config, _dir.Combine("bin"), "wasm", _dir.Combine("release", ShimInstaller.ShimFileName));
 
-    private void WriteRelease(string shim = "shim-v1", string? library = "libwasmtime-v1")
+    private void WriteRelease(string shim = "shim-v1", string? library = "libwasmtime-v1", string? daemon = "daemon-v1")
     {
         _dir.Write("release/" + ShimInstaller.ShimFileName, shim);
+        if (daemon is not null)
+        {
+            _dir.Write("release/" + ShimInstaller.DaemonFileName, daemon);
+        }
         if (library is not null)
         {
             _dir.Write("release/" + ShimInstaller.WasmtimeLibraryName, library);
@@ -40,12 +44,27 @@ public sealed class InstallTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
         Assert.Equal("shim-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.ShimFileName)));
         Assert.Equal("libwasmtime-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.WasmtimeLibraryName)));
+        Assert.Equal("daemon-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.ShimFileName)));
+        Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
         Assert.Contains("restart", _output.ToString());
         Assert.Contains(NodeInstaller.RestartCommand(), _output.ToString());
         // No temporary files are left in either directory.
         Assert.Empty(Directory.GetFiles(_dir.Combine("bin"), ".*"));
         Assert.Empty(Directory.GetFiles(_dir.Combine("etc/containerd"), ".*"));
+    }
+
+    [Fact]
+    public void A_release_without_the_daemon_binary_is_refused_before_anything_changes()
+    {
+        WriteRelease(daemon: null);
+        var config = _dir.Write("etc/containerd/config.toml", ContainerdConfigs.Version2);
+
+        var e = Assert.Throws<NodeSetupException>(() => NodeInstaller.Run(Options(config), _output, Now));
+
+        Assert.Contains(ShimInstaller.DaemonFileName, e.Message);
+        Assert.Equal(ContainerdConfigs.Version2, File.ReadAllText(config));
+        Assert.Empty(Directory.GetFiles(_dir.Combine("bin")));
     }
 
     [Fact]

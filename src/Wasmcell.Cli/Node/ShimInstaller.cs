@@ -1,12 +1,14 @@
 namespace Wasmcell.Cli.Node;
 
 /// <summary>
-/// Copies the shim binary, and Wasmtime's native library that the NativeAOT shim loads from its own
-/// directory, into a directory on containerd's PATH.
+/// Copies the shim into a directory on containerd's PATH: the small binary containerd execs, the daemon
+/// binary it hands everything else to, and Wasmtime's native library, which the daemon loads from its own
+/// directory. All three must sit side by side.
 /// </summary>
 internal static class ShimInstaller
 {
     public const string ShimFileName = "containerd-shim-wasm-v1";
+    public const string DaemonFileName = "containerd-shim-wasm-v1-daemon";
     public const string WasmtimeLibraryName = "libwasmtime.so";
     public const string DefaultBinDir = "/usr/local/bin";
 
@@ -14,10 +16,12 @@ internal static class ShimInstaller
     public static string DefaultShimPath => Path.Combine(AppContext.BaseDirectory, ShimFileName);
 
     /// <summary>Installs the files; returns true when anything on disk changed.</summary>
-        public static bool Install(string shimPath, string binDir, TextWriter output)
+    public static bool Install(string shimPath, string binDir, TextWriter output)
     {
         Validate(shimPath, binDir);
-        var changed = CopyOne(shimPath, Path.Combine(binDir, ShimFileName), output);
+        // The daemon first: a launcher that finds no daemon beside it cannot start any container.
+        var changed = CopyOne(Beside(shimPath, DaemonFileName), Path.Combine(binDir, DaemonFileName), output);
+        changed |= CopyOne(shimPath, Path.Combine(binDir, ShimFileName), output);
         var library = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(shimPath))!, WasmtimeLibraryName);
         if (File.Exists(library))
         {
@@ -36,13 +40,20 @@ internal static class ShimInstaller
         {
             throw new NodeSetupException($"shim binary not found at {shimPath}; pass its location with --shim PATH (the `{ShimFileName}` of a wasmcell release or publish directory).");
         }
+        if (!File.Exists(Beside(shimPath, DaemonFileName)))
+        {
+            throw new NodeSetupException($"no {DaemonFileName} next to {shimPath}; the shim is both binaries of a wasmcell release or publish directory (scripts/publish.sh), side by side.");
+        }
         if (!Directory.Exists(binDir))
         {
             throw new NodeSetupException($"--bin-dir {binDir} does not exist; it must be a directory on containerd's PATH (e.g. /usr/local/bin).");
         }
     }
 
-        private static bool CopyOne(string source, string destination, TextWriter output)
+    private static string Beside(string shimPath, string name) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(shimPath))!, name);
+
+    private static bool CopyOne(string source, string destination, TextWriter output)
     {
         if (Path.GetFullPath(source) == Path.GetFullPath(destination))
         {

@@ -52,15 +52,15 @@ public sealed partial class WasmPodNamespaceTests(CriEnvironment env)
 
         // One shim daemon for the pod, found by the socket its sandbox id names; none started for the app container.
         var shim = Assert.Single(WasmPodProbe.ShimsServing(env, pod.SandboxId));
-        Assert.Equal(Path.Combine(env.OptBin, ShimBinary.FileName), WasmPodProbe.Exe(shim));
+        Assert.Equal(Path.Combine(env.OptBin, ShimBinary.DaemonFileName), WasmPodProbe.Exe(shim));
         Assert.Equal([shim], WasmPodProbe.ShimDaemonsMentioning(pod.SandboxId));
         Assert.Empty(WasmPodProbe.ShimDaemonsMentioning(appId));
         Assert.NotEqual(shim, sandboxPid);
 
-        // The Wasm container: a cell (the shim re-executed), child of that shim, whose guest thread is in the pod's netns.
+        // The Wasm container: a cell (the daemon binary re-executed), child of that shim, whose guest thread is in the pod's netns.
         var cellPid = await WasmCriQueries.ContainerPidAsync(cri, appId);
         Assert.True(HostProcesses.IsAlive(cellPid), $"cell pid {cellPid} is not a live process");
-        Assert.Equal(Path.Combine(env.OptBin, ShimBinary.FileName), WasmPodProbe.Exe(cellPid));
+        Assert.Equal(Path.Combine(env.OptBin, ShimBinary.DaemonFileName), WasmPodProbe.Exe(cellPid));
         Assert.Contains(appId, HostProcesses.Cmdline(cellPid));
         Assert.Equal(shim, HostProcesses.ParentPid(cellPid));
         // setns(CLONE_NEWNET) moves only the calling thread: the guest's (main) thread is the one that counts.

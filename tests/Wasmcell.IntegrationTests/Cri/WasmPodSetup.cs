@@ -11,14 +11,16 @@ internal static class WasmPodSetup
     /// </summary>
     public static void InstallShim(CriEnvironment env)
     {
-        var installed = Path.Combine(env.OptBin, ShimBinary.FileName);
-        var published = Path.Combine(ShimBinary.EnsurePublished(), ShimBinary.FileName);
-        if (File.Exists(installed) && File.ReadAllBytes(installed).AsSpan().SequenceEqual(File.ReadAllBytes(published)))
+        var published = ShimBinary.EnsurePublished();
+        if (new[] { ShimBinary.FileName, ShimBinary.DaemonFileName }.All(name => Same(Path.Combine(env.OptBin, name), Path.Combine(published, name))))
         {
             return;
         }
         env.InstallShim();
     }
+
+    private static bool Same(string installed, string published) =>
+        File.Exists(installed) && File.ReadAllBytes(installed).AsSpan().SequenceEqual(File.ReadAllBytes(published));
 
     /// <summary>Imports tests/wasm's <paramref name="module"/> (e.g. "spin.wasm") as a one-file image whose entrypoint is the module.</summary>
     public static async Task<string> ImportModuleAsync(CriEnvironment env, string module)

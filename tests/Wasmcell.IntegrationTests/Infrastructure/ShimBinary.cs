@@ -1,13 +1,17 @@
 namespace Wasmcell.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The NativeAOT shim under test: artifacts/shim/containerd-shim-wasm-v1 (with libwasmtime.so beside it),
-/// published once by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
+/// The NativeAOT shim under test: artifacts/shim/containerd-shim-wasm-v1 (with containerd-shim-wasm-v1-daemon
+/// and libwasmtime.so beside it), published once (scripts/publish.sh) by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
 /// build instead (never published by the tests).
 /// </summary>
 internal static class ShimBinary
 {
+    /// <summary>What containerd execs for `start` and `delete`.</summary>
     public const string FileName = "containerd-shim-wasm-v1";
+
+    /// <summary>The daemon and the cells (the launcher execs it for everything else).</summary>
+    public const string DaemonFileName = "containerd-shim-wasm-v1-daemon";
 
     private static readonly Lazy<string> Published = new(Publish);
 
@@ -25,9 +29,8 @@ internal static class ShimBinary
             return Dir;
         if (Environment.GetEnvironmentVariable("WASMCELL_SHIM_DIR") is { Length: > 0 })
             throw new InvalidOperationException($"WASMCELL_SHIM_DIR={Dir} has no {FileName}");
-        var project = Path.Combine(RepoLayout.Root, "src", "Wasmcell.Shim", "Wasmcell.Shim.csproj");
         var result = CommandRunner.RunAsync(
-            "dotnet", ["publish", project, "-c", "Release", "-r", "linux-x64", "-o", Dir, "-nologo"],
+            "bash", [Path.Combine(RepoLayout.Root, "scripts", "publish.sh")],
             TimeSpan.FromMinutes(15)).GetAwaiter().GetResult();
         if (result.ExitCode != 0 || !File.Exists(Path.Combine(Dir, FileName)))
             throw new InvalidOperationException($"the shim is not available: {FileName} missing in {Dir} and publishing failed:\n" + result.Describe());

@@ -3,16 +3,17 @@ using Wasmcell.Oci.Tests.Infrastructure;
 namespace Wasmcell.Oci.Tests.EndToEnd;
 
 /// <summary>
-/// The NativeAOT builds the end-to-end tests run: artifacts/shim (containerd-shim-wasm-v1 + libwasmtime.so)
-/// and artifacts/cli (wasmcell). Published by the first test that needs them when missing, under the same
+/// The NativeAOT builds the end-to-end tests run: artifacts/shim (containerd-shim-wasm-v1, its
+/// containerd-shim-wasm-v1-daemon and libwasmtime.so) and artifacts/cli (wasmcell). Published by
+/// scripts/publish.sh for the first test that needs them when missing, under the same
 /// artifacts/.shim.lock the integration tests take, so two test hosts never publish over each other.
 /// </summary>
 internal static class PublishedBinaries
 {
     public const string ShimFileName = "containerd-shim-wasm-v1";
 
-    private static readonly Lazy<string> Shim = new(() => Publish("shim", "Wasmcell.Shim", ShimFileName));
-    private static readonly Lazy<string> Cli = new(() => Publish("cli", "Wasmcell.Cli", "wasmcell"));
+    private static readonly Lazy<string> Shim = new(() => Publish("shim", ShimFileName));
+    private static readonly Lazy<string> Cli = new(() => Publish("cli", "wasmcell"));
 
     /// <summary>The directory holding the published shim and its libwasmtime.so.</summary>
     public static string ShimDir => Shim.Value;
@@ -20,7 +21,7 @@ internal static class PublishedBinaries
     /// <summary>The published <c>wasmcell</c> executable.</summary>
     public static string WasmcellCli => Path.Combine(Cli.Value, "wasmcell");
 
-    private static string Publish(string artifact, string project, string binary)
+    private static string Publish(string artifact, string binary)
     {
         var dir = Path.Combine(RepoPaths.Root, "artifacts", artifact);
         Directory.CreateDirectory(Path.Combine(RepoPaths.Root, "artifacts"));
@@ -30,11 +31,10 @@ internal static class PublishedBinaries
             return dir;
         }
 
-        var csproj = Path.Combine(RepoPaths.Root, "src", project, project + ".csproj");
-        var publish = ToolRun.Of("dotnet", ["publish", csproj, "-c", "Release", "-r", "linux-x64", "-o", dir, "-nologo"], TimeSpan.FromMinutes(20));
+        var publish = ToolRun.Of("bash", [Path.Combine(RepoPaths.Root, "scripts", "publish.sh")], TimeSpan.FromMinutes(20));
         if (publish.ExitCode != 0 || !File.Exists(Path.Combine(dir, binary)))
         {
-            throw new InvalidOperationException($"publishing {project} to {dir} failed:\n{publish}");
+            throw new InvalidOperationException($"scripts/publish.sh did not produce {artifact}/{binary}:\n{publish}");
         }
 
         return dir;

@@ -1,6 +1,3 @@
-using Containerd.Task.V2;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Wasmcell.Shim.Containers;
 using Wasmcell.Shim.Interop;
 using Wasmcell.Shim.Processes;
@@ -16,13 +13,11 @@ internal static class DeleteCommand
 {
     public static int Run(ShimFlags flags)
     {
-        var bundle = flags.Bundle.Length > 0 ? flags.Bundle : Directory.GetCurrentDirectory();
-        var pid = ReadInt(Path.Join(bundle, BundleFiles.InitPid));
-        var kind = ReadText(Path.Join(bundle, BundleFiles.Kind));
-        // After the daemon's own Delete (the normal stop) there is nothing left to kill, remove or unmount.
-        if (!File.Exists(Path.Join(bundle, BundleFiles.Cleaned)))
+        var bundle = DeleteReply.BundleOf(flags);
+        if (!DeleteReply.IsCleaned(bundle))
         {
-            if (kind == "native")
+            var pid = DeleteReply.ReadInt(Path.Join(bundle, BundleFiles.InitPid));
+            if (DeleteReply.ReadText(Path.Join(bundle, BundleFiles.Kind)) == "native")
             {
                 RuncProcess.ForceDeleteAsync(bundle, flags.Namespace, flags.Id).GetAwaiter().GetResult();
             }
@@ -37,17 +32,8 @@ internal static class DeleteCommand
             }
             RootfsMounts.UnmountAll(Path.Join(bundle, "rootfs"));
         }
-        RemoveStaleSocket(bundle);
-
-        var (code, at) = ReadExit(Path.Join(bundle, BundleFiles.ExitStatus));
-        var response = new DeleteResponse
-        {
-            Pid = (uint)Math.Max(pid, 0),
-            ExitStatus = code,
-            ExitedAt = Timestamp.FromDateTimeOffset(at),
-        };
-        using var stdout = Console.OpenStandardOutput();
-        response.WriteTo(stdout);
+        DeleteReply.RemoveStaleSocket(bundle);
+        DeleteReply.Write(bundle);
         return 0;
     }
 
@@ -104,46 +90,6 @@ internal static class DeleteCommand
         catch (IOException)
         {
             return false;
-        }
-    }
-
-    private static void RemoveStaleSocket(string bundle)
-    {
-        var address = ReadText(Path.Join(bundle, BundleFiles.Address));
-        if (address is null)
-        {
-            return;
-        }
-        var path = ShimSocket.PathOf(address);
-        if (File.Exists(path) && !UnixSockets.IsServing(path))
-        {
-            File.Delete(path);
-        }
-    }
-
-    private static (uint Code, DateTimeOffset At) ReadExit(string file)
-    {
-        var text = ReadText(file);
-        var parts = text?.Split(' ');
-        if (parts is { Length: 2 } && uint.TryParse(parts[0], out var code) && long.TryParse(parts[1], out var ms))
-        {
-            return (code, DateTimeOffset.FromUnixTimeMilliseconds(ms));
-        }
-        // Nothing recorded: the task died with its shim; report it killed, as runc does.
-        return (137, DateTimeOffset.UtcNow);
-    }
-
-    private static int ReadInt(string file) => int.TryParse(ReadText(file), out var v) ? v : 0;
-
-    private static string? ReadText(string file)
-    {
-        try
-        {
-            return File.ReadAllText(file).Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 }

@@ -29,8 +29,8 @@ internal static class StartCommand
         int daemonPid;
         try
         {
-            var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary");
-            List<string> args = [self, "-namespace", flags.Namespace, "-id", flags.Id, "-address", flags.Address,
+            var daemon = ShimBinaries.Daemon;
+            List<string> args = [daemon, "-namespace", flags.Namespace, "-id", flags.Id, "-address", flags.Address,
                 "-publish-binary", flags.PublishBinary, "-socket", address];
             if (flags.Debug)
             {
@@ -38,7 +38,7 @@ internal static class StartCommand
             }
             // The daemon gets the listening socket as fd 3 and /dev/null for stdio: holding start's output
             // pipe would make containerd wait for the daemon to exit.
-            daemonPid = PosixSpawn.Start(self, args, PosixSpawn.CurrentEnvironment(), [-1, -1, -1, listener], newSession: true);
+            daemonPid = PosixSpawn.Start(daemon, args, PosixSpawn.CurrentEnvironment(), [-1, -1, -1, listener], newSession: true);
         }
         catch
         {

@@ -60,7 +60,7 @@ size=$(wc -c < "$module")
 [ "$size" -ge 3000000 ] || echo "ctr-start.sh: warning: $module is only $size bytes" >&2
 
 mkdir -p "$dir/root" "$dir/state" "$dir/tmp" "$dir/fifo" "$dir/opt/bin"
-install -m 0755 "$shim_dir/containerd-shim-wasm-v1" "$shim_dir/containerd-shim-wasm-v1-daemon" "$shim_dir/libwasmtime.so" "$dir/opt/bin/"
+install -m 0755 "$shim_dir"/containerd-shim-wasm-v1* "$shim_dir/libwasmtime.so" "$dir/opt/bin/"
 cat > "$dir/config.toml" <<TOML
 version = 2
 root = "$dir/root"

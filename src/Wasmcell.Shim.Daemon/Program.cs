@@ -1,12 +1,7 @@
 using Wasmcell.Shim;
-using Wasmcell.Shim.Cell;
-using Wasmcell.Shim.Processes;
 
-if (args.Length > 0 && args[0] == CellLaunch.Mode)
-{
-    return CellMain.Run(args);
-}
-
+// containerd-shim-wasm-v1-daemon: the daemon, and the actions the launcher (containerd-shim-wasm-v1) hands
+// over. Cells run from their own binary (ShimBinaries); their sources are compiled here too, for the tests.
 ShimFlags flags;
 try
 {

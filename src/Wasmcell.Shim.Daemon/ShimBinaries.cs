@@ -1,17 +1,22 @@
 namespace Wasmcell.Shim;
 
 /// <summary>
-/// The shim is two executables in one directory. `containerd-shim-wasm-v1`, the small one containerd
-/// execs for `start` and `delete` on every container's critical path, starts in ~2.5 ms; everything else
-/// (the daemon, the cells, the full `delete` clean-up) is `containerd-shim-wasm-v1-daemon`, which carries
-/// Wasmtime, ttrpc, protobuf and gRPC and takes ~5 ms to start (bench/startup/README.md).
+/// The shim is three executables in one directory, each carrying only what its processes run, because a
+/// NativeAOT process's start-up grows with its binary and four of them start for every container
+/// (bench/startup/README.md): `containerd-shim-wasm-v1`, what containerd execs for `start` and `delete`;
+/// `containerd-shim-wasm-v1-daemon`, the ttrpc daemon (protobuf, cgroups, runc, containerd's gRPC);
+/// `containerd-shim-wasm-v1-cell`, one per Wasm container (Wasmtime and the WASI host).
 /// </summary>
 internal static class ShimBinaries
 {
     public const string LauncherName = "containerd-shim-wasm-v1";
     public const string DaemonName = "containerd-shim-wasm-v1-daemon";
+    public const string CellName = "containerd-shim-wasm-v1-cell";
 
-    /// <summary>The daemon executable beside the running one (either of the two).</summary>
-    public static string Daemon =>
-        Path.Join(Path.GetDirectoryName(Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary")), DaemonName);
+    public static string Daemon => Beside(DaemonName);
+
+    public static string Cell => Beside(CellName);
+
+    private static string Beside(string name) =>
+        Path.Join(Path.GetDirectoryName(Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary")), name);
 }

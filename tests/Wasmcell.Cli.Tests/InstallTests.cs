@@ -21,6 +21,7 @@ public sealed class InstallTests : IDisposable
         {
             _dir.Write("release/" + ShimInstaller.DaemonFileName, daemon);
         }
+        _dir.Write("release/" + ShimInstaller.CellFileName, "cell-v1");
         if (library is not null)
         {
             _dir.Write("release/" + ShimInstaller.WasmtimeLibraryName, library);
@@ -45,8 +46,10 @@ public sealed class InstallTests : IDisposable
         Assert.Equal("shim-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.ShimFileName)));
         Assert.Equal("libwasmtime-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.WasmtimeLibraryName)));
         Assert.Equal("daemon-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
+        Assert.Equal("cell-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.CellFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.ShimFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
+        Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.CellFileName)));
         Assert.Contains("restart", _output.ToString());
         Assert.Contains(NodeInstaller.RestartCommand(), _output.ToString());
         // No temporary files are left in either directory.

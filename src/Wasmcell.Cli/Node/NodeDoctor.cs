@@ -80,7 +80,7 @@ internal static class NodeDoctor
     private static DoctorResult CheckShim(string handler, ContainerdConfig? config, IReadOnlyList<string> directories, string? containerd)
     {
         const string name = "shim " + ShimInstaller.ShimFileName;
-        var hint = $"run `wasmcell install` (copies {ShimInstaller.ShimFileName}, {ShimInstaller.DaemonFileName} and {ShimInstaller.WasmtimeLibraryName} into /usr/local/bin)";
+        var hint = $"run `wasmcell install` (copies {ShimInstaller.ShimFileName}, {string.Join(", ", ShimInstaller.Companions)} and {ShimInstaller.WasmtimeLibraryName} into /usr/local/bin)";
         string? found;
         string? runtimePath = null;
         try
@@ -115,14 +115,14 @@ internal static class NodeDoctor
                 return DoctorResult.Fail(name, $"not found in {string.Join(':', searched.Distinct())}", hint);
             }
         }
-        foreach (var companion in new[] { ShimInstaller.DaemonFileName, ShimInstaller.WasmtimeLibraryName })
+        foreach (var companion in ShimInstaller.Companions.Append(ShimInstaller.WasmtimeLibraryName))
         {
             if (!File.Exists(Path.Combine(Path.GetDirectoryName(found)!, companion)))
             {
                 return DoctorResult.Fail(name, $"found at {found}, but {companion} is not beside it", hint);
             }
         }
-        return DoctorResult.Pass(name, $"{found} (with {ShimInstaller.DaemonFileName} and {ShimInstaller.WasmtimeLibraryName})");
+        return DoctorResult.Pass(name, $"{found} (with {string.Join(", ", ShimInstaller.Companions)} and {ShimInstaller.WasmtimeLibraryName})");
     }
 
     private static DoctorResult CheckRunc(IReadOnlyList<string> directories)

@@ -2,13 +2,17 @@ namespace Wasmcell.Cli.Node;
 
 /// <summary>
 /// Copies the shim into a directory on containerd's PATH: the small binary containerd execs, the daemon
-/// binary it hands everything else to, and Wasmtime's native library, which the daemon loads from its own
-/// directory. All three must sit side by side.
+/// binary it hands everything else to, the cell binary each Wasm container runs in, and Wasmtime's native
+/// library, which the cells load from their own directory. All four must sit side by side.
 /// </summary>
 internal static class ShimInstaller
 {
     public const string ShimFileName = "containerd-shim-wasm-v1";
     public const string DaemonFileName = "containerd-shim-wasm-v1-daemon";
+    public const string CellFileName = "containerd-shim-wasm-v1-cell";
+
+    /// <summary>The binaries that must sit beside <see cref="ShimFileName"/>.</summary>
+    public static readonly string[] Companions = [DaemonFileName, CellFileName];
     public const string WasmtimeLibraryName = "libwasmtime.so";
     public const string DefaultBinDir = "/usr/local/bin";
 
@@ -19,8 +23,12 @@ internal static class ShimInstaller
     public static bool Install(string shimPath, string binDir, TextWriter output)
     {
         Validate(shimPath, binDir);
-        // The daemon first: a launcher that finds no daemon beside it cannot start any container.
-        var changed = CopyOne(Beside(shimPath, DaemonFileName), Path.Combine(binDir, DaemonFileName), output);
+        // The companions first: a launcher that finds no daemon or cell beside it cannot start any container.
+        var changed = false;
+        foreach (var companion in Companions)
+        {
+            changed |= CopyOne(Beside(shimPath, companion), Path.Combine(binDir, companion), output);
+        }
         changed |= CopyOne(shimPath, Path.Combine(binDir, ShimFileName), output);
         var library = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(shimPath))!, WasmtimeLibraryName);
         if (File.Exists(library))
@@ -40,9 +48,12 @@ internal static class ShimInstaller
         {
             throw new NodeSetupException($"shim binary not found at {shimPath}; pass its location with --shim PATH (the `{ShimFileName}` of a wasmcell release or publish directory).");
         }
-        if (!File.Exists(Beside(shimPath, DaemonFileName)))
+        foreach (var companion in Companions)
         {
-            throw new NodeSetupException($"no {DaemonFileName} next to {shimPath}; the shim is both binaries of a wasmcell release or publish directory (scripts/publish.sh), side by side.");
+            if (!File.Exists(Beside(shimPath, companion)))
+            {
+                throw new NodeSetupException($"no {companion} next to {shimPath}; the shim is the three binaries of a wasmcell release or publish directory (scripts/publish.sh), side by side.");
+            }
         }
         if (!Directory.Exists(binDir))
         {

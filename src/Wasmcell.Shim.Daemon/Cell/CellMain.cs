@@ -68,13 +68,13 @@ internal static class CellMain
         int n;
         try
         {
-            n = Libc.ReadSome(CellProcess.BarrierFd, one);
+            n = Libc.ReadSome(CellLaunch.BarrierFd, one);
         }
         catch (IOException)
         {
             n = 0;
         }
-        Libc.Close(CellProcess.BarrierFd);
+        Libc.Close(CellLaunch.BarrierFd);
         if (n == 0)
         {
             // The shim closed the barrier without Start (Delete of a created task).
@@ -159,12 +159,12 @@ internal static class CellMain
     {
         try
         {
-            Libc.WriteAll(CellProcess.StatusFd, Encoding.UTF8.GetBytes(line + "\n"));
+            Libc.WriteAll(CellLaunch.StatusFd, Encoding.UTF8.GetBytes(line + "\n"));
         }
         catch (IOException)
         {
         }
-        Libc.Close(CellProcess.StatusFd);
+        Libc.Close(CellLaunch.StatusFd);
     }
 
     private static void WriteStderr(string text)

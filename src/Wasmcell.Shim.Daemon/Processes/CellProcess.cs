@@ -4,15 +4,12 @@ using Wasmcell.Shim.Interop;
 namespace Wasmcell.Shim.Processes;
 
 /// <summary>
-/// A Wasm container's process: the shim binary re-executed in cell mode. It loads and compiles the
+/// A Wasm container's process: the cell binary (ShimBinaries.Cell). It loads and compiles the
 /// module, joins the container's namespaces, reports "ready" (or the error) on its status pipe and then
 /// waits at a start barrier, so Create reports bad modules and Start costs one write (design.md).
 /// </summary>
 internal sealed class CellProcess : ITaskProcess
 {
-    /// <summary>fd numbers inside the cell, after stdio.</summary>
-    public const int BarrierFd = 3, StatusFd = 4;
-
     private int _barrier;
     private readonly Task<string> _status;
 
@@ -44,7 +41,7 @@ internal sealed class CellProcess : ITaskProcess
     /// </summary>
     public static async Task<CellProcess> SpawnAsync(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary");
+        var cellBinary = ShimBinaries.Cell;
         var (barrierR, barrierW) = Libc.Pipe();
         var (statusR, statusW) = Libc.Pipe();
         var spawned = new TaskCompletionSource<(int Pid, bool BornInside)>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -60,7 +57,8 @@ internal sealed class CellProcess : ITaskProcess
                     try
                     {
                         inside = cgroup?.TryEnterWithCurrentThread();
-                        pid = PosixSpawn.Start(self, [self, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
+                        // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
+                        pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
                             [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
                     }
                     finally
@@ -195,20 +193,3 @@ internal sealed class CellProcess : ITaskProcess
 
 /// <summary>The module or its environment was rejected by the cell at create.</summary>
 internal sealed class CellCreateException(string message) : Exception(message);
-
-/// <summary>
-/// What the cell needs besides config.json; passed on its command line. <see cref="MemoryTasks"/> is the v1
-/// memory cgroup `tasks` file the cell's main thread joins once it has started (see ICgroup.TrySpawnInsideAsync).
-/// </summary>
-internal sealed record CellLaunch(string Bundle, string Rootfs, string Id, string Entry, string? Function, string? MemoryTasks = null)
-{
-    public const string Mode = "__cell";
-
-    public string[] ToArgs() => [Mode, Bundle, Rootfs, Id, Entry, Function ?? "", MemoryTasks ?? ""];
-
-    public static CellLaunch FromArgs(IReadOnlyList<string> args) =>
-        args.Count < 5 ? throw new ArgumentException("usage: __cell BUNDLE ROOTFS ID ENTRY [FUNCTION [MEMORY-TASKS]]")
-            : new CellLaunch(args[1], args[2], args[3], args[4], Optional(args, 5), Optional(args, 6));
-
-    private static string? Optional(IReadOnlyList<string> args, int i) => args.Count > i && args[i].Length > 0 ? args[i] : null;
-}

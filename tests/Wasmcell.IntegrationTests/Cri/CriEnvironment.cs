@@ -108,14 +108,14 @@ public sealed class CriEnvironment : IAsyncLifetime
         }
     }
 
-    /// <summary>Copies the published shim (both binaries and libwasmtime.so) into our opt/bin, where containerd looks first.</summary>
+    /// <summary>Copies the published shim (its three binaries and libwasmtime.so) into our opt/bin, where containerd looks first.</summary>
     public void InstallShim()
     {
         var from = ShimBinary.EnsurePublished();
         foreach (var file in Directory.EnumerateFiles(from))
         {
             var name = Path.GetFileName(file);
-            if (name is ShimBinary.FileName or ShimBinary.DaemonFileName || name.EndsWith(".so", StringComparison.Ordinal))
+            if (ShimBinary.Executables.Contains(name) || name.EndsWith(".so", StringComparison.Ordinal))
             {
                 File.Copy(file, Path.Combine(OptBin, name), overwrite: true);
             }

@@ -57,10 +57,10 @@ public sealed partial class WasmPodNamespaceTests(CriEnvironment env)
         Assert.Empty(WasmPodProbe.ShimDaemonsMentioning(appId));
         Assert.NotEqual(shim, sandboxPid);
 
-        // The Wasm container: a cell (the daemon binary re-executed), child of that shim, whose guest thread is in the pod's netns.
+        // The Wasm container: a cell (the shim's cell binary), child of that shim, whose guest thread is in the pod's netns.
         var cellPid = await WasmCriQueries.ContainerPidAsync(cri, appId);
         Assert.True(HostProcesses.IsAlive(cellPid), $"cell pid {cellPid} is not a live process");
-        Assert.Equal(Path.Combine(env.OptBin, ShimBinary.DaemonFileName), WasmPodProbe.Exe(cellPid));
+        Assert.Equal(Path.Combine(env.OptBin, ShimBinary.CellFileName), WasmPodProbe.Exe(cellPid));
         Assert.Contains(appId, HostProcesses.Cmdline(cellPid));
         Assert.Equal(shim, HostProcesses.ParentPid(cellPid));
         // setns(CLONE_NEWNET) moves only the calling thread: the guest's (main) thread is the one that counts.

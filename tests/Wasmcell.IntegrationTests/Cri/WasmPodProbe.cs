@@ -61,10 +61,10 @@ internal static class WasmPodProbe
     public static IReadOnlyList<int> ShimsServing(CriEnvironment env, string sandboxId) =>
         HostProcesses.ListenersOn(env.ShimSocketOf(sandboxId));
 
-    /// <summary>Live processes running our daemon binary that are daemons (not cells) and name <paramref name="id"/> on their command line.</summary>
+    /// <summary>Live processes running our daemon binary (cells run another) that name <paramref name="id"/> on their command line.</summary>
     public static IReadOnlyList<int> ShimDaemonsMentioning(string id) =>
         HostProcesses.Mentioning(id)
-            .Where(p => Exe(p.Pid)?.EndsWith("/" + ShimBinary.DaemonFileName, StringComparison.Ordinal) == true && !p.Cmdline.Contains(" __cell ", StringComparison.Ordinal))
+            .Where(p => Exe(p.Pid)?.EndsWith("/" + ShimBinary.DaemonFileName, StringComparison.Ordinal) == true)
             .Select(p => p.Pid)
             .ToList();
 

@@ -12,7 +12,7 @@ internal static class WasmPodSetup
     public static void InstallShim(CriEnvironment env)
     {
         var published = ShimBinary.EnsurePublished();
-        if (new[] { ShimBinary.FileName, ShimBinary.DaemonFileName }.All(name => Same(Path.Combine(env.OptBin, name), Path.Combine(published, name))))
+        if (ShimBinary.Executables.All(name => Same(Path.Combine(env.OptBin, name), Path.Combine(published, name))))
         {
             return;
         }

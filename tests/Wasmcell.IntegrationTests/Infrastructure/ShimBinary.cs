@@ -1,8 +1,8 @@
 namespace Wasmcell.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The NativeAOT shim under test: artifacts/shim/containerd-shim-wasm-v1 (with containerd-shim-wasm-v1-daemon
-/// and libwasmtime.so beside it), published once (scripts/publish.sh) by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
+/// The NativeAOT shim under test: artifacts/shim/containerd-shim-wasm-v1 (with containerd-shim-wasm-v1-daemon,
+/// -cell and libwasmtime.so beside it), published once (scripts/publish.sh) by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
 /// build instead (never published by the tests).
 /// </summary>
 internal static class ShimBinary
@@ -10,8 +10,13 @@ internal static class ShimBinary
     /// <summary>What containerd execs for `start` and `delete`.</summary>
     public const string FileName = "containerd-shim-wasm-v1";
 
-    /// <summary>The daemon and the cells (the launcher execs it for everything else).</summary>
+    /// <summary>The daemon (the launcher execs it for everything else).</summary>
     public const string DaemonFileName = "containerd-shim-wasm-v1-daemon";
+
+    /// <summary>One per Wasm container.</summary>
+    public const string CellFileName = "containerd-shim-wasm-v1-cell";
+
+    public static readonly string[] Executables = [FileName, DaemonFileName, CellFileName];
 
     private static readonly Lazy<string> Published = new(Publish);
 

@@ -23,8 +23,7 @@ public static class SpecLoader
     {
         try
         {
-            return JsonSerializer.Deserialize(json, RuntimeSpecJsonContext.Default.Spec)
-                ?? throw new InvalidDataException($"OCI spec {sourceName} is empty (null)");
+            return SpecReader.Read(json);
         }
         catch (JsonException e)
         {

@@ -9,7 +9,7 @@
 # Layout (recipe: ../shared/docs/test-environment/README.md): DIR/{config.toml,root,state,tmp,fifo,opt/bin,
 # containerd.log,containerd.pid}, socket DIR/c.sock (+ .ttrpc; must stay < 100 bytes). Put the shim in
 # DIR/opt/bin/containerd-shim-wasm-v1 (containerd prepends DIR/opt/bin to its PATH), or set WASMCELL_SHIM=path
-# and `start` copies it there (with containerd-shim-wasm-v1-daemon, -cell and libwasmtime.so from beside it).
+# and `start` copies it there (with containerd-shim-wasm-v1-daemon, -cell, -fetch and libwasmtime.so from beside it).
 # Shim sockets live in the hard-coded /run/containerd/s as sha256("<address>/<ns>/<group id>"); `stop` removes
 # only those derived from our address, and only when nothing listens on them any more.
 set -euo pipefail
@@ -74,7 +74,7 @@ install_shim() {
     [ -x "$WASMCELL_SHIM" ] || die "WASMCELL_SHIM=$WASMCELL_SHIM is not an executable"
     install -m 0755 "$WASMCELL_SHIM" "$DIR/opt/bin/containerd-shim-wasm-v1"
     local f
-    for f in containerd-shim-wasm-v1-daemon containerd-shim-wasm-v1-cell libwasmtime.so; do
+    for f in containerd-shim-wasm-v1-daemon containerd-shim-wasm-v1-cell containerd-shim-wasm-v1-fetch libwasmtime.so; do
         if [ -f "$(dirname "$WASMCELL_SHIM")/$f" ]; then install -m 0755 "$(dirname "$WASMCELL_SHIM")/$f" "$DIR/opt/bin/$f"; fi
     done
 }

@@ -1,11 +1,11 @@
 #!/bin/bash
 # NativeAOT builds into artifacts/shim (containerd-shim-wasm-v1, the small launcher containerd execs; its
-# containerd-shim-wasm-v1-daemon and containerd-shim-wasm-v1-cell; libwasmtime.so) and artifacts/cli
+# containerd-shim-wasm-v1-daemon, -cell and -fetch; libwasmtime.so) and artifacts/cli
 # (wasmcell, libwasmtime.so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The shim project publishes its daemon and cell binaries beside itself.
+# The shim project publishes its daemon, cell and fetch binaries beside itself.
 dotnet publish src/Wasmcell.Shim/Wasmcell.Shim.csproj -c Release -r linux-x64 -o artifacts/shim -v q -nologo
 dotnet publish src/Wasmcell.Cli/Wasmcell.Cli.csproj -c Release -r linux-x64 -o artifacts/cli -v q -nologo
 rm -f artifacts/shim/*.pdb artifacts/shim/*.dbg artifacts/shim/*.xml artifacts/cli/*.pdb artifacts/cli/*.dbg artifacts/cli/*.xml
-echo "published: artifacts/shim/{containerd-shim-wasm-v1{,-daemon,-cell}} artifacts/cli/wasmcell" >&2
+echo "published: artifacts/shim/{containerd-shim-wasm-v1{,-daemon,-cell,-fetch}} artifacts/cli/wasmcell" >&2

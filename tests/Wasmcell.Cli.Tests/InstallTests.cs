@@ -22,6 +22,7 @@ public sealed class InstallTests : IDisposable
             _dir.Write("release/" + ShimInstaller.DaemonFileName, daemon);
         }
         _dir.Write("release/" + ShimInstaller.CellFileName, "cell-v1");
+        _dir.Write("release/" + ShimInstaller.FetchFileName, "fetch-v1");
         if (library is not null)
         {
             _dir.Write("release/" + ShimInstaller.WasmtimeLibraryName, library);
@@ -47,6 +48,7 @@ public sealed class InstallTests : IDisposable
         Assert.Equal("libwasmtime-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.WasmtimeLibraryName)));
         Assert.Equal("daemon-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
         Assert.Equal("cell-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.CellFileName)));
+        Assert.Equal("fetch-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.FetchFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.ShimFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.CellFileName)));

@@ -11,7 +11,7 @@ internal static class NodeCommands
         var config = ConfigOption();
         var binDir = new Option<string>("--bin-dir")
         {
-            Description = "Directory on containerd's PATH that receives the shim (its three binaries) and libwasmtime.so",
+            Description = "Directory on containerd's PATH that receives the shim (its four binaries) and libwasmtime.so",
             DefaultValueFactory = _ => ShimInstaller.DefaultBinDir,
         };
         var handler = HandlerOption();

@@ -2,17 +2,19 @@ namespace Wasmcell.Cli.Node;
 
 /// <summary>
 /// Copies the shim into a directory on containerd's PATH: the small binary containerd execs, the daemon
-/// binary it hands everything else to, the cell binary each Wasm container runs in, and Wasmtime's native
-/// library, which the cells load from their own directory. All four must sit side by side.
+/// binary it hands everything else to, the cell binary each Wasm container runs in, the helper that fetches
+/// OCI Wasm artifacts, and Wasmtime's native library, which the cells load from their own directory. All must
+/// sit side by side.
 /// </summary>
 internal static class ShimInstaller
 {
     public const string ShimFileName = "containerd-shim-wasm-v1";
     public const string DaemonFileName = "containerd-shim-wasm-v1-daemon";
     public const string CellFileName = "containerd-shim-wasm-v1-cell";
+    public const string FetchFileName = "containerd-shim-wasm-v1-fetch";
 
     /// <summary>The binaries that must sit beside <see cref="ShimFileName"/>.</summary>
-    public static readonly string[] Companions = [DaemonFileName, CellFileName];
+    public static readonly string[] Companions = [DaemonFileName, CellFileName, FetchFileName];
     public const string WasmtimeLibraryName = "libwasmtime.so";
     public const string DefaultBinDir = "/usr/local/bin";
 
@@ -52,7 +54,7 @@ internal static class ShimInstaller
         {
             if (!File.Exists(Beside(shimPath, companion)))
             {
-                throw new NodeSetupException($"no {companion} next to {shimPath}; the shim is the three binaries of a wasmcell release or publish directory (scripts/publish.sh), side by side.");
+                throw new NodeSetupException($"no {companion} next to {shimPath}; the shim is the four binaries of a wasmcell release or publish directory (scripts/publish.sh), side by side.");
             }
         }
         if (!Directory.Exists(binDir))

@@ -15,16 +15,16 @@ internal static class ArtifactEntrypoint
     /// <summary>The whole containerd walk, module download included; Create must not hang on containerd.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static Task<(Entrypoint Entry, string Rootfs)> ResolveAsync(Spec spec, string rootfs, string id, string bundle, string ns, ShimLog log) =>
-        ResolveAsync(spec, rootfs, id, bundle, log, () =>
-        {
-            var address = ContainerdAddress.Current();
-            return address.Length == 0 ? null : new ContainerdContentSource(address, ns);
-        });
+    public static Task<(Entrypoint Entry, string Rootfs)> ResolveAsync(Spec spec, string rootfs, string id, string bundle, string ns, ShimLog log)
+    {
+        var address = ContainerdAddress.Current();
+        return ResolveAsync(spec, rootfs, id, bundle, log,
+            address.Length == 0 ? null : _ => ArtifactFetchProcess.RunAsync(address, ns, id, bundle, Timeout));
+    }
 
-    /// <param name="connect">Opens containerd's content source, or null when the shim knows no containerd address.</param>
+    /// <param name="fetch">Fetches the image's module into the bundle (null: not an artifact), or null when the shim knows no containerd address.</param>
     internal static async Task<(Entrypoint Entry, string Rootfs)> ResolveAsync(
-        Spec spec, string rootfs, string id, string bundle, ShimLog log, Func<IImageContentSource?> connect)
+        Spec spec, string rootfs, string id, string bundle, ShimLog log, Func<CancellationToken, Task<FetchedModule?>>? fetch)
     {
         Exception noEntrypoint;
         try
@@ -40,30 +40,25 @@ internal static class ArtifactEntrypoint
             noEntrypoint = e;
         }
 
-        var source = connect();
-        if (source is null)
+        if (fetch is null)
         {
             throw noEntrypoint;
         }
-        FetchedArtifact? fetched;
+        FetchedModule? fetched;
         try
         {
             using var timeout = new CancellationTokenSource(Timeout);
-            fetched = await new ArtifactModuleFetcher(source).FetchAsync(id, bundle, timeout.Token);
+            fetched = await fetch(timeout.Token);
         }
         catch (Exception e) when (e is InvalidDataException or TimeoutException)
         {
             throw new InvalidDataException($"{noEntrypoint.Message}; fetching the image as an OCI Wasm artifact failed: {e.Message}", e);
         }
-        finally
-        {
-            (source as IDisposable)?.Dispose();
-        }
         if (fetched is null)
         {
             throw noEntrypoint;
         }
-        log.Info($"{id}: rootfs has no entrypoint; running module {fetched.ContainerPath} of Wasm artifact {fetched.Image} ({fetched.Info.Os})");
+        log.Info($"{id}: rootfs has no entrypoint; running module {fetched.ContainerPath} of Wasm artifact {fetched.Image} ({fetched.Os})");
         MakeCwd(spec, fetched.Directory);
         // Resolved like any entrypoint, so a layer that is not WebAssembly is rejected with the usual reason.
         var module = new Spec { Process = new Process { Args = [fetched.ContainerPath], Cwd = "/" } };

@@ -108,7 +108,7 @@ public sealed class CriEnvironment : IAsyncLifetime
         }
     }
 
-    /// <summary>Copies the published shim (its three binaries and libwasmtime.so) into our opt/bin, where containerd looks first.</summary>
+    /// <summary>Copies the published shim (its four binaries and libwasmtime.so) into our opt/bin, where containerd looks first.</summary>
     public void InstallShim()
     {
         var from = ShimBinary.EnsurePublished();

@@ -2,7 +2,7 @@ namespace Wasmcell.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The NativeAOT shim under test: artifacts/shim/containerd-shim-wasm-v1 (with containerd-shim-wasm-v1-daemon,
-/// -cell and libwasmtime.so beside it), published once (scripts/publish.sh) by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
+/// -cell, -fetch and libwasmtime.so beside it), published once (scripts/publish.sh) by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
 /// build instead (never published by the tests).
 /// </summary>
 internal static class ShimBinary
@@ -16,7 +16,10 @@ internal static class ShimBinary
     /// <summary>One per Wasm container.</summary>
     public const string CellFileName = "containerd-shim-wasm-v1-cell";
 
-    public static readonly string[] Executables = [FileName, DaemonFileName, CellFileName];
+    /// <summary>Run for OCI Wasm artifacts only.</summary>
+    public const string FetchFileName = "containerd-shim-wasm-v1-fetch";
+
+    public static readonly string[] Executables = [FileName, DaemonFileName, CellFileName, FetchFileName];
 
     private static readonly Lazy<string> Published = new(Publish);
 

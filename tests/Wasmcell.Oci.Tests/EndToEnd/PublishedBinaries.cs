@@ -4,7 +4,7 @@ namespace Wasmcell.Oci.Tests.EndToEnd;
 
 /// <summary>
 /// The NativeAOT builds the end-to-end tests run: artifacts/shim (containerd-shim-wasm-v1, its
-/// containerd-shim-wasm-v1-daemon and -cell, libwasmtime.so) and artifacts/cli (wasmcell). Published by
+/// containerd-shim-wasm-v1-daemon, -cell and -fetch, libwasmtime.so) and artifacts/cli (wasmcell). Published by
 /// scripts/publish.sh for the first test that needs them when missing, under the same
 /// artifacts/.shim.lock the integration tests take, so two test hosts never publish over each other.
 /// </summary>

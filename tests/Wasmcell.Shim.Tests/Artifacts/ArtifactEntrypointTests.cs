@@ -36,12 +36,16 @@ public sealed class ArtifactEntrypointTests : IDisposable
         _source.Images[ImageName] = _source.AddBlob(MediaTypes.OciManifest, JsonSerializer.SerializeToUtf8Bytes(manifest, ArtifactJsonContext.Default.ImageManifest));
     }
 
+    // What the fetch helper does (ArtifactModuleFetcher over containerd), over the fake content source.
     private Task<(Entrypoint Entry, string Rootfs)> Resolve(Spec spec, bool containerdKnown = true) =>
-        ArtifactEntrypoint.ResolveAsync(spec, Rootfs, Id, _bundle, ShimLog.None, () =>
-        {
-            _connects++;
-            return containerdKnown ? _source : null;
-        });
+        ArtifactEntrypoint.ResolveAsync(spec, Rootfs, Id, _bundle, ShimLog.None, containerdKnown
+            ? async cancel =>
+            {
+                _connects++;
+                var fetched = await new ArtifactModuleFetcher(_source).FetchAsync(Id, _bundle, cancel);
+                return fetched is null ? null : FetchedModule.From(fetched);
+            }
+            : null);
 
     [Fact]
     public async Task Rootfs_entrypoint_is_used_without_asking_containerd()

@@ -28,9 +28,9 @@ if (flags is { Version: false, Info: false, Namespace.Length: > 0 })
             return 1;
         }
     }
-    if (flags.Action == "delete" && DeleteReply.IsCleaned(DeleteReply.BundleOf(flags)))
+    var bundle = DeleteReply.BundleOf(flags);
+    if (flags.Action == "delete" && DeleteReply.IsCleaned(bundle))
     {
-        var bundle = DeleteReply.BundleOf(flags);
         DeleteReply.RemoveStaleSocket(bundle);
         DeleteReply.Write(bundle);
         return 0;

@@ -46,40 +46,45 @@ internal sealed class CellProcess : ITaskProcess
         var (statusR, statusW) = Libc.Pipe();
         var spawned = new TaskCompletionSource<(int Pid, bool BornInside)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var status = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        (int Pid, bool BornInside) Spawn()
         {
+            IDisposable? inside = null;
             try
             {
-                try
-                {
-                    int pid;
-                    IDisposable? inside = null;
-                    try
-                    {
-                        inside = cgroup?.TryEnterWithCurrentThread();
-                        // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
-                        pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
-                            [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
-                    }
-                    finally
-                    {
-                        inside?.Dispose();
-                        Libc.Close(barrierR);
-                        Libc.Close(statusW);
-                    }
-                    spawned.SetResult((pid, inside is not null));
-                }
-                catch (Exception e)
-                {
-                    Libc.Close(statusR);
-                    spawned.SetException(e);
-                    return;
-                }
+                inside = cgroup?.TryEnterWithCurrentThread();
+                // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
+                var pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
+                    [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
+                return (pid, inside is not null);
+            }
+            finally
+            {
+                inside?.Dispose();
+                Libc.Close(barrierR);
+                Libc.Close(statusW);
+            }
+        }
+        var thread = new Thread(() =>
+        {
+            (int Pid, bool BornInside) child;
+            try
+            {
+                child = Spawn();
+            }
+            catch (Exception e)
+            {
+                Libc.Close(statusR);
+                spawned.SetException(e);
+                return;
+            }
+            spawned.SetResult(child);
+            try
+            {
                 status.SetResult(ReadStatus(statusR, readyTimeout));
             }
             catch (Exception e)
             {
-                status.TrySetException(e);
+                status.SetException(e);
             }
         })
         {

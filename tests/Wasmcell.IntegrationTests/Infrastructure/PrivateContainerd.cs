@@ -143,6 +143,8 @@ public sealed class PrivateContainerd : IAsyncLifetime
             args.Add("--tty");
         if (r.Cwd is not null)
             args.AddRange(["--cwd", r.Cwd]);
+        if (r.LogFile is not null)
+            args.AddRange(["--log-uri", "file://" + r.LogFile]);
         foreach (var e in r.Env)
             args.AddRange(["--env", e]);
         foreach (var (k, v) in r.Annotations)

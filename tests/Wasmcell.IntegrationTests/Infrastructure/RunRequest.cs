@@ -14,6 +14,9 @@ internal sealed record RunRequest(string Id, string Runtime, string Rootfs, IRea
 
     public string? Cwd { get; init; }
 
+    /// <summary>stdout and stderr go to this file (`--log-uri file://`) instead of ctr's FIFOs.</summary>
+    public string? LogFile { get; init; }
+
     public IReadOnlyList<string> Env { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();

@@ -15,6 +15,7 @@ public sealed class WasmEngine : IDisposable
 
     public WasmEngine()
     {
+        WasmtimeLibrary.UseTheOneBesideTheExecutable();
         using var config = new Config()
             .WithEpochInterruption(true)
             .WithOptimizationLevel(OptimizationLevel.Speed)

@@ -25,10 +25,34 @@ internal static class Daemon
         _ = ChildReaper.Instance;
 
         using var stop = new CancellationTokenSource();
+        using var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
+        var listening = 1;
+        // Once: the path first, so a `start` from then on finds nothing here (not a socket to reuse, nor a
+        // stale one it would remove after we are gone) and starts a daemon of its own on the same path.
+        void StopListening()
+        {
+            if (Interlocked.Exchange(ref listening, 0) == 0)
+            {
+                return;
+            }
+            try
+            {
+                File.Delete(socketPath);
+            }
+            catch (IOException)
+            {
+            }
+            listener.Dispose();
+        }
+
         var events = new EventPublisher(ttrpcAddress, flags.Namespace, log);
         var service = new TaskService(events, log, flags.Namespace, onEmptyShutdown: () =>
-            // Reply first, then stop serving.
-            Task.Delay(50).ContinueWith(_ => stop.Cancel(), TaskScheduler.Default));
+        {
+            // The group is done: `ctr run --rm` of the same id right after must get a new daemon, not this one
+            // on its way out. Reply to Shutdown on the open connection, then exit.
+            StopListening();
+            Task.Delay(50).ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
+        });
         var server = new TtrpcServer(log.Warn);
         service.Register(server);
 
@@ -37,23 +61,18 @@ internal static class Daemon
             ctx.Cancel = true;
             stop.Cancel();
         });
-        using var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
         log.Info($"serving {flags.Socket} for namespace {flags.Namespace} (first task {flags.Id})");
         try
         {
+            // Returns at SIGTERM, or when Shutdown closed the listener; connections are served until stop.
             server.ServeAsync(listener, stop.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
         }
+        stop.Token.WaitHandle.WaitOne();
+        StopListening();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        try
-        {
-            File.Delete(socketPath);
-        }
-        catch (IOException)
-        {
-        }
         // Tasks still present at SIGTERM die with the shim rather than linger unmanaged.
         foreach (var c in service.Containers)
         {

@@ -165,4 +165,31 @@ public sealed class ShimLifecycleTests(PrivateContainerd containerd)
             await containerd.ForgetAsync(id);
         }
     }
+
+    [Theory]
+    [InlineData(Flavor.Wasm)]
+    [InlineData(Flavor.Runc)]
+    public async Task The_same_id_runs_again_right_after_its_run_with_rm(Flavor flavor)
+    {
+        // Same id, same group, same socket: the daemon of the first run is on its way out when the next
+        // `start` looks for it, and must not be handed the next container (it was, ~1 in 4 here).
+        var id = containerd.NewId("life-again");
+        var programs = new Programs(flavor);
+        try
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                var code = i % 2 == 0 ? 0 : 3;
+                var run = await containerd.RunAsync(containerd.Request(flavor, id, programs.ExitCode(code)));
+                Assert.True(run.ExitCode == code, $"run {i} of {id}: " + run.Describe());
+            }
+        }
+        finally
+        {
+            await containerd.ForgetAsync(id);
+        }
+        var left = await LeakCheck.LeftoversAsync(containerd, [id]);
+        Assert.True(left.Count == 0, LeakCheck.Describe(left));
+        Assert.Empty(containerd.ShimProcesses());
+    }
 }

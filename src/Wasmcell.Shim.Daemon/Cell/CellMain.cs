@@ -51,14 +51,14 @@ internal static class CellMain
         catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException
             or UnauthorizedAccessException or ArgumentException or System.Net.Sockets.SocketException)
         {
-            Report("ERR " + e.Message);
+            Report(CellStatus.Error + e.Message);
             return ExitCodes.LoadFailed;
         }
 
         var runner = new CellRunner(engine);
         var started = 0;
-        Report(FormattableString.Invariant(
-            $"OK ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (engine {engineMs:0.0} ms, module {moduleMs:0.0} ms)"));
+        Report(CellStatus.Ready + FormattableString.Invariant(
+            $" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (engine {engineMs:0.0} ms, module {moduleMs:0.0} ms)"));
         // After "OK": the first registration starts .NET's signal thread, which Create need not wait for. A
         // SIGTERM before this point ends the process by the default action, the status Wait reports anyway (143).
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));
@@ -86,6 +86,10 @@ internal static class CellMain
         {
             WriteStderr($"{launch.Entry}: {message}\n");
         }
+        // Readers of the container's output see EOF now, and the shim reports the exit without waiting for
+        // this process's teardown.
+        ReleaseStdio();
+        Report(CellStatus.ExitLine(outcome.ExitCode));
         return outcome.ExitCode;
     }
 
@@ -155,6 +159,7 @@ internal static class CellMain
         timer.Start();
     }
 
+    /// <summary>One line on the status channel (CellStatus); it stays open for the next until the process exits.</summary>
     private static void Report(string line)
     {
         try
@@ -163,8 +168,23 @@ internal static class CellMain
         }
         catch (IOException)
         {
+            // The shim is gone; nobody waits for the line.
         }
-        Libc.Close(CellLaunch.StatusFd);
+    }
+
+    /// <summary>Points fds 0-2 at /dev/null, dropping this process's hold on the container's FIFOs.</summary>
+    private static void ReleaseStdio()
+    {
+        var devNull = Libc.Open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        if (devNull < 0)
+        {
+            return;
+        }
+        for (var fd = 0; fd <= 2; fd++)
+        {
+            Libc.Dup2(devNull, fd);
+        }
+        Libc.Close(devNull);
     }
 
     private static void WriteStderr(string text)

@@ -25,6 +25,18 @@ internal static unsafe partial class UnixSockets
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     private static partial int Connect(int fd, byte* addr, int length);
 
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    private static partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
+
+    /// <summary>Two connected stream sockets (O_CLOEXEC): a channel whose end can be read with System.Net.Sockets.</summary>
+    public static (int A, int B) Pair()
+    {
+        int* fds = stackalloc int[2];
+        return SocketPairRaw(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0
+            ? (fds[0], fds[1])
+            : throw new IOException($"socketpair(AF_UNIX): {Libc.ErrorText(Libc.Errno)}");
+    }
+
     /// <summary>A listening socket bound to <paramref name="path"/> (O_CLOEXEC), or -1 when the path is in use.</summary>
     public static int Listen(string path, int backlog)
     {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Wasmcell.Shim.Interop;
 
@@ -5,26 +6,37 @@ namespace Wasmcell.Shim.Processes;
 
 /// <summary>
 /// A Wasm container's process: the cell binary (ShimBinaries.Cell). It loads and compiles the
-/// module, joins the container's namespaces, reports "ready" (or the error) on its status pipe and then
-/// waits at a start barrier, so Create reports bad modules and Start costs one write (design.md).
+/// module, joins the container's namespaces, reports "ready" (or the error) on its status channel and then
+/// waits at a start barrier, so Create reports bad modules and Start costs one write (design.md). When its
+/// guest has finished it reports the exit on the same channel (CellStatus).
 /// </summary>
 internal sealed class CellProcess : ITaskProcess
 {
-    private int _barrier;
-    private readonly Task<string> _status;
+    // A cell that reported its exit is tearing down; one still there after this is killed.
+    private static readonly TimeSpan TeardownGrace = TimeSpan.FromSeconds(5);
 
-    private CellProcess(int pid, int barrier, Task<string> status, bool bornInCgroup)
+    private int _barrier;
+    private readonly Task<(string Line, int Channel)> _status;
+    private readonly Task<ExitStatus> _reaped;
+    // Completed on a thread-pool thread (the reaper's continuation or the channel's receive), so its
+    // awaiters run there directly.
+    private readonly TaskCompletionSource<ExitStatus> _exited = new();
+
+    private CellProcess(int pid, int barrier, Task<(string Line, int Channel)> status, bool bornInCgroup)
     {
         Pid = pid;
         _barrier = barrier;
         _status = status;
         BornInCgroup = bornInCgroup;
-        Exited = ChildReaper.Instance.WaitAsync(pid);
+        _reaped = ChildReaper.Instance.WaitAsync(pid);
+        _reaped.ContinueWith(t => _exited.TrySetResult(t.Result), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public int Pid { get; }
 
-    public Task<ExitStatus> Exited { get; }
+    /// <summary>The guest's exit as the cell reported it, or the cell's wait status if it died without reporting.</summary>
+    public Task<ExitStatus> Exited => _exited.Task;
 
     /// <summary>What the cell reported with its "OK" (its own start-up phases).</summary>
     public string ReadyReport { get; private set; } = "";
@@ -43,9 +55,10 @@ internal sealed class CellProcess : ITaskProcess
     {
         var cellBinary = ShimBinaries.Cell;
         var (barrierR, barrierW) = Libc.Pipe();
-        var (statusR, statusW) = Libc.Pipe();
+        // A socket pair, not a pipe: after "OK" the exit report is awaited through the daemon's epoll thread.
+        var (statusR, statusW) = UnixSockets.Pair();
         var spawned = new TaskCompletionSource<(int Pid, bool BornInside)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var status = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var status = new TaskCompletionSource<(string Line, int Channel)>(TaskCreationOptions.RunContinuationsAsynchronously);
         (int Pid, bool BornInside) Spawn()
         {
             IDisposable? inside = null;
@@ -80,7 +93,7 @@ internal sealed class CellProcess : ITaskProcess
             spawned.SetResult(child);
             try
             {
-                status.SetResult(ReadStatus(statusR, readyTimeout));
+                status.SetResult(ReadFirstLine(statusR, readyTimeout));
             }
             catch (Exception e)
             {
@@ -110,15 +123,16 @@ internal sealed class CellProcess : ITaskProcess
     /// </summary>
     public async Task WaitReadyAsync()
     {
-        var status = await _status.ConfigureAwait(false);
-        if (status.StartsWith("OK", StringComparison.Ordinal))
+        var (status, channel) = await _status.ConfigureAwait(false);
+        if (status.StartsWith(CellStatus.Ready, StringComparison.Ordinal))
         {
-            ReadyReport = status[2..].Trim();
+            ReadyReport = status[CellStatus.Ready.Length..].Trim();
+            _ = AwaitExitReportAsync(channel);
             return;
         }
         await AbandonAsync().ConfigureAwait(false);
-        var message = status.StartsWith("ERR ", StringComparison.Ordinal) ? status[4..].Trim()
-            : $"the cell exited before it was ready (status {(Exited.IsCompleted ? Exited.Result.Code : 0)})";
+        var message = status.StartsWith(CellStatus.Error, StringComparison.Ordinal) ? status[CellStatus.Error.Length..].Trim()
+            : $"the cell exited before it was ready (status {(_reaped.IsCompleted ? _reaped.Result.Code : 0)})";
         throw new CellCreateException(message);
     }
 
@@ -126,7 +140,7 @@ internal sealed class CellProcess : ITaskProcess
     public async Task AbandonAsync()
     {
         Libc.Kill(Pid, 9);
-        await Exited.ConfigureAwait(false);
+        await _reaped.ConfigureAwait(false);
         CloseBarrier();
         ChildReaper.Instance.Forget(Pid);
     }
@@ -157,41 +171,97 @@ internal sealed class CellProcess : ITaskProcess
 
     public IReadOnlyList<int> Pids() => Exited.IsCompleted ? [] : [Pid];
 
-    public Task<bool> CleanupAsync()
+    /// <summary>Closes the barrier and waits until the cell is reaped (killing one whose teardown hangs).</summary>
+    public async Task<bool> CleanupAsync()
     {
         CloseBarrier();
-        return Task.FromResult(true);
+        try
+        {
+            await _reaped.WaitAsync(TeardownGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Libc.Kill(Pid, 9);
+            await _reaped.ConfigureAwait(false);
+        }
+        return true;
     }
 
     private void CloseBarrier() => Libc.CloseQuietly(Interlocked.Exchange(ref _barrier, -1));
 
-    /// <summary>The status pipe's text up to EOF (the cell closes it after reporting, or dies), or a timeout "ERR".</summary>
-    private static string ReadStatus(int fd, TimeSpan timeout)
+    /// <summary>
+    /// The status channel's first line ("OK ..." with the channel still open for the exit report), or, with the
+    /// channel closed: the cell's "ERR ..." text, whatever it wrote before it died, or a timeout "ERR".
+    /// </summary>
+    private static (string Line, int Channel) ReadFirstLine(int fd, TimeSpan timeout)
     {
+        var keep = false;
         try
         {
             var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-            var sb = new StringBuilder();
+            var text = new StringBuilder();
             var buf = new byte[4096];
-            while (sb.Length < 64 * 1024)
+            while (text.Length < 64 * 1024)
             {
                 var left = deadline - Environment.TickCount64;
                 if (left <= 0 || !Libc.WaitReadable(fd, (int)Math.Min(left, int.MaxValue)))
                 {
-                    return $"ERR the cell was not ready within {timeout.TotalSeconds:0} s";
+                    return ($"ERR the cell was not ready within {timeout.TotalSeconds:0} s", -1);
                 }
                 var n = Libc.ReadSome(fd, buf);
                 if (n == 0)
                 {
                     break;
                 }
-                sb.Append(Encoding.UTF8.GetString(buf, 0, n));
+                text.Append(Encoding.UTF8.GetString(buf, 0, n));
+                // The cell writes nothing after "OK" until Start, so the line is all there is to read.
+                var line = text.ToString();
+                if (line.StartsWith(CellStatus.Ready, StringComparison.Ordinal) && line.EndsWith('\n'))
+                {
+                    keep = true;
+                    return (line, fd);
+                }
             }
-            return sb.ToString();
+            return (text.ToString(), -1);
         }
         finally
         {
-            Libc.Close(fd);
+            if (!keep)
+            {
+                Libc.Close(fd);
+            }
+        }
+    }
+
+    /// <summary>Completes <see cref="Exited"/> with the cell's "EXIT code" line; a cell that dies writes none.</summary>
+    private async Task AwaitExitReportAsync(int channel)
+    {
+        using var socket = new Socket(new SafeSocketHandle(channel, ownsHandle: true));
+        var line = new byte[32];
+        var used = 0;
+        try
+        {
+            while (used < line.Length)
+            {
+                var n = await socket.ReceiveAsync(line.AsMemory(used), SocketFlags.None).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    return;
+                }
+                used += n;
+                if (line.AsSpan(0, used).Contains((byte)'\n'))
+                {
+                    if (CellStatus.ParseExit(Encoding.ASCII.GetString(line, 0, used)) is uint code)
+                    {
+                        _exited.TrySetResult(new ExitStatus(code, DateTimeOffset.UtcNow));
+                    }
+                    return;
+                }
+            }
+        }
+        catch (SocketException)
+        {
+            // The cell went away mid-line: its wait status is the exit.
         }
     }
 }

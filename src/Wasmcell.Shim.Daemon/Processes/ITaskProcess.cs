@@ -8,7 +8,10 @@ internal interface ITaskProcess
 {
     int Pid { get; }
 
-    /// <summary>Completes when the process has been reaped.</summary>
+    /// <summary>
+    /// Completes when the workload has exited: the process was reaped, or (a cell) its guest finished and the
+    /// container's stdio was released, while the process may still be tearing down.
+    /// </summary>
     Task<ExitStatus> Exited { get; }
 
     Task StartAsync(CancellationToken cancellationToken);
@@ -18,6 +21,9 @@ internal interface ITaskProcess
 
     IReadOnlyList<int> Pids();
 
-    /// <summary>Removes what the process left behind (runc state); idempotent. False if something may remain.</summary>
+    /// <summary>
+    /// Waits until the process is reaped and removes what it left behind (runc state); idempotent. False if
+    /// something may remain.
+    /// </summary>
     Task<bool> CleanupAsync();
 }

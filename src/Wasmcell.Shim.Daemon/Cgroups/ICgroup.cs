@@ -18,8 +18,9 @@ public interface ICgroup
     /// moving itself is the one move the kernel makes without its global cgroup lock (see
     /// <see cref="ThreadCgroups"/>). The child joins memory itself once its own start-up (not the
     /// container's business) is done, by writing "0" to <see cref="MemoryTasksFile"/>.
-    /// The caller must be a dedicated thread that starts no thread until it is back: a thread started
-    /// inside would stay there. Null when the cgroup cannot do this (v2: a thread cannot leave its
+    /// Until it is back the caller must start no thread and queue no thread-pool work (which may start a
+    /// pool thread on it): a thread started inside would stay there. A short synchronous step such as a
+    /// posix_spawn on a pool thread is fine. Null when the cgroup cannot do this (v2: a thread cannot leave its
     /// process's cgroup); the caller then moves the process in with <see cref="AddProcess"/>.
     /// </summary>
     IDisposable? TryEnterWithCurrentThread();

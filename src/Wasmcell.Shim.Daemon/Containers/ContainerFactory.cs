@@ -56,7 +56,7 @@ internal static class ContainerFactory
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
                     cgroup?.MemoryTasksFile);
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
-                var cell = await CellProcess.SpawnAsync(launch, fds, cgroup, cellReadyTimeout);
+                var cell = CellProcess.Spawn(launch, fds, cgroup, cellReadyTimeout);
                 process = cell;
                 await cell.WaitReadyAsync();
                 if (!cell.BornInCgroup)

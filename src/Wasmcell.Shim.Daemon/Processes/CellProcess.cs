@@ -16,13 +16,13 @@ internal sealed class CellProcess : ITaskProcess
     private static readonly TimeSpan TeardownGrace = TimeSpan.FromSeconds(5);
 
     private int _barrier;
-    private readonly Task<(string Line, int Channel)> _status;
+    private readonly Task<(string Line, Socket? Channel)> _status;
     private readonly Task<ExitStatus> _reaped;
     // Completed on a thread-pool thread (the reaper's continuation or the channel's receive), so its
     // awaiters run there directly.
     private readonly TaskCompletionSource<ExitStatus> _exited = new();
 
-    private CellProcess(int pid, int barrier, Task<(string Line, int Channel)> status, bool bornInCgroup)
+    private CellProcess(int pid, int barrier, Task<(string Line, Socket? Channel)> status, bool bornInCgroup)
     {
         Pid = pid;
         _barrier = barrier;
@@ -45,76 +45,41 @@ internal sealed class CellProcess : ITaskProcess
     public bool BornInCgroup { get; }
 
     /// <summary>
-    /// Spawns the cell from one dedicated thread, which then waits for its status line. On v1 the thread
-    /// first steps into <paramref name="cgroup"/> so the cell is born there (ICgroup.TryEnterWithCurrentThread).
-    /// The cell starts loading at once; the caller must await <see cref="WaitReadyAsync"/>. One thread and no
-    /// timer: each thread a .NET process starts spins until it runs, which on a busy 2-core host cost
-    /// Create 1-4 ms per thread.
+    /// Spawns the cell from the calling thread, which on v1 first steps into <paramref name="cgroup"/> so the
+    /// cell is born there (ICgroup.TryEnterWithCurrentThread: between the steps it starts no thread and queues
+    /// no work). The cell starts loading at once; the caller must await <see cref="WaitReadyAsync"/>, whose
+    /// status line arrives through the daemon's epoll thread. No thread is started before the spawn: each one
+    /// a .NET process starts spins until it runs, which on a busy 2-core host cost Create 1-4 ms.
     /// </summary>
-    public static async Task<CellProcess> SpawnAsync(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
+    public static CellProcess Spawn(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
     {
         var cellBinary = ShimBinaries.Cell;
         var (barrierR, barrierW) = Libc.Pipe();
-        // A socket pair, not a pipe: after "OK" the exit report is awaited through the daemon's epoll thread.
+        // A socket pair, not a pipe: the daemon reads it asynchronously, for "OK" and later the exit report.
         var (statusR, statusW) = UnixSockets.Pair();
-        var spawned = new TaskCompletionSource<(int Pid, bool BornInside)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var status = new TaskCompletionSource<(string Line, int Channel)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        (int Pid, bool BornInside) Spawn()
-        {
-            IDisposable? inside = null;
-            try
-            {
-                inside = cgroup?.TryEnterWithCurrentThread();
-                // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
-                var pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
-                    [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
-                return (pid, inside is not null);
-            }
-            finally
-            {
-                inside?.Dispose();
-                Libc.Close(barrierR);
-                Libc.Close(statusW);
-            }
-        }
-        var thread = new Thread(() =>
-        {
-            (int Pid, bool BornInside) child;
-            try
-            {
-                child = Spawn();
-            }
-            catch (Exception e)
-            {
-                Libc.Close(statusR);
-                spawned.SetException(e);
-                return;
-            }
-            spawned.SetResult(child);
-            try
-            {
-                status.SetResult(ReadFirstLine(statusR, readyTimeout));
-            }
-            catch (Exception e)
-            {
-                status.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "cell-launch",
-        };
-        thread.Start();
+        int pid;
+        IDisposable? inside = null;
         try
         {
-            var (pid, bornInside) = await spawned.Task.ConfigureAwait(false);
-            return new CellProcess(pid, barrierW, status.Task, bornInside);
+            inside = cgroup?.TryEnterWithCurrentThread();
+            // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
+            pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
+                [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
         }
         catch
         {
             Libc.Close(barrierW);
+            Libc.Close(statusR);
             throw;
         }
+        finally
+        {
+            inside?.Dispose();
+            Libc.Close(barrierR);
+            Libc.Close(statusW);
+        }
+        var status = new Socket(new SafeSocketHandle(statusR, ownsHandle: true));
+        return new CellProcess(pid, barrierW, ReadFirstLineAsync(status, readyTimeout), inside is not null);
     }
 
     /// <summary>
@@ -124,7 +89,7 @@ internal sealed class CellProcess : ITaskProcess
     public async Task WaitReadyAsync()
     {
         var (status, channel) = await _status.ConfigureAwait(false);
-        if (status.StartsWith(CellStatus.Ready, StringComparison.Ordinal))
+        if (channel is not null)
         {
             ReadyReport = status[CellStatus.Ready.Length..].Trim();
             _ = AwaitExitReportAsync(channel);
@@ -190,53 +155,49 @@ internal sealed class CellProcess : ITaskProcess
     private void CloseBarrier() => Libc.CloseQuietly(Interlocked.Exchange(ref _barrier, -1));
 
     /// <summary>
-    /// The status channel's first line ("OK ..." with the channel still open for the exit report), or, with the
+    /// The status channel's first line: "OK ..." (the channel then stays open for the exit report), or, with the
     /// channel closed: the cell's "ERR ..." text, whatever it wrote before it died, or a timeout "ERR".
     /// </summary>
-    private static (string Line, int Channel) ReadFirstLine(int fd, TimeSpan timeout)
+    private static async Task<(string Line, Socket? Channel)> ReadFirstLineAsync(Socket channel, TimeSpan timeout)
     {
-        var keep = false;
+        using var deadline = new CancellationTokenSource(timeout);
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
         try
         {
-            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-            var text = new StringBuilder();
-            var buf = new byte[4096];
             while (text.Length < 64 * 1024)
             {
-                var left = deadline - Environment.TickCount64;
-                if (left <= 0 || !Libc.WaitReadable(fd, (int)Math.Min(left, int.MaxValue)))
-                {
-                    return ($"ERR the cell was not ready within {timeout.TotalSeconds:0} s", -1);
-                }
-                var n = Libc.ReadSome(fd, buf);
+                var n = await channel.ReceiveAsync(buffer, SocketFlags.None, deadline.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
                 }
-                text.Append(Encoding.UTF8.GetString(buf, 0, n));
+                text.Append(Encoding.UTF8.GetString(buffer, 0, n));
                 // The cell writes nothing after "OK" until Start, so the line is all there is to read.
                 var line = text.ToString();
                 if (line.StartsWith(CellStatus.Ready, StringComparison.Ordinal) && line.EndsWith('\n'))
                 {
-                    keep = true;
-                    return (line, fd);
+                    return (line, channel);
                 }
             }
-            return (text.ToString(), -1);
         }
-        finally
+        catch (OperationCanceledException)
         {
-            if (!keep)
-            {
-                Libc.Close(fd);
-            }
+            channel.Dispose();
+            return ($"ERR the cell was not ready within {timeout.TotalSeconds:0} s", null);
         }
+        catch (SocketException)
+        {
+            // The cell went away mid-line: what it wrote is all there is.
+        }
+        channel.Dispose();
+        return (text.ToString(), null);
     }
 
     /// <summary>Completes <see cref="Exited"/> with the cell's "EXIT code" line; a cell that dies writes none.</summary>
-    private async Task AwaitExitReportAsync(int channel)
+    private async Task AwaitExitReportAsync(Socket channel)
     {
-        using var socket = new Socket(new SafeSocketHandle(channel, ownsHandle: true));
+        using var socket = channel;
         var line = new byte[32];
         var used = 0;
         try

@@ -47,6 +47,7 @@ internal static class ContainerFactory
             {
                 log.Info($"{request.Id}: {entry.ContainerPath} is native; running it with runc");
                 process = await RuncProcess.CreateAsync(request.Id, request.Bundle, ns, fds);
+                stdio.StartStdinCopy();
                 // runc made the cgroup; open it (never create) for Stats, Pause and OOM events.
                 cgroup = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? null : Cgroups.Cgroups.Open(spec.Linux.CgroupsPath);
             }
@@ -58,6 +59,7 @@ internal static class ContainerFactory
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
                 var cell = CellProcess.Spawn(launch, fds, cgroup, cellReadyTimeout);
                 process = cell;
+                stdio.StartStdinCopy();
                 await cell.WaitReadyAsync();
                 if (!cell.BornInCgroup)
                 {

@@ -6,7 +6,9 @@ namespace Wasmcell.Shim.Containers;
 /// The container's stdio as three fds to hand to its process (SPEC §6.4). stdout/stderr are the client's
 /// FIFOs (or files), opened without blocking. stdin goes through a pipe: a background thread opens the
 /// FIFO (a blocking open that completes when the client's writer appears) and copies into the pipe, so
-/// the process sees EOF when the client closes or CloseIO arrives.
+/// the process sees EOF when the client closes or CloseIO arrives. The thread starts with
+/// <see cref="StartStdinCopy"/>, once the process has been spawned: nothing reads stdin before Start, and a
+/// thread's start (.NET waits until it runs) then overlaps the process's own start-up.
 /// </summary>
 internal sealed class ContainerStdio : IDisposable
 {
@@ -17,6 +19,7 @@ internal sealed class ContainerStdio : IDisposable
     private int _stdinFifo = -1;
     private readonly object _gate = new();
     private bool _stdinClosed;
+    private string? _stdinPath;
 
     public int Stdin { get; private set; } = -1;
     public int Stdout { get; private set; } = -1;
@@ -34,8 +37,7 @@ internal sealed class ContainerStdio : IDisposable
                 var (r, w) = Libc.Pipe();
                 io.Stdin = r;
                 io._stdinPipeWrite = w;
-                var path = PathOf(stdin, "stdin");
-                new Thread(() => io.CopyStdin(path)) { IsBackground = true, Name = "stdin-copy" }.Start();
+                io._stdinPath = PathOf(stdin, "stdin");
             }
             return io;
         }
@@ -43,6 +45,15 @@ internal sealed class ContainerStdio : IDisposable
         {
             io.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Starts copying the client's stdin FIFO into the process's stdin; once, and only if there is one.</summary>
+    public void StartStdinCopy()
+    {
+        if (Interlocked.Exchange(ref _stdinPath, null) is { } path)
+        {
+            new Thread(() => CopyStdin(path)) { IsBackground = true, Name = "stdin-copy" }.Start();
         }
     }
 

@@ -50,7 +50,8 @@ internal sealed class OomWatcherV1 : IDisposable
             throw new CgroupException("register OOM eventfd in", Path.Combine(memoryDir, "cgroup.event_control"), errno);
         }
         var watcher = new OomWatcherV1(eventFd, controlFd, controlPath, onOom);
-        new Thread(watcher.Loop) { IsBackground = true, Name = "cgroup-oom-v1" }.Start();
+        // Registered now, so no OOM is missed: the eventfd counts until the thread reads it.
+        Processes.DedicatedThread.StartSoon(watcher.Loop, "cgroup-oom-v1");
         return watcher;
     }
 

@@ -27,7 +27,8 @@ internal sealed class OomWatcherV2 : IDisposable
         var eventsPath = Path.Combine(dir, "memory.events");
         if (!File.Exists(eventsPath)) throw new CgroupException("watch", eventsPath, Errno.ENOENT);
         var watcher = new OomWatcherV2(eventsPath, onOom, interval, OomKills(eventsPath) ?? 0);
-        new Thread(watcher.Loop) { IsBackground = true, Name = "cgroup-oom-v2" }.Start();
+        // The baseline is read now, so no OOM is missed before the first poll.
+        Processes.DedicatedThread.StartSoon(watcher.Loop, "cgroup-oom-v2");
         return watcher;
     }
 

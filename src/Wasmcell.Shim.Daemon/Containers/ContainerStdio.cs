@@ -7,8 +7,8 @@ namespace Wasmcell.Shim.Containers;
 /// FIFOs (or files), opened without blocking. stdin goes through a pipe: a background thread opens the
 /// FIFO (a blocking open that completes when the client's writer appears) and copies into the pipe, so
 /// the process sees EOF when the client closes or CloseIO arrives. The thread starts with
-/// <see cref="StartStdinCopy"/>, once the process has been spawned: nothing reads stdin before Start, and a
-/// thread's start (.NET waits until it runs) then overlaps the process's own start-up.
+/// <see cref="StartStdinCopy"/> (DedicatedThread), once the process has been spawned: nothing reads stdin
+/// before Start.
 /// </summary>
 internal sealed class ContainerStdio : IDisposable
 {
@@ -53,7 +53,7 @@ internal sealed class ContainerStdio : IDisposable
     {
         if (Interlocked.Exchange(ref _stdinPath, null) is { } path)
         {
-            new Thread(() => CopyStdin(path)) { IsBackground = true, Name = "stdin-copy" }.Start();
+            Processes.DedicatedThread.StartSoon(() => CopyStdin(path), "stdin-copy");
         }
     }
 

@@ -48,8 +48,7 @@ internal sealed class CellProcess : ITaskProcess
     /// Spawns the cell from the calling thread, which on v1 first steps into <paramref name="cgroup"/> so the
     /// cell is born there (ICgroup.TryEnterWithCurrentThread: between the steps it starts no thread and queues
     /// no work). The cell starts loading at once; the caller must await <see cref="WaitReadyAsync"/>, whose
-    /// status line arrives through the daemon's epoll thread. No thread is started before the spawn: each one
-    /// a .NET process starts spins until it runs, which on a busy 2-core host cost Create 1-4 ms.
+    /// status line arrives through the daemon's epoll thread, so no thread starts on this path (DedicatedThread).
     /// </summary>
     public static CellProcess Spawn(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 
 namespace Wasmcell.Ttrpc.Tests.Infrastructure;
 
@@ -45,9 +46,24 @@ internal sealed class PrivateContainerd : IAsyncDisposable
     public static async Task<PrivateContainerd> StartAsync()
     {
         var containerd = new PrivateContainerd();
-        await Eventually.TrueAsync(() => File.Exists(containerd.TtrpcAddress) || containerd._process.HasExited, "containerd serving ttrpc");
+        // The socket file appears at bind(), before listen(): only a connect that succeeds means "serving".
+        await Eventually.TrueAsync(() => Accepts(containerd.TtrpcAddress) || containerd._process.HasExited, "containerd serving ttrpc");
         Assert.False(containerd._process.HasExited, "containerd exited at startup");
         return containerd;
+    }
+
+    private static bool Accepts(string socketPath)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -46,12 +46,13 @@ internal static class Daemon
         }
 
         var events = new EventPublisher(ttrpcAddress, flags.Namespace, log);
-        var service = new TaskService(events, log, flags.Namespace, onEmptyShutdown: () =>
+        var service = new TaskService(events, log, flags.Namespace, onEmptyShutdown: call =>
         {
             // The group is done: `ctr run --rm` of the same id right after must get a new daemon, not this one
-            // on its way out. Reply to Shutdown on the open connection, then exit.
+            // on its way out. Reply to Shutdown on the open connection, then exit at once: containerd does not
+            // wait for us, and a pod's removal is not over for its operator while we are still around.
             StopListening();
-            Task.Delay(50).ContinueWith(_ => stop.Cancel(), TaskScheduler.Default);
+            call.OnResponseSent(stop.Cancel);
         });
         var server = new TtrpcServer(log.Warn);
         service.Register(server);

@@ -23,9 +23,10 @@ internal sealed class TaskService
     private readonly EventPublisher _events;
     private readonly ShimLog _log;
     private readonly string _namespace;
-    private readonly Action _onEmptyShutdown;
+    private readonly Action<TtrpcCallContext> _onEmptyShutdown;
 
-    public TaskService(EventPublisher events, ShimLog log, string ns, Action onEmptyShutdown)
+    /// <param name="onEmptyShutdown">Called with the call's context by a Shutdown that finds no task left.</param>
+    public TaskService(EventPublisher events, ShimLog log, string ns, Action<TtrpcCallContext> onEmptyShutdown)
     {
         _events = events;
         _log = log;
@@ -51,7 +52,7 @@ internal sealed class TaskService
             server.Register(service, "Pids", PidsRequest.Parser, (r, c) => Task.FromResult<IMessage>(Pids(r)));
             server.Register(service, "CloseIO", CloseIORequest.Parser, (r, c) => Task.FromResult<IMessage>(CloseIO(r)));
             server.Register(service, "Connect", ConnectRequest.Parser, (r, c) => Task.FromResult<IMessage>(Connect(r)));
-            server.Register(service, "Shutdown", ShutdownRequest.Parser, (r, c) => Task.FromResult<IMessage>(Shutdown(r)));
+            server.Register(service, "Shutdown", ShutdownRequest.Parser, (r, c) => Task.FromResult<IMessage>(Shutdown(r, c)));
             server.Register(service, "Stats", StatsRequest.Parser, (r, c) => Task.FromResult<IMessage>(Stats(r)));
             server.Register(service, "Update", UpdateTaskRequest.Parser, (r, c) => Task.FromResult<IMessage>(Update(r)));
             server.Register(service, "Pause", PauseRequest.Parser, (r, c) => Task.FromResult<IMessage>(Pause(r)));
@@ -185,11 +186,11 @@ internal sealed class TaskService
         Version = "wasmcell",
     };
 
-    private Empty Shutdown(ShutdownRequest request)
+    private Empty Shutdown(ShutdownRequest request, TtrpcCallContext call)
     {
         if (_table.Count == 0)
         {
-            _onEmptyShutdown();
+            _onEmptyShutdown(call);
         }
         return new Empty();
     }

@@ -12,7 +12,8 @@ internal static class RequestInvoker
     // CancellationTokenSource rejects delays above uint.MaxValue - 1 ms (~49 days); longer means "none".
     private static readonly TimeSpan LongestDeadline = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-    public static async Task<Response> InvokeAsync(HandlerRegistry handlers, Request request, CancellationToken connectionClosed)
+    public static async Task<Response> InvokeAsync(
+        HandlerRegistry handlers, Request request, CancellationToken connectionClosed, ResponseSentCallbacks responseSent)
     {
         TtrpcHandler handler;
         try
@@ -30,7 +31,7 @@ internal static class RequestInvoker
         using CancellationTokenSource callCancelled = deadline is null
             ? CancellationTokenSource.CreateLinkedTokenSource(connectionClosed)
             : CancellationTokenSource.CreateLinkedTokenSource(connectionClosed, deadline.Token);
-        var context = new TtrpcCallContext(request.Service, request.Method, Metadata(request), callCancelled.Token);
+        var context = new TtrpcCallContext(request.Service, request.Method, Metadata(request), callCancelled.Token, responseSent);
         try
         {
             IMessage? result = await handler(request.Payload.Memory, context).ConfigureAwait(false);

@@ -118,8 +118,10 @@ internal sealed class ServerConnection
 
     private async Task ServeAsync(uint streamId, Request request)
     {
-        Response response = await RequestInvoker.InvokeAsync(_handlers, request, _closed.Token).ConfigureAwait(false);
+        var responseSent = new ResponseSentCallbacks();
+        Response response = await RequestInvoker.InvokeAsync(_handlers, request, _closed.Token, responseSent).ConfigureAwait(false);
         await SendAsync(streamId, response).ConfigureAwait(false);
+        responseSent.Run(_log);
     }
 
     /// <summary>Writes a response; drops it silently when the connection is closed.</summary>

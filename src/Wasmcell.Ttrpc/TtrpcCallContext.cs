@@ -3,12 +3,16 @@ namespace Wasmcell.Ttrpc;
 /// <summary>What a handler knows about the request it serves.</summary>
 public sealed class TtrpcCallContext
 {
+    private readonly ResponseSentCallbacks _responseSent;
+
     internal TtrpcCallContext(
         string service,
         string method,
         IReadOnlyList<KeyValuePair<string, string>> metadata,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        ResponseSentCallbacks responseSent)
     {
+        _responseSent = responseSent;
         Service = service;
         Method = method;
         Metadata = metadata;
@@ -30,4 +34,15 @@ public sealed class TtrpcCallContext
     /// completes, so work that outlives the call must not rely on it.
     /// </summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> once this call's response has been written to the connection, or
+    /// dropped because the connection closed first: for work that must wait until the caller has its answer,
+    /// such as a server exiting after a shutdown call. An exception it throws is logged, not rethrown.
+    /// </summary>
+    public void OnResponseSent(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _responseSent.Add(callback);
+    }
 }

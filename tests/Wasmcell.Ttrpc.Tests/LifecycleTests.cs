@@ -123,4 +123,73 @@ public sealed class LifecycleTests
 
         await serving.WaitAsync(HangGuard);
     }
+
+    [Fact]
+    public async Task A_server_disposed_from_OnResponseSent_still_delivers_that_answer()
+    {
+        // The shim's last Shutdown: answer, then go. Disposing any earlier would fail the call with Unavailable.
+        var server = new TestServer();
+        var callbacks = 0;
+        server.Server.Register("l.S", "Shutdown", (payload, context) =>
+        {
+            context.OnResponseSent(() =>
+            {
+                Interlocked.Increment(ref callbacks);
+                _ = server.Server.DisposeAsync();
+            });
+            return Task.FromResult<IMessage>(new StringValue { Value = "bye" });
+        });
+        await using TtrpcClient client = await server.ConnectAsync();
+
+        var answer = await client.CallAsync("l.S", "Shutdown", new Empty(), StringValue.Parser).WaitAsync(HangGuard);
+
+        Assert.Equal("bye", answer.Value);
+        await Eventually.TrueAsync(() => client.IsClosed, "the server closed the connection after answering");
+        Assert.Equal(1, callbacks);
+        await server.DisposeAsync();
+        Assert.Empty(server.Log);
+    }
+
+    [Fact]
+    public async Task OnResponseSent_runs_also_when_the_answer_is_dropped_because_the_caller_left()
+    {
+        await using var server = new TestServer();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Server.Register("l.S", "Hold", async (_, context) =>
+        {
+            context.OnResponseSent(ran.SetResult);
+            await release.Task;
+            return new Empty();
+        });
+        TtrpcClient client = await server.ConnectAsync();
+        Task<Empty> call = client.CallAsync("l.S", "Hold", new Empty(), Empty.Parser);
+        await Eventually.TrueAsync(() => server.Server.ConnectionCount == 1, "connection accepted");
+
+        await client.DisposeAsync();
+        await Assert.ThrowsAsync<TtrpcException>(() => call.WaitAsync(HangGuard));
+        Assert.False(ran.Task.IsCompleted);
+        release.SetResult();
+
+        await ran.Task.WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task A_failing_OnResponseSent_callback_is_logged_and_the_connection_keeps_serving()
+    {
+        await using var server = new TestServer();
+        server.Server.Register("l.S", "Ping", (_, context) =>
+        {
+            context.OnResponseSent(() => throw new InvalidOperationException("callback broke"));
+            return Task.FromResult<IMessage>(new StringValue { Value = "pong" });
+        });
+        await using TtrpcClient client = await server.ConnectAsync();
+
+        Assert.Equal("pong", (await client.CallAsync("l.S", "Ping", new Empty(), StringValue.Parser).WaitAsync(HangGuard)).Value);
+        await Eventually.TrueAsync(() => !server.Log.IsEmpty, "the failure was logged");
+        Assert.Equal("pong", (await client.CallAsync("l.S", "Ping", new Empty(), StringValue.Parser).WaitAsync(HangGuard)).Value);
+
+        Assert.Contains(server.Log, l => l.Contains("callback broke", StringComparison.Ordinal));
+        Assert.False(client.IsClosed);
+    }
 }

@@ -9,10 +9,12 @@ internal static class PodLeftovers
     /// <summary>
     /// After StopPodSandbox + RemovePodSandbox: no sandbox or container in CRI, no netns mount, no veth
     /// beyond <paramref name="portsBefore"/>, the IP released, no process, cgroup, shim socket or libcni
-    /// cache entry of the sandbox.
+    /// cache entry of the sandbox. The pod's processes get up to 10 s to go: a shim exits only after it
+    /// answered containerd's last Shutdown, and containerd does not wait for that exit (nor for runc's shim).
     /// </summary>
     public static async Task AssertNoneAsync(CriEnvironment env, string sandboxId, string ip, IReadOnlyList<string> portsBefore)
     {
+        await WaitForAsync(() => HostProcesses.Mentioning(sandboxId).Count == 0);
         var cri = env.Cri;
         Assert.DoesNotContain((await cri.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), CriClient.Deadline())).Items, s => s.Id == sandboxId);
         Assert.DoesNotContain((await cri.Runtime.ListContainersAsync(new ListContainersRequest(), CriClient.Deadline())).Containers, c => c.PodSandboxId == sandboxId);

@@ -85,7 +85,7 @@ public sealed partial class WasmPodNamespaceTests(CriEnvironment env)
 
         await WasmPodProbe.AssertContainersGoneAsync(env, pod);
         Assert.True(await HostProcesses.WaitGoneAsync(shim, TimeSpan.FromSeconds(10)), "the pod's shim outlived the pod");
-        await WasmPodProbe.AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await PodLeftovers.AssertNoneAsync(env, pod.SandboxId, ip, portsBefore);
     }
 
     private static string StreamAndText(string criLogLine) => criLogLine[(criLogLine.IndexOf(' ', StringComparison.Ordinal) + 1)..];

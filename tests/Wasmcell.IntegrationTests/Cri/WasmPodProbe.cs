@@ -96,22 +96,12 @@ internal static class WasmPodProbe
     {
         await PodLifecycle.StopAndRemoveAsync(cri, pod);
         await AssertContainersGoneAsync(env, pod);
-        await AssertPodGoneAsync(env, pod.SandboxId, ip, portsBefore);
+        await PodLeftovers.AssertNoneAsync(env, pod.SandboxId, ip, portsBefore);
     }
 
     /// <summary>All containers of a pod (by name) gone, see <see cref="AssertContainersGoneAsync"/>.</summary>
     public static Task AssertContainersGoneAsync(CriEnvironment env, RunningPod pod) =>
         AssertContainersGoneAsync(env, pod.ContainerIds.Select(kv => ($"container {kv.Key}", kv.Value)));
-
-    /// <summary>
-    /// <see cref="PodLeftovers.AssertNoneAsync"/> once the pod's processes had up to 10 s to go: the shim
-    /// exits just after it answered the last Shutdown, and containerd runs `delete` actions asynchronously.
-    /// </summary>
-    public static async Task AssertPodGoneAsync(CriEnvironment env, string sandboxId, string ip, IReadOnlyList<string> portsBefore)
-    {
-        await WasmCriQueries.PollAsync(() => HostProcesses.Mentioning(sandboxId).Count == 0, TimeSpan.FromSeconds(10));
-        await PodLeftovers.AssertNoneAsync(env, sandboxId, ip, portsBefore);
-    }
 
     /// <summary>ctr against the CRI environment's containerd, in the CRI namespace (for the task API CRI lacks: pause, resume).</summary>
     public static Ctr Ctr(CriEnvironment env) => new(env.Address, CriEnvironment.CriNamespace);

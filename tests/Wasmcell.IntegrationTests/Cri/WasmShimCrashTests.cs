@@ -95,8 +95,8 @@ public sealed class WasmShimCrashTests(CriEnvironment env)
         Assert.True(await HostProcesses.WaitGoneAsync(survivorShim, TimeSpan.FromSeconds(10)), "the other pod's shim outlived its pod");
 
         // Nothing of either pod (checked once both are removed: some checks, such as netns mounts, are global).
-        await WasmPodProbe.AssertPodGoneAsync(env, victim.SandboxId, victimIp, portsBefore);
-        await WasmPodProbe.AssertPodGoneAsync(env, survivor.SandboxId, survivorIp, portsBefore);
+        await PodLeftovers.AssertNoneAsync(env, victim.SandboxId, victimIp, portsBefore);
+        await PodLeftovers.AssertNoneAsync(env, survivor.SandboxId, survivorIp, portsBefore);
         await WasmPodProbe.AssertContainersGoneAsync(env,
             victim.ContainerIds.Append(new("pause", victim.SandboxId)).Select(kv => ($"{kv.Key} of the pod whose shim was killed", kv.Value))
                 .Concat(survivor.ContainerIds.Select(kv => ($"{kv.Key} of the other pod", kv.Value))));

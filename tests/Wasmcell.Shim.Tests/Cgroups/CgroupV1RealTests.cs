@@ -206,7 +206,7 @@ public sealed class CgroupV1RealTests : IDisposable
 
         cg.Thaw();
         Assert.Equal("THAWED", File.ReadAllText(Dir("freezer") + "/freezer.state").Trim());
-        Assert.Equal("S", V1Scratch.State(sleep.Id));
+        Assert.Contains(V1Scratch.State(sleep.Id), new[] { "S", "R" }); // runnable again, not frozen
     }
 
     [Fact]
@@ -255,7 +255,8 @@ public sealed class CgroupV1RealTests : IDisposable
         cg.KillAll(9);
 
         foreach (var s in sleepers) Assert.True(V1Scratch.WaitExited(s.Id, Bound));
-        Assert.Equal("S", V1Scratch.State(outsider.Id));
+        // Alive: sleeping, or still running its way into sleep on a busy host.
+        Assert.Contains(V1Scratch.State(outsider.Id), new[] { "S", "R" });
     }
 
     [Fact]

@@ -15,15 +15,30 @@ public sealed class ShimStdioTests(PrivateContainerd containerd)
     [InlineData(Flavor.Runc)]
     public async Task Stdin_bytes_reach_the_guest_and_close_gives_eof(Flavor flavor)
     {
-        var id = containerd.NewId("stdio-stdin");
         // Several pipe buffers' worth, so the copy really streams; ctr sends CloseIO when its stdin ends.
+        await AssertStdinArrivesWholeAsync(flavor, "stdio-stdin", new Programs(flavor).CatStdin, lines: 4000);
+    }
+
+    [Theory]
+    [InlineData(Flavor.Wasm)]
+    [InlineData(Flavor.Runc)]
+    public async Task Stdin_piled_up_before_the_guest_reads_is_all_delivered_before_eof(Flavor flavor)
+    {
+        // ~0.33 MB while the guest sleeps: FIFO and pipe fill, ctr blocks, and its last bytes and CloseIO come
+        // while the FIFO is still full. CloseIO must end stdin after them, not cut them off.
+        await AssertStdinArrivesWholeAsync(flavor, "stdio-piled", new Programs(flavor).CatStdinAfter(1000), lines: 20_000);
+    }
+
+    private async Task AssertStdinArrivesWholeAsync(Flavor flavor, string name, IReadOnlyList<string> program, int lines)
+    {
+        var id = containerd.NewId(name);
         var input = new StringBuilder();
-        for (var i = 0; i < 4000; i++)
+        for (var i = 0; i < lines; i++)
             input.Append("stdin line ").Append(i).Append('\n');
         // ctr 1.6 sends CloseIO on stdin EOF only if the EOF comes after the task was created (its closer is
         // set after Create; an earlier EOF is dropped and the guest waits forever, with runc too). So: write
         // once the task runs.
-        var run = containerd.StartRun(containerd.Request(flavor, id, new Programs(flavor).CatStdin), holdStdin: true);
+        var run = containerd.StartRun(containerd.Request(flavor, id, program), holdStdin: true);
         await containerd.Ctr.WaitForStatusAsync(id, "RUNNING", TimeSpan.FromSeconds(20));
         await run.SendStdinAndCloseAsync(Encoding.ASCII.GetBytes(input.ToString()));
         var r = await run.Completion;

@@ -1,8 +1,16 @@
 // Copies stdin to stdout until EOF, then prints "EOF": a test sees both the bytes and the end of input.
+// An optional argument is how many milliseconds to wait before the first read (input piles up meanwhile).
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1) {
+        long ms = atol(argv[1]);
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     char buf[4096];
     for (;;) {
         ssize_t n = read(0, buf, sizeof buf);

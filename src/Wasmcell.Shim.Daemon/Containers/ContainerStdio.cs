@@ -4,22 +4,16 @@ namespace Wasmcell.Shim.Containers;
 
 /// <summary>
 /// The container's stdio as three fds to hand to its process (SPEC §6.4). stdout/stderr are the client's
-/// FIFOs (or files), opened without blocking. stdin goes through a pipe: a background thread opens the
-/// FIFO (a blocking open that completes when the client's writer appears) and copies into the pipe, so
-/// the process sees EOF when the client closes or CloseIO arrives. The thread starts with
-/// <see cref="StartStdinCopy"/> (DedicatedThread), once the process has been spawned: nothing reads stdin
-/// before Start.
+/// FIFOs (or files), opened without blocking. stdin is a pipe that a <see cref="StdinRelay"/> fills from
+/// the client's FIFO once <see cref="StartStdinCopy"/> is called (after the process was spawned: nothing
+/// reads stdin before Start); after CloseIO the process reads what was sent before it, then EOF.
 /// </summary>
 internal sealed class ContainerStdio : IDisposable
 {
     // Read ends the shim holds on the output FIFOs while the process runs: with no reader left
     // (`ctr run -d`, a client that went away) writes would fail with EPIPE and kill the guest's output.
     private readonly List<int> _keepalive = [];
-    private int _stdinPipeWrite = -1;
-    private int _stdinFifo = -1;
-    private readonly object _gate = new();
-    private bool _stdinClosed;
-    private string? _stdinPath;
+    private StdinRelay? _stdin;
 
     public int Stdin { get; private set; } = -1;
     public int Stdout { get; private set; } = -1;
@@ -34,10 +28,10 @@ internal sealed class ContainerStdio : IDisposable
             io.Stderr = stderr.Length > 0 && stderr == stdout ? Dup(io.Stdout) : io.OpenOutput(stderr);
             if (stdin.Length > 0)
             {
+                var path = PathOf(stdin, "stdin");
                 var (r, w) = Libc.Pipe();
                 io.Stdin = r;
-                io._stdinPipeWrite = w;
-                io._stdinPath = PathOf(stdin, "stdin");
+                io._stdin = StdinRelay.Open(path, w);
             }
             return io;
         }
@@ -49,26 +43,10 @@ internal sealed class ContainerStdio : IDisposable
     }
 
     /// <summary>Starts copying the client's stdin FIFO into the process's stdin; once, and only if there is one.</summary>
-    public void StartStdinCopy()
-    {
-        if (Interlocked.Exchange(ref _stdinPath, null) is { } path)
-        {
-            Processes.DedicatedThread.StartSoon(() => CopyStdin(path), "stdin-copy");
-        }
-    }
+    public void StartStdinCopy() => _stdin?.Start();
 
-    /// <summary>Closes the process's stdin (CloseIO): it reads EOF once buffered bytes are consumed.</summary>
-    public void CloseStdin()
-    {
-        lock (_gate)
-        {
-            _stdinClosed = true;
-            Libc.CloseQuietly(_stdinPipeWrite);
-            _stdinPipeWrite = -1;
-            Libc.CloseQuietly(_stdinFifo);
-            _stdinFifo = -1;
-        }
-    }
+    /// <summary>CloseIO: the process reads EOF once it has read what the client wrote before.</summary>
+    public void CloseStdin() => _stdin?.CloseInput();
 
     /// <summary>Closes the fds given to the process; the shim keeps none once it has started.</summary>
     public void CloseProcessSide()
@@ -93,55 +71,9 @@ internal sealed class ContainerStdio : IDisposable
 
     public void Dispose()
     {
-        CloseStdin();
+        _stdin?.Dispose();
         CloseProcessSide();
         ReleaseKeepalive();
-    }
-
-    private void CopyStdin(string path)
-    {
-        var fd = Libc.RetryEintr(() => Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
-        if (fd < 0)
-        {
-            CloseStdin();
-            return;
-        }
-        lock (_gate)
-        {
-            if (_stdinClosed)
-            {
-                Libc.Close(fd);
-                return;
-            }
-            _stdinFifo = fd;
-        }
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                var n = Libc.ReadSome(fd, buffer);
-                if (n == 0)
-                {
-                    break;
-                }
-                int w;
-                lock (_gate)
-                {
-                    w = _stdinPipeWrite;
-                }
-                if (w < 0)
-                {
-                    break;
-                }
-                Libc.WriteAll(w, buffer.AsSpan(0, n));
-            }
-        }
-        catch (IOException)
-        {
-            // The process went away (EPIPE) or CloseIO closed our fds under us.
-        }
-        CloseStdin();
     }
 
     private int OpenOutput(string uri)

@@ -163,6 +163,26 @@ internal static unsafe partial class Libc
         }
     }
 
+    /// <summary>
+    /// Waits, without a timeout, until <paramref name="first"/> or <paramref name="second"/> is readable (or
+    /// at EOF/error); says which of them are.
+    /// </summary>
+    public static (bool First, bool Second) WaitEitherReadable(int first, int second)
+    {
+        PollFd* entries = stackalloc PollFd[2];
+        entries[0] = new PollFd { Fd = first, Events = 1 /* POLLIN */ };
+        entries[1] = new PollFd { Fd = second, Events = 1 };
+        while (PollRaw(entries, 2, -1) < 0)
+        {
+            var e = Errno;
+            if (e != EINTR)
+            {
+                throw IoError("poll", e);
+            }
+        }
+        return (entries[0].Revents != 0, entries[1].Revents != 0);
+    }
+
     /// <summary>Reads up to <paramref name="buffer"/>.Length bytes; 0 means EOF.</summary>
     public static int ReadSome(int fd, Span<byte> buffer)
     {
@@ -176,6 +196,31 @@ internal static unsafe partial class Libc
                     return (int)n;
                 }
                 var e = Errno;
+                if (e != EINTR)
+                {
+                    throw IoError("read", e);
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads what a non-blocking <paramref name="fd"/> has now: 0 means EOF, -1 nothing yet (EAGAIN).</summary>
+    public static int ReadAvailable(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = Read(fd, p, buffer.Length);
+                if (n >= 0)
+                {
+                    return (int)n;
+                }
+                var e = Errno;
+                if (e == EAGAIN)
+                {
+                    return -1;
+                }
                 if (e != EINTR)
                 {
                     throw IoError("read", e);

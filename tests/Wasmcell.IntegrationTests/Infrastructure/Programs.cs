@@ -29,6 +29,11 @@ internal sealed class Programs(Flavor flavor)
 
     public IReadOnlyList<string> CatStdin => Wasm ? ["/cat-stdin.wasm"] : ["/bin/sh", "-c", $"cat; echo EOF; {NativeLinger}"];
 
+    /// <summary><see cref="CatStdin"/> that first waits <paramref name="ms"/> ms, letting input pile up in the FIFO.</summary>
+    public IReadOnlyList<string> CatStdinAfter(int ms) => Wasm
+        ? ["/cat-stdin.wasm", Str(ms)]
+        : ["/bin/sh", "-c", string.Create(CultureInfo.InvariantCulture, $"sleep {ms / 1000.0:0.###}; cat; echo EOF; {NativeLinger}")];
+
     // sh as PID 1 ignores SIGTERM unless trapped; the trap is what a graceful native program does.
     public IReadOnlyList<string> Spin => Wasm
         ? ["/spin.wasm"]

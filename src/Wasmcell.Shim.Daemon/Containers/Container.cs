@@ -15,6 +15,9 @@ namespace Wasmcell.Shim.Containers;
 /// </summary>
 internal sealed class Container
 {
+    // How long an exit report waits for a client that has stopped reading the output (see WaitOutputReadAsync).
+    private static readonly TimeSpan OutputStallLimit = TimeSpan.FromMilliseconds(250);
+
     private readonly object _gate = new();
     private readonly ITaskProcess _process;
     private readonly ContainerStdio _stdio;
@@ -177,6 +180,8 @@ internal sealed class Container
     private async Task WatchExitAsync()
     {
         var exit = await _process.Exited.ConfigureAwait(false);
+        // The exit is what tells ctr to stop reading: first let it read the output's tail.
+        await _stdio.WaitOutputReadAsync(OutputStallLimit).ConfigureAwait(false);
         lock (_gate)
         {
             _status = TaskStatus.Stopped;

@@ -59,6 +59,43 @@ internal sealed class ContainerStdio : IDisposable
         Stderr = -1;
     }
 
+    /// <summary>
+    /// Waits until the client has read what the process left in its output FIFOs. ctr closes its readers as
+    /// soon as Wait returns and drops whatever is still in the pipe; runc's shim leaves that race open (a fast
+    /// program's last lines go missing under load). Gives up once the unread amount has not shrunk for
+    /// <paramref name="stallLimit"/>: a client that does not read (`ctr run -d`) must not hold the exit back.
+    /// </summary>
+    public async Task WaitOutputReadAsync(TimeSpan stallLimit)
+    {
+        int[] fifos;
+        lock (_keepalive)
+        {
+            fifos = [.. _keepalive];
+        }
+        var unread = Unread(fifos);
+        var sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+        while (unread > 0 && sinceProgress.Elapsed < stallLimit)
+        {
+            await Task.Delay(1).ConfigureAwait(false);
+            var now = Unread(fifos);
+            if (now < unread)
+            {
+                sinceProgress.Restart();
+            }
+            unread = now;
+        }
+    }
+
+    private static long Unread(int[] fifos)
+    {
+        long sum = 0;
+        foreach (var fd in fifos)
+        {
+            sum += Libc.UnreadBytes(fd);
+        }
+        return sum;
+    }
+
     /// <summary>Drops the FIFO read ends once the process has exited.</summary>
     public void ReleaseKeepalive()
     {

@@ -32,6 +32,16 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
 
+    [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int IoctlInt(int fd, nuint request, int* value);
+
+    /// <summary>Bytes waiting in the pipe or FIFO <paramref name="fd"/> belongs to (FIONREAD); 0 on error.</summary>
+    public static int UnreadBytes(int fd)
+    {
+        int n = 0;
+        return IoctlInt(fd, 0x541B /* FIONREAD */, &n) == 0 ? n : 0;
+    }
+
     [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
     public static partial int Pipe2(int* fds, int flags);
 

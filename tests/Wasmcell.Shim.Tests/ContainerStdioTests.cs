@@ -1,0 +1,73 @@
+using Wasmcell.Shim.Containers;
+using Wasmcell.Shim.Interop;
+
+namespace Wasmcell.Shim.Tests;
+
+/// <summary>
+/// The exit report's wait for the client to read the output's tail, on a real FIFO: ctr drops whatever is
+/// still in the pipe once Wait returns, so the shim must not report the exit before the client caught up.
+/// </summary>
+public sealed class ContainerStdioTests : IDisposable
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("wasmcell-stdio-");
+    private readonly string _stdout;
+
+    public ContainerStdioTests()
+    {
+        _stdout = Path.Join(_dir.FullName, "stdout");
+        Assert.Equal(0, Libc.Mkfifo(_stdout, 0x180));
+    }
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    // The client's reader, opened first as ctr does (non-blocking open, then blocking reads).
+    private FileStream ClientReader() =>
+        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(Libc.Open(_stdout, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0), ownsHandle: true),
+            FileAccess.Read, bufferSize: 0);
+
+    [Fact]
+    public async Task Exit_waits_until_the_client_has_read_the_tail()
+    {
+        using var client = ClientReader();
+        using var stdio = ContainerStdio.Open("", "fifo://" + _stdout, "");
+        Libc.WriteAll(stdio.Stdout, "the last lines\n"u8);
+        stdio.CloseProcessSide(); // the process exited
+
+        var waiting = stdio.WaitOutputReadAsync(HangGuard);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted, "reported the exit with output still unread");
+
+        var buffer = new byte[64];
+        Assert.Equal(15, client.Read(buffer));
+        await waiting.WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task Exit_is_not_held_back_by_a_client_that_does_not_read()
+    {
+        using var client = ClientReader();
+        using var stdio = ContainerStdio.Open("", "fifo://" + _stdout, "");
+        Libc.WriteAll(stdio.Stdout, "nobody reads this\n"u8);
+        stdio.CloseProcessSide();
+
+        await stdio.WaitOutputReadAsync(TimeSpan.FromMilliseconds(20)).WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task Output_already_read_or_in_a_file_needs_no_wait()
+    {
+        var file = Path.Join(_dir.FullName, "log");
+        using (var stdio = ContainerStdio.Open("", "file://" + file, ""))
+        {
+            Libc.WriteAll(stdio.Stdout, "to a file\n"u8);
+            await stdio.WaitOutputReadAsync(TimeSpan.MaxValue).WaitAsync(HangGuard);
+        }
+        using var client = ClientReader();
+        using (var stdio = ContainerStdio.Open("", "fifo://" + _stdout, ""))
+        {
+            await stdio.WaitOutputReadAsync(TimeSpan.MaxValue).WaitAsync(HangGuard);
+        }
+        Assert.Equal("to a file\n", File.ReadAllText(file));
+    }
+}

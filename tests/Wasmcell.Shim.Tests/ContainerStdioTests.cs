@@ -31,8 +31,7 @@ public sealed class ContainerStdioTests : IDisposable
     {
         using var client = ClientReader();
         using var stdio = ContainerStdio.Open("", "fifo://" + _stdout, "");
-        Libc.WriteAll(stdio.Stdout, "the last lines\n"u8);
-        stdio.CloseProcessSide(); // the process exited
+        Libc.WriteAll(stdio.Stdout, "the last lines\n"u8); // then the process exited
 
         var waiting = stdio.WaitOutputReadAsync(HangGuard);
         await Task.Delay(50);
@@ -44,12 +43,30 @@ public sealed class ContainerStdioTests : IDisposable
     }
 
     [Fact]
+    public async Task A_client_whose_reader_opens_only_after_the_exit_reads_everything_then_eof()
+    {
+        // ctr opens its readers with a blocking open in the background: one that runs after the process
+        // has exited must still find a writer (the shim's), or it waits forever and the output is lost.
+        using var stdio = ContainerStdio.Open("", "fifo://" + _stdout, ""); // no reader yet: O_RDWR
+        Libc.WriteAll(stdio.Stdout, "written before anyone read\n"u8);
+        var waiting = stdio.WaitOutputReadAsync(HangGuard);
+
+        using var late = await Task.Run(() => new FileStream(_stdout, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0))
+            .WaitAsync(HangGuard);
+        var buffer = new byte[64];
+        Assert.Equal("written before anyone read\n", System.Text.Encoding.ASCII.GetString(buffer, 0, late.Read(buffer)));
+        await waiting.WaitAsync(HangGuard);
+        stdio.CloseOutput();
+
+        Assert.Equal(0, await late.ReadAsync(buffer).AsTask().WaitAsync(HangGuard)); // EOF once the shim let go
+    }
+
+    [Fact]
     public async Task Exit_is_not_held_back_by_a_client_that_does_not_read()
     {
         using var client = ClientReader();
         using var stdio = ContainerStdio.Open("", "fifo://" + _stdout, "");
         Libc.WriteAll(stdio.Stdout, "nobody reads this\n"u8);
-        stdio.CloseProcessSide();
 
         await stdio.WaitOutputReadAsync(TimeSpan.FromMilliseconds(20)).WaitAsync(HangGuard);
     }

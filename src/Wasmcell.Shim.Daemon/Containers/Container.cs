@@ -16,19 +16,22 @@ namespace Wasmcell.Shim.Containers;
 internal sealed class Container
 {
     // How long an exit report waits for a client that has stopped reading the output (see WaitOutputReadAsync).
-    private static readonly TimeSpan OutputStallLimit = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan OutputStallLimit = TimeSpan.FromMilliseconds(500);
 
     private readonly object _gate = new();
     private readonly ITaskProcess _process;
     private readonly ContainerStdio _stdio;
     private readonly EventPublisher _events;
+    private readonly ShimLog _log;
     private readonly TaskCompletionSource<ExitStatus> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskStatus _status = TaskStatus.Created;
     private ExitStatus? _exit;
     private readonly IDisposable? _oomWatch;
 
-    public Container(CreateTaskRequest request, ITaskProcess process, ContainerStdio stdio, bool mountedRootfs, EventPublisher events, Cgroups.ICgroup? cgroup)
+    public Container(CreateTaskRequest request, ITaskProcess process, ContainerStdio stdio, bool mountedRootfs, EventPublisher events,
+        Cgroups.ICgroup? cgroup, ShimLog log)
     {
+        _log = log;
         Request = request;
         _process = process;
         _stdio = stdio;
@@ -72,8 +75,7 @@ internal sealed class Container
             }
             _process.StartAsync(cancellationToken).GetAwaiter().GetResult();
             _status = TaskStatus.Running;
-            // The shim keeps no copy of the process's stdio once it runs, so readers see EOF at exit.
-            _stdio.CloseProcessSide();
+            _stdio.CloseProcessStdin();
             _events.Publish("/tasks/start", new TaskStart { ContainerId = Id, Pid = (uint)Pid });
         }
         return Task.FromResult((uint)Pid);
@@ -180,14 +182,17 @@ internal sealed class Container
     private async Task WatchExitAsync()
     {
         var exit = await _process.Exited.ConfigureAwait(false);
-        // The exit is what tells ctr to stop reading: first let it read the output's tail.
-        await _stdio.WaitOutputReadAsync(OutputStallLimit).ConfigureAwait(false);
+        // The exit is what tells ctr to stop reading: first let it read the output's tail. The shim still
+        // holds a writer on each output FIFO, so a reader that opens only now finds one and reads.
+        if (await _stdio.WaitOutputReadAsync(OutputStallLimit).ConfigureAwait(false) is > 0 and var unread)
+        {
+            _log.Warn($"{Id}: reporting the exit with {unread} bytes of output unread: no client read them for {OutputStallLimit.TotalMilliseconds} ms");
+        }
         lock (_gate)
         {
             _status = TaskStatus.Stopped;
             _exit = exit;
-            _stdio.CloseProcessSide();
-            _stdio.ReleaseKeepalive();
+            _stdio.CloseOutput();
             // Record the status so the `delete` action reports it if the daemon is gone by then.
             TryWriteExitFile(exit);
             _events.Publish("/tasks/exit", new TaskExit

@@ -69,7 +69,7 @@ internal static class ContainerFactory
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());
-            return new Container(request, process, stdio, mounted, events, cgroup);
+            return new Container(request, process, stdio, mounted, events, cgroup, log);
         }
         catch
         {

@@ -10,8 +10,10 @@ namespace Wasmcell.Shim.Containers;
 /// </summary>
 internal sealed class ContainerStdio : IDisposable
 {
-    // Read ends the shim holds on the output FIFOs while the process runs: with no reader left
-    // (`ctr run -d`, a client that went away) writes would fail with EPIPE and kill the guest's output.
+    // Read ends the shim holds on the output FIFOs until the exit: with no reader left (`ctr run -d`, a
+    // client that went away) writes would fail with EPIPE and kill the guest's output. The shim keeps the
+    // write ends (Stdout, Stderr) as long: ctr opens its readers in the background, and one opening after
+    // the process closed its own would wait for a writer forever and never read what is in the pipe.
     private readonly List<int> _keepalive = [];
     private StdinRelay? _stdin;
 
@@ -48,15 +50,11 @@ internal sealed class ContainerStdio : IDisposable
     /// <summary>CloseIO: the process reads EOF once it has read what the client wrote before.</summary>
     public void CloseStdin() => _stdin?.CloseInput();
 
-    /// <summary>Closes the fds given to the process; the shim keeps none once it has started.</summary>
-    public void CloseProcessSide()
+    /// <summary>At Start: the process has its stdin, and a read end left here would keep the relay writing into a pipe nobody reads.</summary>
+    public void CloseProcessStdin()
     {
         Libc.CloseQuietly(Stdin);
         Stdin = -1;
-        Libc.CloseQuietly(Stdout);
-        Stdout = -1;
-        Libc.CloseQuietly(Stderr);
-        Stderr = -1;
     }
 
     /// <summary>
@@ -64,8 +62,9 @@ internal sealed class ContainerStdio : IDisposable
     /// soon as Wait returns and drops whatever is still in the pipe; runc's shim leaves that race open (a fast
     /// program's last lines go missing under load). Gives up once the unread amount has not shrunk for
     /// <paramref name="stallLimit"/>: a client that does not read (`ctr run -d`) must not hold the exit back.
+    /// Returns the bytes still unread then (0: the client has it all).
     /// </summary>
-    public async Task WaitOutputReadAsync(TimeSpan stallLimit)
+    public async Task<long> WaitOutputReadAsync(TimeSpan stallLimit)
     {
         int[] fifos;
         lock (_keepalive)
@@ -84,6 +83,7 @@ internal sealed class ContainerStdio : IDisposable
             }
             unread = now;
         }
+        return unread;
     }
 
     private static long Unread(int[] fifos)
@@ -96,11 +96,15 @@ internal sealed class ContainerStdio : IDisposable
         return sum;
     }
 
-    /// <summary>Drops the FIFO read ends once the process has exited.</summary>
-    public void ReleaseKeepalive()
+    /// <summary>After the exit and <see cref="WaitOutputReadAsync"/>: the shim lets go of the output FIFOs, and the client reads EOF.</summary>
+    public void CloseOutput()
     {
         lock (_keepalive)
         {
+            Libc.CloseQuietly(Stdout);
+            Stdout = -1;
+            Libc.CloseQuietly(Stderr);
+            Stderr = -1;
             _keepalive.ForEach(Libc.CloseQuietly);
             _keepalive.Clear();
         }
@@ -109,8 +113,8 @@ internal sealed class ContainerStdio : IDisposable
     public void Dispose()
     {
         _stdin?.Dispose();
-        CloseProcessSide();
-        ReleaseKeepalive();
+        CloseProcessStdin();
+        CloseOutput();
     }
 
     private int OpenOutput(string uri)

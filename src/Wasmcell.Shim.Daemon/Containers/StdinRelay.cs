@@ -139,7 +139,7 @@ internal sealed class StdinRelay : IDisposable
                 {
                     continue;
                 }
-                var n = Libc.ReadAvailable(_fifo, buffer);
+                var n = Libc.ReadSome(_fifo, buffer);
                 if (n == 0 || (n < 0 && draining))
                 {
                     break; // every writer is gone, or CloseIO came and the FIFO is empty

@@ -193,29 +193,11 @@ internal static unsafe partial class Libc
         return (entries[0].Revents != 0, entries[1].Revents != 0);
     }
 
-    /// <summary>Reads up to <paramref name="buffer"/>.Length bytes; 0 means EOF.</summary>
+    /// <summary>
+    /// Reads up to <paramref name="buffer"/>.Length bytes; 0 means EOF, -1 that a non-blocking
+    /// <paramref name="fd"/> has nothing now (EAGAIN).
+    /// </summary>
     public static int ReadSome(int fd, Span<byte> buffer)
-    {
-        fixed (byte* p = buffer)
-        {
-            while (true)
-            {
-                var n = Read(fd, p, buffer.Length);
-                if (n >= 0)
-                {
-                    return (int)n;
-                }
-                var e = Errno;
-                if (e != EINTR)
-                {
-                    throw IoError("read", e);
-                }
-            }
-        }
-    }
-
-    /// <summary>Reads what a non-blocking <paramref name="fd"/> has now: 0 means EOF, -1 nothing yet (EAGAIN).</summary>
-    public static int ReadAvailable(int fd, Span<byte> buffer)
     {
         fixed (byte* p = buffer)
         {

@@ -15,6 +15,7 @@ internal sealed class ContainerStdio : IDisposable
     // write ends (Stdout, Stderr) as long: ctr opens its readers in the background, and one opening after
     // the process closed its own would wait for a writer forever and never read what is in the pipe.
     private readonly List<int> _keepalive = [];
+    private static readonly TimeSpan FinePolling = TimeSpan.FromMilliseconds(5);
     private StdinRelay? _stdin;
 
     public int Stdin { get; private set; } = -1;
@@ -73,9 +74,19 @@ internal sealed class ContainerStdio : IDisposable
         }
         var unread = Unread(fifos);
         var sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (unread > 0 && sinceProgress.Elapsed < stallLimit)
         {
-            await Task.Delay(1).ConfigureAwait(false);
+            // A reading client catches up within microseconds, much less than a timer's tick (1-2 ms): look
+            // often at first, holding this thread for no more than a few ms.
+            if (waited.Elapsed < FinePolling)
+            {
+                Libc.Usleep(50);
+            }
+            else
+            {
+                await Task.Delay(1).ConfigureAwait(false);
+            }
             var now = Unread(fifos);
             if (now < unread)
             {

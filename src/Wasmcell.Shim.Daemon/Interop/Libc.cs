@@ -32,6 +32,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd, int arg);
 
+    [LibraryImport(Lib, EntryPoint = "usleep")]
+    public static partial int Usleep(uint microseconds);
+
     [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
     private static partial int IoctlInt(int fd, nuint request, int* value);
 

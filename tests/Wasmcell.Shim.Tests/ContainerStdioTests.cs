@@ -10,16 +10,12 @@ namespace Wasmcell.Shim.Tests;
 public sealed class ContainerStdioTests : IDisposable
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("wasmcell-stdio-");
+    private readonly ScratchFifo _scratch = new("stdout");
     private readonly string _stdout;
 
-    public ContainerStdioTests()
-    {
-        _stdout = Path.Join(_dir.FullName, "stdout");
-        Assert.Equal(0, Libc.Mkfifo(_stdout, 0x180));
-    }
+    public ContainerStdioTests() => _stdout = _scratch.Path;
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _scratch.Dispose();
 
     // The client's reader, opened first as ctr does (non-blocking open, then blocking reads).
     private FileStream ClientReader() =>
@@ -74,7 +70,7 @@ public sealed class ContainerStdioTests : IDisposable
     [Fact]
     public async Task Output_already_read_or_in_a_file_needs_no_wait()
     {
-        var file = Path.Join(_dir.FullName, "log");
+        var file = _scratch.Beside("log");
         using (var stdio = ContainerStdio.Open("", "file://" + file, ""))
         {
             Libc.WriteAll(stdio.Stdout, "to a file\n"u8);

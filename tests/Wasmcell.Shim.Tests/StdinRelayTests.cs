@@ -12,16 +12,12 @@ namespace Wasmcell.Shim.Tests;
 public sealed class StdinRelayTests : IDisposable
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("wasmcell-stdin-");
+    private readonly ScratchFifo _scratch = new("stdin");
     private readonly string _fifo;
 
-    public StdinRelayTests()
-    {
-        _fifo = Path.Join(_dir.FullName, "stdin");
-        Assert.Equal(0, Libc.Mkfifo(_fifo, 0x180));
-    }
+    public StdinRelayTests() => _fifo = _scratch.Path;
 
-    public void Dispose() => _dir.Delete(recursive: true);
+    public void Dispose() => _scratch.Dispose();
 
     private (StdinRelay Relay, FileStream Process) Open()
     {
@@ -118,7 +114,7 @@ public sealed class StdinRelayTests : IDisposable
     {
         var (r, w) = Libc.Pipe();
         using var process = new FileStream(new SafeFileHandle(r, ownsHandle: true), FileAccess.Read, bufferSize: 0);
-        var missing = Path.Join(_dir.FullName, "nope");
+        var missing = _scratch.Beside("nope");
 
         var ex = Assert.Throws<IOException>(() => StdinRelay.Open(missing, w));
 

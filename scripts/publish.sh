@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The shim project publishes its daemon, cell and fetch binaries beside itself.
-dotnet publish src/Wasmcell.Shim/Wasmcell.Shim.csproj -c Release -r linux-x64 -o artifacts/shim -v q -nologo
+dotnet publish src/hosts/containerd-shim-wasm-v1/containerd-shim-wasm-v1.csproj -c Release -r linux-x64 -o artifacts/shim -v q -nologo
 dotnet publish src/Wasmcell.Cli/Wasmcell.Cli.csproj -c Release -r linux-x64 -o artifacts/cli -v q -nologo
 rm -f artifacts/shim/*.pdb artifacts/shim/*.dbg artifacts/shim/*.xml artifacts/cli/*.pdb artifacts/cli/*.dbg artifacts/cli/*.xml
 echo "published: artifacts/shim/{containerd-shim-wasm-v1{,-daemon,-cell,-fetch}} artifacts/cli/wasmcell" >&2

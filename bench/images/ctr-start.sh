@@ -21,7 +21,7 @@ repo=$(cd "$here/../.." && pwd)
 shim_dir="$repo/artifacts/shim"
 cli="$repo/artifacts/cli/wasmcell"
 if [ ! -x "$shim_dir/containerd-shim-wasm-v1" ]; then
-    dotnet publish "$repo/src/Wasmcell.Shim/Wasmcell.Shim.csproj" -c Release -r linux-x64 -o "$shim_dir" -nologo >&2
+    dotnet publish "$repo/src/hosts/containerd-shim-wasm-v1/containerd-shim-wasm-v1.csproj" -c Release -r linux-x64 -o "$shim_dir" -nologo >&2
 fi
 if [ ! -x "$cli" ]; then
     dotnet publish "$repo/src/Wasmcell.Cli/Wasmcell.Cli.csproj" -c Release -r linux-x64 -o "$repo/artifacts/cli" -nologo >&2

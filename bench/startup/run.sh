@@ -15,7 +15,7 @@ ns=bench
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (containerd, runc)"
-[ -x "$shim" ] || die "no shim at $shim: dotnet publish src/Wasmcell.Shim/Wasmcell.Shim.csproj -c Release -r linux-x64 -o artifacts/shim"
+[ -x "$shim" ] || die "no shim at $shim: dotnet publish src/hosts/containerd-shim-wasm-v1/containerd-shim-wasm-v1.csproj -c Release -r linux-x64 -o artifacts/shim"
 busybox=$(command -v busybox) || die "busybox missing: apt-get install -y busybox-static"
 
 "$repo/scripts/build-test-wasm.sh" >/dev/null

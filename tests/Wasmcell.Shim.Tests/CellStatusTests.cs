@@ -1,3 +1,4 @@
+using Wasmcell.Cell.Protocol;
 using Wasmcell.Shim.Processes;
 
 namespace Wasmcell.Shim.Tests;

@@ -1,5 +1,5 @@
 using Wasmcell.Shim.Containers;
-using Wasmcell.Shim.Interop;
+using Wasmcell.Linux;
 
 namespace Wasmcell.Shim.Tests;
 

@@ -1,4 +1,4 @@
-using Wasmcell.Shim.Interop;
+using Wasmcell.Linux;
 
 namespace Wasmcell.Shim.Tests;
 

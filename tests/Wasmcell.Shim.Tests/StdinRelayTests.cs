@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Wasmcell.Shim.Containers;
-using Wasmcell.Shim.Interop;
+using Wasmcell.Linux;
 
 namespace Wasmcell.Shim.Tests;
 

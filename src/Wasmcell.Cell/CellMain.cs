@@ -1,0 +1,199 @@
+using Wasmcell.Cell.Protocol;
+using System.Runtime.InteropServices;
+using System.Text;
+using Wasmcell.Oci.RuntimeSpec;
+using Wasmcell.Runtime;
+using Wasmcell.Linux;
+
+namespace Wasmcell.Cell;
+
+/// <summary>
+/// The cell: one Wasm container's process. Everything that can fail is done before it reports ready,
+/// so the error reaches `ctr`/CRI at create. The guest runs on the main thread, which is the thread
+/// that joined the pod's network namespace (setns affects only the calling thread).
+/// </summary>
+public static class CellMain
+{
+    // How long a SIGTERM'd guest blocked in a host call gets before the cell exits anyway.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(250);
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        CellLaunch launch;
+        try
+        {
+            launch = CellLaunch.FromArgs(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        // Phase times go back to the shim with "OK" and into containerd's log: the cell's own start cost.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var engine = new WasmEngine();
+        var engineMs = clock.Elapsed.TotalMilliseconds;
+        CellSpec spec;
+        Wasmtime.Module module;
+        var moduleMs = 0.0;
+        try
+        {
+            var oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
+            module = LoadModule(engine, launch);
+            moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
+            NamespaceJoiner.Join(oci);
+            spec = CellSpecBuilder.Build(oci, launch);
+            JoinMemoryCgroup(launch);
+            PrivilegeDrop.Apply(oci);
+        }
+        catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException
+            or UnauthorizedAccessException or ArgumentException or System.Net.Sockets.SocketException)
+        {
+            Report(CellStatus.Error + e.Message);
+            return ExitCodes.LoadFailed;
+        }
+
+        var runner = new CellRunner(engine);
+        var started = 0;
+        Report(CellStatus.Ready + FormattableString.Invariant(
+            $" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (engine {engineMs:0.0} ms, module {moduleMs:0.0} ms)"));
+        // After "OK": the first registration starts .NET's signal thread, which Create need not wait for. A
+        // SIGTERM before this point ends the process by the default action, the status Wait reports anyway (143).
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => OnStopSignal(ctx, runner, ref started, 2));
+
+        Span<byte> one = stackalloc byte[1];
+        int n;
+        try
+        {
+            n = Libc.ReadSome(CellLaunch.BarrierFd, one);
+        }
+        catch (IOException)
+        {
+            n = 0;
+        }
+        Libc.Close(CellLaunch.BarrierFd);
+        if (n == 0)
+        {
+            // The shim closed the barrier without Start (Delete of a created task).
+            return 0;
+        }
+        Interlocked.Exchange(ref started, 1);
+        var outcome = runner.Run(module, spec);
+        if (outcome.TrapMessage is { } message)
+        {
+            WriteStderr($"{launch.Entry}: {message}\n");
+        }
+        // Readers of the container's output see EOF now, and the shim reports the exit without waiting for
+        // this process's teardown.
+        ReleaseStdio();
+        Report(CellStatus.ExitLine(outcome.ExitCode));
+        return outcome.ExitCode;
+    }
+
+    /// <summary>
+    /// The cell was born in its cgroup's other hierarchies; it joins memory now that its own start-up (the
+    /// runtime, Wasmtime, the module) is done, so only what the guest does from here on is charged to the
+    /// container. "0" moves this thread, the thread group leader, which is whom the kernel charges the
+    /// process's memory to, and needs no global cgroup lock.
+    /// </summary>
+    private static void JoinMemoryCgroup(CellLaunch launch)
+    {
+        if (launch.MemoryTasks is not { } tasks)
+        {
+            return;
+        }
+        try
+        {
+            File.WriteAllText(tasks, "0");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot join the container's memory cgroup ({tasks}): {e.Message}", e);
+        }
+    }
+
+    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch)
+    {
+        // Opened inside the rootfs (openat2), then read through /proc/self/fd: the cache can stat and
+        // read it without ever resolving a container-controlled path on the host.
+        using var stream = Entrypoint.OpenInRootfs(launch.Rootfs, launch.Entry);
+        var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
+        return ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
+    }
+
+    /// <summary>The shared precompile cache (root-only); WASMCELL_PRECOMPILE_DIR moves it, "off" disables it.</summary>
+    private static Runtime.Cache.PrecompileCache? OpenCache()
+    {
+        var dir = Environment.GetEnvironmentVariable("WASMCELL_PRECOMPILE_DIR");
+        if (dir == "off")
+        {
+            return null;
+        }
+        try
+        {
+            return new Runtime.Cache.PrecompileCache(string.IsNullOrEmpty(dir) ? Runtime.Cache.PrecompileCache.DefaultRoot : dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static void OnStopSignal(PosixSignalContext ctx, CellRunner runner, ref int started, int signal)
+    {
+        ctx.Cancel = true;
+        if (Volatile.Read(ref started) == 0)
+        {
+            Environment.Exit(128 + signal);
+        }
+        runner.Stop();
+        // A guest blocked in a host call the WASI implementation cannot interrupt still ends promptly.
+        var timer = new Thread(() =>
+        {
+            Thread.Sleep(StopGrace);
+            Environment.Exit(128 + signal);
+        }) { IsBackground = true };
+        timer.Start();
+    }
+
+    /// <summary>One line on the status channel (CellStatus); it stays open for the next until the process exits.</summary>
+    private static void Report(string line)
+    {
+        try
+        {
+            Libc.WriteAll(CellLaunch.StatusFd, Encoding.UTF8.GetBytes(line + "\n"));
+        }
+        catch (IOException)
+        {
+            // The shim is gone; nobody waits for the line.
+        }
+    }
+
+    /// <summary>Points fds 0-2 at /dev/null, dropping this process's hold on the container's FIFOs.</summary>
+    private static void ReleaseStdio()
+    {
+        var devNull = Libc.Open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        if (devNull < 0)
+        {
+            return;
+        }
+        for (var fd = 0; fd <= 2; fd++)
+        {
+            Libc.Dup2(devNull, fd);
+        }
+        Libc.Close(devNull);
+    }
+
+    private static void WriteStderr(string text)
+    {
+        try
+        {
+            Libc.WriteAll(2, Encoding.UTF8.GetBytes(text));
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

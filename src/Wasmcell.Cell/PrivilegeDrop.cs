@@ -1,0 +1,68 @@
+using Wasmcell.Oci.RuntimeSpec;
+using Wasmcell.Linux;
+
+namespace Wasmcell.Cell;
+
+/// <summary>
+/// The second isolation layer around a guest (design.md "OS isolation"): before the guest runs, the cell
+/// applies process.rlimits, sets no_new_privs, empties the capability bounding set, becomes process.user
+/// and clears its capabilities (so even uid 0 runs without them). Everything that needs privilege —
+/// reading the cache, joining namespaces and cgroups, binding listeners, opening the preopened directories
+/// through the 0700 bundle — happens before.
+/// </summary>
+public static class PrivilegeDrop
+{
+    private static readonly Dictionary<string, int> Rlimits = new(StringComparer.Ordinal)
+    {
+        ["RLIMIT_CPU"] = 0, ["RLIMIT_FSIZE"] = 1, ["RLIMIT_DATA"] = 2, ["RLIMIT_STACK"] = 3, ["RLIMIT_CORE"] = 4,
+        ["RLIMIT_RSS"] = 5, ["RLIMIT_NPROC"] = 6, ["RLIMIT_NOFILE"] = 7, ["RLIMIT_MEMLOCK"] = 8, ["RLIMIT_AS"] = 9,
+        ["RLIMIT_LOCKS"] = 10, ["RLIMIT_SIGPENDING"] = 11, ["RLIMIT_MSGQUEUE"] = 12, ["RLIMIT_NICE"] = 13,
+        ["RLIMIT_RTPRIO"] = 14, ["RLIMIT_RTTIME"] = 15,
+    };
+
+    public static unsafe void Apply(Spec spec)
+    {
+        var process = spec.Process;
+        var limits = stackalloc ulong[2];
+        foreach (var r in process?.Rlimits ?? [])
+        {
+            if (!Rlimits.TryGetValue(r.Type, out var resource))
+            {
+                throw new InvalidDataException($"process.rlimits: unknown limit {r.Type}");
+            }
+            limits[0] = r.Soft;
+            limits[1] = r.Hard;
+            Check(Privileges.SetRlimit(resource, limits), $"setrlimit {r.Type}");
+        }
+        Check(Libc.Prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs");
+        for (nuint cap = 0; cap < 64; cap++)
+        {
+            if (Libc.Prctl(Privileges.PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && Libc.Errno == Libc.EINVAL)
+            {
+                break; // past the last capability this kernel knows
+            }
+        }
+        var user = process?.User ?? new User();
+        var groups = (user.AdditionalGids ?? []).ToArray();
+        fixed (uint* g = groups)
+        {
+            Check(Privileges.SetGroups((nuint)groups.Length, g), "setgroups");
+        }
+        Check(Privileges.SetResGid(user.Gid, user.Gid, user.Gid), $"setresgid {user.Gid}");
+        Check(Privileges.SetResUid(user.Uid, user.Uid, user.Uid), $"setresuid {user.Uid}");
+        Check(Privileges.ClearCapabilities(), "clear capabilities");
+        // Changing credentials makes the process non-dumpable, which hands /proc/self to root; the WASI
+        // host reopens the preopened directories through /proc/self/fd, so take it back.
+        Check(Libc.Prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "set dumpable");
+    }
+
+    private const int PR_SET_DUMPABLE = 4;
+
+    private static void Check(int rc, string what)
+    {
+        if (rc != 0)
+        {
+            throw Libc.IoError($"cannot drop privileges ({what})", Libc.Errno);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Wasmcell.Cell.Protocol;
+
+/// <summary>
+/// What the cell needs besides config.json; passed on its command line. <see cref="MemoryTasks"/> is the v1
+/// memory cgroup `tasks` file the cell's main thread joins once it has started (see ICgroup.TryEnterWithCurrentThread).
+/// </summary>
+public sealed record CellLaunch(string Bundle, string Rootfs, string Id, string Entry, string? Function, string? MemoryTasks = null)
+{
+    public const string Mode = "__cell";
+
+    /// <summary>fd numbers inside the cell, after stdio.</summary>
+    public const int BarrierFd = 3, StatusFd = 4;
+
+    public string[] ToArgs() => [Mode, Bundle, Rootfs, Id, Entry, Function ?? "", MemoryTasks ?? ""];
+
+    public static CellLaunch FromArgs(IReadOnlyList<string> args) =>
+        args.Count < 5 ? throw new ArgumentException("usage: __cell BUNDLE ROOTFS ID ENTRY [FUNCTION [MEMORY-TASKS]]")
+            : new CellLaunch(args[1], args[2], args[3], args[4], Optional(args, 5), Optional(args, 6));
+
+    private static string? Optional(IReadOnlyList<string> args, int i) => args.Count > i && args[i].Length > 0 ? args[i] : null;
+}

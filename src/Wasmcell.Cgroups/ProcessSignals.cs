@@ -1,0 +1,23 @@
+using Wasmcell.Linux;
+using System.Globalization;
+
+namespace Wasmcell.Cgroups;
+
+/// <summary>Signalling a cgroup's processes one by one.</summary>
+public static class ProcessSignals
+{
+    public const int SigKill = 9;
+
+    /// <summary>Sends <paramref name="signal"/> to each pid; a pid that exited meanwhile (ESRCH) is fine.</summary>
+    public static void SignalAll(IEnumerable<int> pids, int signal)
+    {
+        foreach (var pid in pids)
+        {
+            var errno = CgroupSyscalls.Kill(pid, signal);
+            if (errno is not (Errno.None or Errno.ESRCH))
+            {
+                throw new CgroupException($"kill({signal})", pid.ToString(CultureInfo.InvariantCulture), errno);
+            }
+        }
+    }
+}

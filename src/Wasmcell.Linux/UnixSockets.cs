@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Wasmcell.Linux;
+
+/// <summary>
+/// The two unix-socket operations `start` and `delete` need, as plain syscalls: System.Net.Sockets costs
+/// those short-lived processes its own start-up (and an epoll thread for a connect with a timeout).
+/// </summary>
+public static unsafe partial class UnixSockets
+{
+    private const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
+    private const int ECONNREFUSED = 111;
+    private const int SunPathLength = 108;
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
+    private static partial int Bind(int fd, byte* addr, int length);
+
+    [LibraryImport("libc", EntryPoint = "listen", SetLastError = true)]
+    private static partial int ListenOn(int fd, int backlog);
+
+    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
+    private static partial int Connect(int fd, byte* addr, int length);
+
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    private static partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
+
+    /// <summary>Two connected stream sockets (O_CLOEXEC): a channel whose end can be read with System.Net.Sockets.</summary>
+    public static (int A, int B) Pair()
+    {
+        int* fds = stackalloc int[2];
+        return SocketPairRaw(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0
+            ? (fds[0], fds[1])
+            : throw new IOException($"socketpair(AF_UNIX): {Libc.ErrorText(Libc.Errno)}");
+    }
+
+    /// <summary>A listening socket bound to <paramref name="path"/> (O_CLOEXEC), or -1 when the path is in use.</summary>
+    public static int Listen(string path, int backlog)
+    {
+        var fd = NewSocket(0);
+        var address = SockaddrUn(path);
+        fixed (byte* a = address)
+        {
+            if (Bind(fd, a, address.Length) != 0)
+            {
+                var errno = Libc.Errno;
+                Libc.Close(fd);
+                return errno == Libc.EADDRINUSE ? -1 : throw Failure("bind", path, errno);
+            }
+        }
+        if (ListenOn(fd, backlog) != 0)
+        {
+            var errno = Libc.Errno;
+            Libc.Close(fd);
+            throw Failure("listen", path, errno);
+        }
+        return fd;
+    }
+
+    /// <summary>
+    /// Whether something accepts connections on <paramref name="path"/>. A non-blocking connect to a unix
+    /// socket answers at once: 0 (accepted into the backlog), EAGAIN (backlog full, so alive), or
+    /// ECONNREFUSED/ENOENT (nobody listens).
+    /// </summary>
+    public static bool IsServing(string path)
+    {
+        var fd = NewSocket(SOCK_NONBLOCK);
+        try
+        {
+            var address = SockaddrUn(path);
+            fixed (byte* a = address)
+            {
+                if (Connect(fd, a, address.Length) == 0)
+                {
+                    return true;
+                }
+            }
+            var errno = Libc.Errno;
+            return errno == Libc.EAGAIN || (errno != ECONNREFUSED && errno != Libc.ENOENT && errno != Libc.EINVAL
+                ? throw Failure("connect", path, errno) : false);
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    private static int NewSocket(int flags)
+    {
+        var fd = Socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+        return fd >= 0 ? fd : throw new IOException($"socket(AF_UNIX): {Libc.ErrorText(Libc.Errno)}");
+    }
+
+    /// <summary>struct sockaddr_un: sa_family, then the NUL-terminated path.</summary>
+    private static byte[] SockaddrUn(string path)
+    {
+        var bytes = Encoding.UTF8.GetBytes(path);
+        if (bytes.Length >= SunPathLength)
+        {
+            throw new IOException($"socket path {path} is too long ({bytes.Length} bytes, at most {SunPathLength - 1})");
+        }
+        var address = new byte[2 + bytes.Length + 1];
+        address[0] = AF_UNIX;
+        bytes.CopyTo(address, 2);
+        return address;
+    }
+
+    private static IOException Failure(string call, string path, int errno) =>
+        new($"{call} {path}: {Libc.ErrorText(errno)}");
+}

@@ -1,0 +1,128 @@
+using Wasmcell.Cell.Protocol;
+using Containerd.Task.V2;
+using Wasmcell.Oci.RuntimeSpec;
+using Wasmcell.Cgroups;
+using Wasmcell.Shim.Events;
+using Wasmcell.Shim.Processes;
+
+namespace Wasmcell.Shim.Containers;
+
+/// <summary>
+/// Create (SPEC §4.2, design.md "Wasm or native"): mount the rootfs, read config.json, resolve the
+/// entrypoint, open stdio, then spawn the held process — a cell for Wasm, runc for native. Any failure
+/// undoes what was done, so a rejected container leaves no mount, process or cgroup behind.
+/// </summary>
+public static class ContainerFactory
+{
+    public static async Task<Container> CreateAsync(CreateTaskRequest request, string ns, EventPublisher events, ShimLog log, TimeSpan cellReadyTimeout)
+    {
+        if (request.Terminal)
+        {
+            throw new NotSupportedException("a terminal (ctr run -t / tty: true) is not supported by io.containerd.wasm.v1; run without -t");
+        }
+        if (!string.IsNullOrEmpty(request.Checkpoint))
+        {
+            throw new NotSupportedException("restoring from a checkpoint is not supported by io.containerd.wasm.v1");
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var configPath = Path.Join(request.Bundle, "config.json");
+        var spec = SpecLoader.Load(configPath);
+        var rootfs = RootfsPath(request.Bundle, spec);
+        var mounted = false;
+        ContainerStdio? stdio = null;
+        ICgroup? cgroup = null;
+        ITaskProcess? process = null;
+        try
+        {
+            if (request.Rootfs.Count > 0)
+            {
+                RootfsMounts.MountAll(request.Rootfs, Path.Join(request.Bundle, "rootfs"));
+                mounted = true;
+            }
+            // Wasm artifact fallback (issue 5): with no entrypoint in the rootfs, the module may come from
+            // the image's artifact layer in containerd's content store; cellRootfs is then its directory.
+            var (entry, cellRootfs) = await Artifacts.ArtifactEntrypoint.ResolveAsync(spec, rootfs, request.Id, request.Bundle, ns, log);
+            stdio = ContainerStdio.Open(request.Stdin, request.Stdout, request.Stderr);
+            int[] fds = [stdio.Stdin, stdio.Stdout, stdio.Stderr];
+            if (entry.Kind == EntrypointKind.Native)
+            {
+                log.Info($"{request.Id}: {entry.ContainerPath} is native; running it with runc");
+                process = await RuncProcess.CreateAsync(request.Id, request.Bundle, ns, fds);
+                stdio.StartStdinCopy();
+                // runc made the cgroup; open it (never create) for Stats, Pause and OOM events.
+                cgroup = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? null : Cgroups.Cgroups.Open(spec.Linux.CgroupsPath);
+            }
+            else
+            {
+                cgroup = MakeCgroup(spec);
+                var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
+                    cgroup?.MemoryTasksFile);
+                // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
+                var cell = CellProcess.Spawn(launch, fds, cgroup, cellReadyTimeout);
+                process = cell;
+                stdio.StartStdinCopy();
+                await cell.WaitReadyAsync();
+                if (!cell.BornInCgroup)
+                {
+                    cgroup?.AddProcess(cell.Pid);
+                }
+                log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
+            }
+            File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());
+            return new Container(request, process, stdio, mounted, events, cgroup, log);
+        }
+        catch
+        {
+            if (process is not null)
+            {
+                process.Signal(9, all: true);
+                await process.Exited.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+                await process.CleanupAsync();
+            }
+            try
+            {
+                cgroup?.Delete();
+            }
+            catch (Exception e) when (e is IOException or CgroupException)
+            {
+            }
+            stdio?.Dispose();
+            if (mounted)
+            {
+                RootfsMounts.UnmountAll(Path.Join(request.Bundle, "rootfs"));
+            }
+            throw;
+        }
+    }
+
+    private static string RootfsPath(string bundle, Spec spec)
+    {
+        var root = spec.Root?.Path ?? "rootfs";
+        return Path.IsPathRooted(root) ? root : Path.Join(bundle, root);
+    }
+
+    /// <summary>The container's cgroup with its resources applied, still empty; null without linux.cgroupsPath.</summary>
+    private static ICgroup? MakeCgroup(Spec spec)
+    {
+        var path = spec.Linux?.CgroupsPath;
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+        var cgroup = Cgroups.Cgroups.Create(path);
+        try
+        {
+            if (spec.Linux!.Resources is { } resources)
+            {
+                cgroup.Apply(resources);
+            }
+            return cgroup;
+        }
+        catch
+        {
+            cgroup.Delete();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Wasmcell.Shim.Events;
+using Wasmcell.Linux;
+using Wasmcell.Shim.Processes;
+using Wasmcell.Ttrpc;
+
+namespace Wasmcell.Shim;
+
+/// <summary>
+/// The long-running shim (SPEC §2.5, "Daemon startup"): child subreaper, ttrpc server on the socket that
+/// `start` handed over as fd 3, events to containerd, exit after Shutdown with no tasks left or SIGTERM.
+/// It does not exit when containerd's connection drops: containerd reconnects after a restart.
+/// </summary>
+public static class Daemon
+{
+    private const int ListenerFd = 3;
+
+    public static int Run(ShimFlags flags)
+    {
+        Libc.Prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        var log = new ShimLog(Path.Join(Directory.GetCurrentDirectory(), "log"), flags.Debug);
+        var socketPath = ShimSocket.PathOf(flags.Socket);
+        var ttrpcAddress = Environment.GetEnvironmentVariable("TTRPC_ADDRESS") ?? flags.Address + ".ttrpc";
+        _ = ChildReaper.Instance;
+
+        using var stop = new CancellationTokenSource();
+        using var listener = new Socket(new SafeSocketHandle(ListenerFd, ownsHandle: true));
+        var listening = 1;
+        // Once: the path first, so a `start` from then on finds nothing here (not a socket to reuse, nor a
+        // stale one it would remove after we are gone) and starts a daemon of its own on the same path.
+        void StopListening()
+        {
+            if (Interlocked.Exchange(ref listening, 0) == 0)
+            {
+                return;
+            }
+            try
+            {
+                File.Delete(socketPath);
+            }
+            catch (IOException)
+            {
+            }
+            listener.Dispose();
+        }
+
+        var events = new EventPublisher(ttrpcAddress, flags.Namespace, log);
+        var service = new TaskService(events, log, flags.Namespace, onEmptyShutdown: call =>
+        {
+            // The group is done: `ctr run --rm` of the same id right after must get a new daemon, not this one
+            // on its way out. Reply to Shutdown on the open connection, then exit at once: containerd does not
+            // wait for us, and a pod's removal is not over for its operator while we are still around.
+            StopListening();
+            call.OnResponseSent(stop.Cancel);
+        });
+        var server = new TtrpcServer(log.Warn);
+        service.Register(server);
+
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        });
+        log.Info($"serving {flags.Socket} for namespace {flags.Namespace} (first task {flags.Id})");
+        try
+        {
+            // Returns at SIGTERM, or when Shutdown closed the listener; connections are served until stop.
+            server.ServeAsync(listener, stop.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        stop.Token.WaitHandle.WaitOne();
+        StopListening();
+        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        // Tasks still present at SIGTERM die with the shim rather than linger unmanaged.
+        foreach (var c in service.Containers)
+        {
+            c.Kill(9, all: true);
+        }
+        events.FlushAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        log.Info("shim exiting");
+        return 0;
+    }
+}

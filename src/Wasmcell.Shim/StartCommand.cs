@@ -1,0 +1,109 @@
+using Wasmcell.Linux;
+
+namespace Wasmcell.Shim;
+
+/// <summary>
+/// `start` (SPEC §2.5): find or make the daemon for this container's group, print its address.
+/// Nothing may reach stderr on success: containerd reads stdout and stderr as one address string.
+/// </summary>
+public static class StartCommand
+{
+    public static int Run(ShimFlags flags)
+    {
+        DrainStdin();
+        var bundle = Directory.GetCurrentDirectory();
+        var group = ShimSocket.GroupOf(flags.Id, SpecAnnotations.TryRead(Path.Join(bundle, "config.json")));
+        var address = ShimSocket.Address(flags.Address, flags.Namespace, group);
+        var path = ShimSocket.PathOf(address);
+        Directory.CreateDirectory(ShimSocket.SocketDir);
+
+        var listener = TryListen(path);
+        if (listener < 0)
+        {
+            // A daemon for this group already serves: reuse it.
+            WriteAddressFile(bundle, address);
+            WriteStdout(address);
+            return 0;
+        }
+
+        int daemonPid;
+        try
+        {
+            var daemon = ShimBinaries.Daemon;
+            List<string> args = [daemon, "-namespace", flags.Namespace, "-id", flags.Id, "-address", flags.Address,
+                "-publish-binary", flags.PublishBinary, "-socket", address];
+            if (flags.Debug)
+            {
+                args.Add("-debug");
+            }
+            // The daemon gets the listening socket as fd 3 and /dev/null for stdio: holding start's output
+            // pipe would make containerd wait for the daemon to exit.
+            daemonPid = PosixSpawn.Start(daemon, args, PosixSpawn.CurrentEnvironment(), [-1, -1, -1, listener], newSession: true);
+        }
+        catch
+        {
+            Libc.Close(listener);
+            File.Delete(path);
+            throw;
+        }
+        Libc.Close(listener);
+        try
+        {
+            WriteAddressFile(bundle, address);
+        }
+        catch
+        {
+            Libc.Kill(daemonPid, 9);
+            File.Delete(path);
+            throw;
+        }
+        WriteStdout(address);
+        return 0;
+    }
+
+    /// <summary>Binds the socket (0600), or returns -1 when a live daemon answers on it; a dead one's socket is replaced.</summary>
+    private static int TryListen(string path)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var fd = UnixSockets.Listen(path, 128);
+            if (fd >= 0)
+            {
+                Libc.Chmod(path, 0x180 /* 0600 */);
+                return fd;
+            }
+            if (UnixSockets.IsServing(path))
+            {
+                return -1;
+            }
+            File.Delete(path);
+        }
+        throw new IOException($"cannot listen on {path}: address in use");
+    }
+
+    private static void WriteAddressFile(string bundle, string address)
+    {
+        var tmp = Path.Join(bundle, ".address");
+        File.Delete(tmp);
+        File.WriteAllText(tmp, address);
+        File.Move(tmp, Path.Join(bundle, "address"), overwrite: true);
+    }
+
+    private static void DrainStdin()
+    {
+        // Runtime options (or 2.3+ bootstrap params) arrive here too; Create carries the same options.
+        Span<byte> buffer = stackalloc byte[4096];
+        try
+        {
+            while (Libc.ReadSome(0, buffer) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>The address, unbuffered and without a newline: containerd reads stdout to EOF as the address.</summary>
+    private static void WriteStdout(string address) => Libc.WriteAll(1, System.Text.Encoding.UTF8.GetBytes(address));
+}

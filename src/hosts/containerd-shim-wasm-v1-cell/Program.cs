@@ -1,0 +1,11 @@
+using Wasmcell.Cell.Protocol;
+using Wasmcell.Cell;
+
+// containerd-shim-wasm-v1-cell __cell BUNDLE ROOTFS ID ENTRY [FUNCTION [MEMORY-TASKS]]: one Wasm container,
+// spawned by the daemon with its stdio, start barrier and status pipe (CellProcess).
+if (args.Length > 0 && args[0] == CellLaunch.Mode)
+{
+    return CellMain.Run(args);
+}
+Console.Error.WriteLine($"containerd-shim-wasm-v1-cell runs one Wasm container for the shim's daemon; it is not run by hand ({CellLaunch.Mode} expected)");
+return 2;

@@ -64,4 +64,27 @@ public sealed class ModuleLoaderTests : IDisposable
         Assert.Equal(_engine.ConfigFingerprint, other.ConfigFingerprint);
         Assert.Equal(16, _engine.ConfigFingerprint.Length);
     }
+
+    [Fact]
+    public void Fingerprint_is_made_from_the_settings_the_engine_applies()
+    {
+        Assert.Equal(WasmEngine.FingerprintOf(WasmEngine.Settings), _engine.ConfigFingerprint);
+
+        // Dropping or adding any one setting gives another fingerprint: cached code never outlives a change.
+        foreach (var setting in WasmEngine.Settings)
+        {
+            Assert.NotEqual(_engine.ConfigFingerprint, WasmEngine.FingerprintOf(WasmEngine.Settings.Where(s => s != setting)));
+        }
+        var more = WasmEngine.Settings.Append(new EngineSetting("fuel", c => c.WithFuelConsumption(true)));
+        Assert.NotEqual(_engine.ConfigFingerprint, WasmEngine.FingerprintOf(more));
+    }
+
+    [Fact]
+    public void Fingerprint_is_unchanged_from_the_one_caches_were_written_with()
+    {
+        // The settings string the fingerprint was made from before the settings became a list: existing
+        // precompile caches stay valid across this refactor.
+        Assert.Equal(StableHash.Hex64(WasmEngine.WasmtimeVersion + "\nepoch-interruption;opt-speed;simd;bulk-memory;reference-types;multi-value"),
+            _engine.ConfigFingerprint);
+    }
 }

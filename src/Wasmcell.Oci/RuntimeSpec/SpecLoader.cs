@@ -32,7 +32,16 @@ public static class SpecLoader
         }
     }
 
-    public static LinuxResources ParseResources(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize(json, RuntimeSpecJsonContext.Default.LinuxResources)
-            ?? throw new InvalidDataException("resources JSON is null");
+    /// <summary>Reads an Update RPC's resources; a malformed one is an <see cref="InvalidDataException"/>.</summary>
+    public static LinuxResources ParseResources(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return SpecReader.ReadResources(json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"resources are not a valid linux.resources object: {e.Message}", e);
+        }
+    }
 }

@@ -41,6 +41,26 @@ public static class SpecReader
         return spec;
     }
 
+    /// <summary>
+    /// Reads a lone <c>linux.resources</c> object (the Update RPC's payload) by the same rules as the one in
+    /// config.json, so an update and a create can never disagree about a field.
+    /// </summary>
+    public static LinuxResources ReadResources(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        Next(ref reader, "resources");
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            throw new JsonException("the document is null, not a resources object");
+        }
+        var resources = ReadResources(ref reader);
+        if (reader.Read())
+        {
+            throw new JsonException($"unexpected content after the resources object at byte {reader.TokenStartIndex}");
+        }
+        return resources;
+    }
+
     private static Process ReadProcess(ref Utf8JsonReader reader)
     {
         var p = new Process();

@@ -45,6 +45,31 @@ public sealed class SpecReaderTests
         Assert.Equal(Serialize(expected), Serialize(actual));
     }
 
+    [Theory]
+    [InlineData("""{"memory":{"limit":67108864,"swap":-1,"reservation":1024},"cpu":{"shares":2,"quota":-1,"period":200000,"cpus":"0"},"pids":{"limit":0},"unified":{"memory.high":"max"}}""")]
+    [InlineData("""{"memory":null,"devices":[{"allow":false,"access":"rwm"}],"hugepageLimits":[]}""")]
+    [InlineData("{}")]
+    public void Reads_update_resources_as_the_generated_reader_does(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var expected = JsonSerializer.Deserialize(bytes, RuntimeSpecJsonContext.Default.LinuxResources)!;
+
+        var actual = SpecLoader.ParseResources(bytes);
+
+        Assert.Equal(JsonSerializer.Serialize(expected, RuntimeSpecJsonContext.Default.LinuxResources),
+            JsonSerializer.Serialize(actual, RuntimeSpecJsonContext.Default.LinuxResources));
+    }
+
+    [Theory]
+    [InlineData("""{"memory":{"limit":"64M"}}""", "limit")]
+    [InlineData("null", "null")]
+    [InlineData("""{"pids":{"limit":1}} {}""", "after")]
+    public void Malformed_update_resources_are_invalid_data_naming_the_problem(string json, string mentioned)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => SpecLoader.ParseResources(Encoding.UTF8.GetBytes(json)));
+        Assert.Contains(mentioned, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Maps_the_values_the_shim_uses()
     {

@@ -61,6 +61,34 @@ public sealed class Linux
     [JsonPropertyName("namespaces")] public List<Namespace>? Namespaces { get; set; }
     [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
     [JsonPropertyName("resources")] public LinuxResources? Resources { get; set; }
+    [JsonPropertyName("seccomp")] public LinuxSeccomp? Seccomp { get; set; }
+}
+
+/// <summary>linux.seccomp: a filter by system call name (CRI's RuntimeDefault and Localhost profiles).</summary>
+public sealed class LinuxSeccomp
+{
+    [JsonPropertyName("defaultAction")] public string DefaultAction { get; set; } = "";
+    [JsonPropertyName("defaultErrnoRet")] public uint? DefaultErrnoRet { get; set; }
+    [JsonPropertyName("architectures")] public List<string>? Architectures { get; set; }
+    [JsonPropertyName("flags")] public List<string>? Flags { get; set; }
+    [JsonPropertyName("listenerPath")] public string? ListenerPath { get; set; }
+    [JsonPropertyName("syscalls")] public List<LinuxSyscall>? Syscalls { get; set; }
+}
+
+public sealed class LinuxSyscall
+{
+    [JsonPropertyName("names")] public List<string>? Names { get; set; }
+    [JsonPropertyName("action")] public string Action { get; set; } = "";
+    [JsonPropertyName("errnoRet")] public uint? ErrnoRet { get; set; }
+    [JsonPropertyName("args")] public List<LinuxSeccompArg>? Args { get; set; }
+}
+
+public sealed class LinuxSeccompArg
+{
+    [JsonPropertyName("index")] public uint Index { get; set; }
+    [JsonPropertyName("value")] public ulong Value { get; set; }
+    [JsonPropertyName("valueTwo")] public ulong ValueTwo { get; set; }
+    [JsonPropertyName("op")] public string Op { get; set; } = "";
 }
 
 public sealed class Namespace

@@ -155,6 +155,7 @@ public static class SpecReader
                 case "namespaces": l.Namespaces = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, "namespaces", ReadNamespace)); break;
                 case "cgroupsPath": l.CgroupsPath = String(ref r, name); break;
                 case "resources": l.Resources = Object(ref r, name, ReadResources); break;
+                case "seccomp": l.Seccomp = Object(ref r, name, ReadSeccomp); break;
                 default: r.Skip(); break;
             }
         });
@@ -191,6 +192,59 @@ public static class SpecReader
             }
         });
         return res;
+    }
+
+    private static LinuxSeccomp ReadSeccomp(ref Utf8JsonReader reader)
+    {
+        var s = new LinuxSeccomp();
+        ReadObject(ref reader, "seccomp", (ref Utf8JsonReader r, string name) =>
+        {
+            switch (name)
+            {
+                case "defaultAction": s.DefaultAction = String(ref r, name) ?? ""; break;
+                case "defaultErrnoRet": s.DefaultErrnoRet = UInt32(ref r, name); break;
+                case "architectures": s.Architectures = Strings(ref r, name); break;
+                case "flags": s.Flags = Strings(ref r, name); break;
+                case "listenerPath": s.ListenerPath = String(ref r, name); break;
+                case "syscalls": s.Syscalls = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, "seccomp.syscalls", ReadSyscall)); break;
+                default: r.Skip(); break;
+            }
+        });
+        return s;
+    }
+
+    private static LinuxSyscall ReadSyscall(ref Utf8JsonReader reader)
+    {
+        var c = new LinuxSyscall();
+        ReadObject(ref reader, "seccomp.syscalls[]", (ref Utf8JsonReader r, string name) =>
+        {
+            switch (name)
+            {
+                case "names": c.Names = Strings(ref r, name); break;
+                case "action": c.Action = String(ref r, name) ?? ""; break;
+                case "errnoRet": c.ErrnoRet = UInt32(ref r, name); break;
+                case "args": c.Args = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, "seccomp.syscalls[].args", ReadSeccompArg)); break;
+                default: r.Skip(); break;
+            }
+        });
+        return c;
+    }
+
+    private static LinuxSeccompArg ReadSeccompArg(ref Utf8JsonReader reader)
+    {
+        var a = new LinuxSeccompArg();
+        ReadObject(ref reader, "seccomp.syscalls[].args[]", (ref Utf8JsonReader r, string name) =>
+        {
+            switch (name)
+            {
+                case "index": a.Index = UInt32(ref r, name) ?? 0; break;
+                case "value": a.Value = UInt64(ref r, name) ?? 0; break;
+                case "valueTwo": a.ValueTwo = UInt64(ref r, name) ?? 0; break;
+                case "op": a.Op = String(ref r, name) ?? ""; break;
+                default: r.Skip(); break;
+            }
+        });
+        return a;
     }
 
     private static LinuxMemory ReadMemory(ref Utf8JsonReader reader)

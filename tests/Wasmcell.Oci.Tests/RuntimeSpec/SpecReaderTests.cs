@@ -26,7 +26,9 @@ public sealed class SpecReaderTests
         "unified":{"memory.high":"max"}},"cgroupsPath":"/kubepods/burstable/podx/c1",
         "namespaces":[{"type":"pid"},{"type":"ipc","path":"/proc/42/ns/ipc"},{"type":"uts","path":"/proc/42/ns/uts"},
         {"type":"mount"},{"type":"network","path":"/var/run/netns/cni-1"}],
-        "seccomp":{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]},
+        "seccomp":{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,"architectures":["SCMP_ARCH_X86_64"],"flags":["SECCOMP_FILTER_FLAG_LOG"],
+        "syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":131080,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},
+        {"names":["clone"],"action":"SCMP_ACT_ERRNO","errnoRet":1,"args":[{"index":0,"value":2114060288,"op":"SCMP_CMP_MASKED_EQ"}],"comment":"skipped"}]},
         "maskedPaths":["/proc/acpi"],"readonlyPaths":["/proc/bus"],"devices":[]}}
         """;
 
@@ -82,6 +84,11 @@ public sealed class SpecReaderTests
         Assert.Equal("abc", spec.Annotations!["io.kubernetes.cri.sandbox-id"]);
         Assert.Equal(-1, spec.Linux!.Resources!.Memory!.Reservation);
         Assert.Equal("/var/run/netns/cni-1", spec.Linux.Namespaces![4].Path);
+        var seccomp = spec.Linux.Seccomp!;
+        Assert.Equal(("SCMP_ACT_ERRNO", 38u), (seccomp.DefaultAction, seccomp.DefaultErrnoRet));
+        Assert.Equal(["SECCOMP_FILTER_FLAG_LOG"], seccomp.Flags);
+        Assert.Equal(131080ul, seccomp.Syscalls![1].Args![0].Value);
+        Assert.Equal(("SCMP_CMP_MASKED_EQ", 2114060288ul, 1u), (seccomp.Syscalls[2].Args![0].Op, seccomp.Syscalls[2].Args![0].Value, seccomp.Syscalls[2].ErrnoRet!.Value));
     }
 
     [Theory]

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build-test-wasm.sh artifacts/wasm
 scripts/publish.sh
+scripts/publish-probe.sh
 log=artifacts/test-output.log
 set +e
 dotnet test Wasmcell.slnx -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"

@@ -34,18 +34,21 @@ public static class CellMain
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var engine = new WasmEngine();
         var engineMs = clock.Elapsed.TotalMilliseconds;
+        Spec oci;
         CellSpec spec;
         Wasmtime.Module module;
         var moduleMs = 0.0;
         try
         {
-            var oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
+            oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
             module = LoadModule(engine, launch);
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             NamespaceJoiner.Join(oci);
             spec = CellSpecBuilder.Build(oci, launch);
             JoinMemoryCgroup(launch);
             PrivilegeDrop.Apply(oci);
+            // Last: from here on every thread, the runtime's included, runs under the filters.
+            CellSeccomp.Apply(oci, spec.AllowSocketExtension);
         }
         catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException
             or UnauthorizedAccessException or ArgumentException or System.Net.Sockets.SocketException)
@@ -80,6 +83,15 @@ public static class CellMain
             return 0;
         }
         Interlocked.Exchange(ref started, 1);
+#if CELL_PROBE
+        if (SandboxProbe.IsRequested(oci))
+        {
+            var probed = SandboxProbe.Run();
+            ReleaseStdio();
+            Report(CellStatus.ExitLine(probed));
+            return probed;
+        }
+#endif
         var outcome = runner.Run(module, spec);
         if (outcome.TrapMessage is { } message)
         {

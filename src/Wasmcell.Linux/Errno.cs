@@ -15,6 +15,7 @@ public enum Errno
     ENOTDIR = 20,
     EINVAL = 22,
     ENOSPC = 28,
+    ENOSYS = 38,
     ENOTEMPTY = 39,
     EOPNOTSUPP = 95,
 }

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Wasmcell.IntegrationTests.Infrastructure;
+
+namespace Wasmcell.IntegrationTests;
+
+/// <summary>
+/// A compromised cell (issue 11): native code running inside a real cell after its sandbox is applied, as code
+/// that escaped Wasmtime would. The probe is compiled only into a test build of the cell (scripts/publish-probe.sh,
+/// artifacts/shim-probe), reached through the runtime io.containerd.wasmprobe.v1, and runs instead of the guest.
+/// Every attempt below must fail. What the probe cannot stop yet (host files, through the cell's mount
+/// namespace) is the issue's next step and not claimed here.
+/// </summary>
+[Collection(PrivateContainerdCollection.Name)]
+public sealed class ShimSandboxProbeTests(PrivateContainerd containerd)
+{
+    private const string ProbeRuntime = "io.containerd.wasmprobe.v1";
+
+    public static TheoryData<bool> SocketPolicies => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(SocketPolicies))]
+    public async Task A_compromised_cell_cannot_reach_other_processes_containerd_or_the_kernel(bool socketsAllowed)
+    {
+        InstallProbeShim();
+        var id = containerd.NewId("probe");
+        var rootfs = containerd.FreshRootfs(Flavor.Wasm, id);
+        var result = await containerd.Ctr.RunAsync(["run", "--rm", "--runtime", ProbeRuntime, "--fifo-dir", containerd.FifoDir,
+            "--cgroup", containerd.CgroupOf(id), "--config", WriteSpec(id, rootfs, socketsAllowed), id]);
+        Assert.True(result.ExitCode == 0, result.Describe());
+
+        var outcomes = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith("probe ", StringComparison.Ordinal))
+            .ToDictionary(l => l[6..l.IndexOf(':', StringComparison.Ordinal)], l => l[(l.IndexOf(':', StringComparison.Ordinal) + 2)..]);
+        string[] mustFail =
+        [
+            "ptrace-seize-daemon", "process_vm_readv-daemon", "kill-daemon", "kill-init", "tgkill-daemon",
+            "socket-unix", "socket-netlink", "socket-packet", "unshare-user", "unshare-mount", "clone-newuser", "setns",
+            "mount-tmpfs", "pivot_root", "bpf", "keyctl", "io_uring_setup", "perf_event_open", "init_module",
+        ];
+        foreach (var attempt in mustFail)
+        {
+            Assert.True(outcomes.TryGetValue(attempt, out var outcome), $"the probe did not report {attempt}:\n{result.Stdout}");
+            // EPERM/EACCES from the filter; clone-newuser's EINVAL would mean the kernel saw it.
+            Assert.True(outcome is "denied EPERM" or "denied EACCES", $"{attempt}: {outcome}\n{result.Stdout}");
+        }
+    }
+
+    private string WriteSpec(string id, string rootfs, bool socketsAllowed)
+    {
+        var env = new List<string> { "PATH=/bin" };
+        if (socketsAllowed)
+        {
+            env.Add("WASMCELL_SOCKETS=allow");
+        }
+        var spec = new Dictionary<string, object>
+        {
+            ["ociVersion"] = "1.0.2",
+            ["process"] = new Dictionary<string, object> { ["args"] = new[] { "/hello.wasm" }, ["cwd"] = "/", ["env"] = env },
+            ["root"] = new Dictionary<string, object> { ["path"] = rootfs },
+            ["annotations"] = new Dictionary<string, string> { ["wasmcell.io/test-sandbox-probe"] = "1" },
+            ["linux"] = new Dictionary<string, object> { ["namespaces"] = new[] { new Dictionary<string, string> { ["type"] = "mount" } } },
+        };
+        var path = Path.Combine(containerd.Dir, $"{id}.spec.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(spec));
+        return path;
+    }
+
+    /// <summary>containerd finds io.containerd.wasmprobe.v1 as containerd-shim-wasmprobe-v1 in its opt/bin.</summary>
+    private void InstallProbeShim()
+    {
+        containerd.RequireShim();
+        var probeDir = Path.Combine(RepoLayout.Artifacts, "shim-probe");
+        var launcher = Path.Combine(probeDir, ShimBinary.FileName);
+        if (!File.Exists(Path.Combine(probeDir, ShimBinary.CellFileName)))
+        {
+            throw new InvalidOperationException($"no test-only probe shim in {probeDir}: run scripts/publish-probe.sh (scripts/test.sh does)");
+        }
+        var link = Path.Combine(containerd.Dir, "opt", "bin", "containerd-shim-wasmprobe-v1");
+        if (!File.Exists(link))
+        {
+            File.CreateSymbolicLink(link, launcher);
+        }
+    }
+}

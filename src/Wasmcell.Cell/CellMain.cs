@@ -35,6 +35,7 @@ public static class CellMain
         using var engine = new WasmEngine();
         var engineMs = clock.Elapsed.TotalMilliseconds;
         Spec oci;
+        IReadOnlyList<string> notApplied;
         CellSpec spec;
         Wasmtime.Module module;
         var moduleMs = 0.0;
@@ -43,7 +44,7 @@ public static class CellMain
             oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
             module = LoadModule(engine, launch);
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
-            NamespaceJoiner.Join(oci);
+            notApplied = NamespaceJoiner.Join(oci);
             spec = CellSpecBuilder.Build(oci, launch);
             JoinMemoryCgroup(launch);
             PrivilegeDrop.Apply(oci);
@@ -60,7 +61,8 @@ public static class CellMain
         var runner = new CellRunner(engine);
         var started = 0;
         Report(CellStatus.Ready + FormattableString.Invariant(
-            $" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (engine {engineMs:0.0} ms, module {moduleMs:0.0} ms)"));
+            $" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (engine {engineMs:0.0} ms, module {moduleMs:0.0} ms)")
+            + (notApplied.Count == 0 ? "" : $"; {string.Join(", ", notApplied)} namespaces not applied (the cell stays in the shim's)"));
         // After "OK": the first registration starts .NET's signal thread, which Create need not wait for. A
         // SIGTERM before this point ends the process by the default action, the status Wait reports anyway (143).
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));

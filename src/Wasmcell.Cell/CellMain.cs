@@ -36,14 +36,16 @@ public static class CellMain
         var engineMs = clock.Elapsed.TotalMilliseconds;
         CellSpec spec;
         Wasmtime.Module module;
+        ContainerRootfs rootfs;
         var moduleMs = 0.0;
         try
         {
             var oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
-            module = LoadModule(engine, launch);
+            rootfs = ContainerRootfs.Open(launch.Rootfs);
+            module = LoadModule(engine, launch, rootfs);
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             NamespaceJoiner.Join(oci);
-            spec = CellSpecBuilder.Build(oci, launch);
+            spec = CellSpecBuilder.Build(oci, launch, rootfs);
             JoinMemoryCgroup(launch);
             PrivilegeDrop.Apply(oci);
         }
@@ -114,11 +116,11 @@ public static class CellMain
         }
     }
 
-    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch)
+    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs)
     {
         // Opened inside the rootfs (openat2), then read through /proc/self/fd: the cache can stat and
         // read it without ever resolving a container-controlled path on the host.
-        using var stream = Entrypoint.OpenInRootfs(launch.Rootfs, launch.Entry);
+        using var stream = rootfs.OpenFile(launch.Entry);
         var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
         return ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
     }

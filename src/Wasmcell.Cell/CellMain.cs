@@ -122,7 +122,18 @@ public static class CellMain
         // read it without ever resolving a container-controlled path on the host.
         using var stream = rootfs.OpenFile(launch.Entry);
         var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
-        return ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
+        var module = ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
+        try
+        {
+            // A module without its entry export fails here, at create, rather than at start.
+            ModuleLoader.CheckEntry(launch.Entry, module, launch.Function ?? "_start");
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+        return module;
     }
 
     /// <summary>The shared precompile cache (root-only); WASMCELL_PRECOMPILE_DIR moves it, "off" disables it.</summary>

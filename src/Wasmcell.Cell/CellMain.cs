@@ -139,7 +139,7 @@ public static class CellMain
     /// <summary>The shared precompile cache (root-only); WASMCELL_PRECOMPILE_DIR moves it, "off" disables it.</summary>
     private static Runtime.Cache.PrecompileCache? OpenCache()
     {
-        var dir = Environment.GetEnvironmentVariable("WASMCELL_PRECOMPILE_DIR");
+        var dir = Environment.GetEnvironmentVariable(CellEnvironment.PrecompileDir);
         if (dir == "off")
         {
             return null;

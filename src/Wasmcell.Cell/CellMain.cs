@@ -38,14 +38,16 @@ public static class CellMain
         IReadOnlyList<string> notApplied;
         CellSpec spec;
         Wasmtime.Module module;
+        ContainerRootfs rootfs;
         var moduleMs = 0.0;
         try
         {
             oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
-            module = LoadModule(engine, launch);
+            rootfs = ContainerRootfs.Open(launch.Rootfs);
+            module = LoadModule(engine, launch, rootfs);
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             notApplied = NamespaceJoiner.Join(oci);
-            spec = CellSpecBuilder.Build(oci, launch);
+            spec = CellSpecBuilder.Build(oci, launch, rootfs);
             JoinMemoryCgroup(launch);
             PrivilegeDrop.Apply(oci);
             // Last: from here on every thread, the runtime's included, runs under the filters.
@@ -128,19 +130,30 @@ public static class CellMain
         }
     }
 
-    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch)
+    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs)
     {
         // Opened inside the rootfs (openat2), then read through /proc/self/fd: the cache can stat and
         // read it without ever resolving a container-controlled path on the host.
-        using var stream = Entrypoint.OpenInRootfs(launch.Rootfs, launch.Entry);
+        using var stream = rootfs.OpenFile(launch.Entry);
         var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
-        return ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
+        var module = ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
+        try
+        {
+            // A module without its entry export fails here, at create, rather than at start.
+            ModuleLoader.CheckEntry(launch.Entry, module, launch.Function ?? "_start");
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+        return module;
     }
 
     /// <summary>The shared precompile cache (root-only); WASMCELL_PRECOMPILE_DIR moves it, "off" disables it.</summary>
     private static Runtime.Cache.PrecompileCache? OpenCache()
     {
-        var dir = Environment.GetEnvironmentVariable("WASMCELL_PRECOMPILE_DIR");
+        var dir = Environment.GetEnvironmentVariable(CellEnvironment.PrecompileDir);
         if (dir == "off")
         {
             return null;

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Wasmcell.Linux;
 using Wasmcell.Cell.Protocol;
 using Wasmcell.Oci.RuntimeSpec;
@@ -20,7 +21,7 @@ public static class CellSpecBuilder
     /// <summary>"allow" lets the guest open its own sockets (WasmEdge socket extension); default deny.</summary>
     public const string SocketsEnv = "WASMCELL_SOCKETS", SocketsAnnotation = "wasmcell.io/sockets";
 
-    public static CellSpec Build(Spec oci, CellLaunch launch)
+    public static CellSpec Build(Spec oci, CellLaunch launch, ContainerRootfs rootfs)
     {
         var process = oci.Process ?? new Process();
         var readOnlyRoot = oci.Root?.Readonly ?? false;
@@ -28,17 +29,20 @@ public static class CellSpecBuilder
         // Guests built before wasi-libc had a cwd (the seed's demo.wasm, old Rust std) open relative paths
         // only through a preopen named "."; newer wasi-libc strips "/" and "./" from preopen names and
         // lets the last one win, so "/" must come after "." for absolute paths to reach the rootfs.
+        // The cwd comes from the spec or the image: opened inside the rootfs, so `..` and symlinks clamp there.
         var preopens = new List<Preopen>
         {
-            new(Path.Join(launch.Rootfs, cwd), ".", readOnlyRoot),
-            new(launch.Rootfs, "/", readOnlyRoot),
+            Hold(rootfs.OpenDirectory(cwd, "cwd"), ".", readOnlyRoot),
+            Hold(rootfs.OpenDirectory("/", "rootfs"), "/", readOnlyRoot),
         };
         foreach (var m in oci.Mounts ?? [])
         {
             if (IsDirectoryBind(m))
             {
+                // The source is a host directory by definition (runc binds it from the host too); only the
+                // destination is the container's, and it is only a name the guest sees.
                 var ro = m.Options?.Contains("ro") == true;
-                preopens.Add(new Preopen(m.Source!, m.Destination, ro));
+                preopens.Add(Hold(OpenHostDirectory(m.Source!), GuestName(m.Destination), ro));
             }
         }
         var args = process.Args is { Count: > 0 } a ? new List<string>(a) : [launch.Entry];
@@ -48,9 +52,6 @@ public static class CellSpecBuilder
         }
         var listen = Setting(oci, ListenEnv, ListenAnnotation);
         var listeners = string.IsNullOrEmpty(listen) ? [] : TcpListeners.ListenAll(listen);
-        // Held open as O_PATH fds and handed over as /proc/self/fd paths: the guest's directories stay
-        // reachable after the cell drops its privileges, although the bundle above them is 0700.
-        preopens = preopens.Select(Hold).ToList();
         return new CellSpec
         {
             ModulePath = launch.Entry,
@@ -64,17 +65,48 @@ public static class CellSpecBuilder
         };
     }
 
-    private static readonly List<Microsoft.Win32.SafeHandles.SafeFileHandle> Held = [];
+    private static readonly List<SafeFileHandle> Held = [];
 
-    private static Preopen Hold(Preopen p)
+    /// <summary>
+    /// The preopen is the fd itself, kept open for the cell's life and handed over as a /proc/self/fd path:
+    /// no path string built from spec input is resolved again, and the directory stays reachable after the
+    /// cell drops its privileges although the bundle above it is 0700.
+    /// </summary>
+    private static Preopen Hold(SafeFileHandle directory, string guestPath, bool readOnly)
     {
-        var fd = Libc.Open(p.HostPath, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        Held.Add(directory);
+        return new Preopen($"/proc/self/fd/{directory.DangerousGetHandle()}", guestPath, readOnly);
+    }
+
+    private static SafeFileHandle OpenHostDirectory(string source)
+    {
+        var fd = Libc.Open(source, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw Libc.IoError($"open {p.GuestPath} ({p.HostPath})", Libc.Errno);
+            throw Libc.IoError($"open bind mount source {source}", Libc.Errno);
         }
-        Held.Add(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true));
-        return p with { HostPath = $"/proc/self/fd/{fd}" };
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>The destination as the guest names it: absolute, `.` and `..` folded lexically at `/`.</summary>
+    internal static string GuestName(string destination)
+    {
+        var parts = new List<string>();
+        foreach (var part in destination.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+        return "/" + string.Join('/', parts);
     }
 
     /// <summary>The container's env wins over its annotation (CRI passes pod annotations only when configured).</summary>

@@ -5,7 +5,8 @@ namespace Wasmcell.Linux;
 /// <summary>
 /// posix_spawn with explicit fd mapping. The shim never forks: running managed code after fork is
 /// undefined, and System.Diagnostics.Process would fight our waitpid(-1) reaper (SPEC §8.15).
-/// Every fd .NET opens is O_CLOEXEC, so the child gets exactly the fds mapped here.
+/// The child gets exactly the fds mapped here: every other one is closed in it, including fds this process
+/// inherited without O_CLOEXEC (containerd leaks some into its shims).
 /// </summary>
 public static unsafe partial class PosixSpawn
 {
@@ -88,14 +89,8 @@ public static unsafe partial class PosixSpawn
                     Check(FileActionsAddOpen(fa, i, (byte*)devNull, i == 0 ? Libc.O_RDONLY : Libc.O_WRONLY, 0), "addopen");
                 }
             }
-            // The lifted copies are not O_CLOEXEC (dup2 clears it); close them after mapping.
-            for (var i = 0; i < fds.Count; i++)
-            {
-                if (lifted[i] >= 0)
-                {
-                    Check(PosixSpawnClose(fa, lifted[i]), "addclose");
-                }
-            }
+            // Closes the lifted copies (dup2 cleared their O_CLOEXEC) and anything else inherited.
+            Check(FileActionsAddCloseFrom(fa, fds.Count), "addclosefrom_np");
             SigEmptySet(mask);
             SigFillSet(defaults);
             AttrSetSigmask(attr, mask);
@@ -137,8 +132,9 @@ public static unsafe partial class PosixSpawn
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addclose")]
-    private static partial int PosixSpawnClose(void* fa, int fd);
+    // glibc >= 2.34: closes every fd >= lowFd in the child, after the actions before it.
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
+    private static partial int FileActionsAddCloseFrom(void* fa, int lowFd);
 
     private static void Check(int rc, string what)
     {

@@ -152,6 +152,24 @@ public static class ModuleLoader
         }
     }
 
+    /// <summary>
+    /// Fails unless <paramref name="entry"/> is an exported function: a library module without `_start`
+    /// (or a `#func` naming nothing) is bad input the cell must report at create, not crash on at start.
+    /// </summary>
+    public static void CheckEntry(string path, Module module, string entry)
+    {
+        var functions = module.Exports.OfType<FunctionExport>().Select(e => e.Name).ToList();
+        if (functions.Contains(entry, StringComparer.Ordinal))
+        {
+            return;
+        }
+        var listed = functions.Count == 0
+            ? "it exports no functions"
+            : $"its exported functions: {string.Join(", ", functions.Take(20))}{(functions.Count > 20 ? $", ... ({functions.Count} in all)" : "")}";
+        var what = entry == "_start" ? "no '_start' function (it is not a WASI command)" : $"no exported function '{entry}'";
+        throw new ModuleLoadException($"{path} has {what}; {listed}; to call one of them, use {Path.GetFileName(path)}#FUNCTION as the entrypoint");
+    }
+
     private static void CheckImports(string path, Module module)
     {
         var foreign = module.Imports

@@ -26,6 +26,32 @@ public sealed class ShimBadInputTests(PrivateContainerd containerd)
     }
 
     [Theory]
+    [InlineData("/library-exports.wasm", "no '_start' function")]
+    [InlineData("/library-exports.wasm#nope", "no exported function 'nope'")]
+    public async Task Wasm_entry_function_missing_fails_at_create_listing_the_exports(string entrypoint, string reason)
+    {
+        var id = containerd.NewId("bad-entry");
+        var r = await containerd.RunAsync(containerd.Request(Flavor.Wasm, id, [entrypoint]));
+
+        AssertFailedAtCreate(r, "library-exports.wasm", reason);
+        Assert.Contains("greet, other", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("library-exports.wasm#FUNCTION", r.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", r.Stderr, StringComparison.Ordinal);
+        var left = await LeakCheck.LeftoversAsync(containerd, [id]);
+        Assert.True(left.Count == 0, LeakCheck.Describe(left));
+    }
+
+    [Fact]
+    public async Task Wasm_entry_function_named_with_a_hash_runs()
+    {
+        // The proof that the module above is fine with the right entrypoint.
+        var id = containerd.NewId("hash-entry");
+        var r = await containerd.RunAsync(containerd.Request(Flavor.Wasm, id, ["/library-exports.wasm#greet"]));
+
+        Assert.True(r.ExitCode == 0 && r.Stdout == "greet was called\n", r.Describe());
+    }
+
+    [Theory]
     [InlineData(Flavor.Runc)]
     public async Task Runc_missing_entrypoint_fails_at_create_naming_the_file(Flavor flavor)
     {

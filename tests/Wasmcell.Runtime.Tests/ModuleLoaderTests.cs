@@ -41,6 +41,40 @@ public sealed class ModuleLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Module_without_start_is_refused_listing_its_functions_and_the_hash_syntax()
+    {
+        // runwasi's custom_entrypoint.wat shape: a library module run without `#foo`.
+        using var module = ModuleLoader.Load(_engine, "/custom_entrypoint.wasm", Encoding.UTF8.GetBytes(
+            "(module (memory (export \"memory\") 1) (func (export \"foo\")) (func (export \"bar\")))"));
+
+        var ex = Assert.Throws<ModuleLoadException>(() => ModuleLoader.CheckEntry("/custom_entrypoint.wasm", module, "_start"));
+
+        Assert.StartsWith("/custom_entrypoint.wasm has no '_start' function", ex.Message);
+        Assert.Contains("its exported functions: foo, bar;", ex.Message);
+        Assert.DoesNotContain("memory", ex.Message);
+        Assert.Contains("custom_entrypoint.wasm#FUNCTION", ex.Message);
+    }
+
+    [Fact]
+    public void Hash_function_naming_a_missing_export_is_refused()
+    {
+        using var module = ModuleLoader.Load(_engine, "/app.wasm", Encoding.UTF8.GetBytes("(module (func (export \"foo\")))"));
+
+        var ex = Assert.Throws<ModuleLoadException>(() => ModuleLoader.CheckEntry("/app.wasm", module, "nope"));
+
+        Assert.StartsWith("/app.wasm has no exported function 'nope'; its exported functions: foo;", ex.Message);
+    }
+
+    [Fact]
+    public void Exported_entry_function_passes_the_check()
+    {
+        using var module = ModuleLoader.Load(_engine, "/app.wasm", Encoding.UTF8.GetBytes("(module (func (export \"foo\")))"));
+
+        ModuleLoader.CheckEntry("/app.wasm", module, "foo");
+        Assert.Throws<ModuleLoadException>(() => ModuleLoader.CheckEntry("/app.wasm", module, "_start"));
+    }
+
+    [Fact]
     public void ComponentIsRecognisedAndRefusedClearly()
     {
         byte[] component = [0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0];

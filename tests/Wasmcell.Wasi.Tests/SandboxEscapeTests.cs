@@ -77,6 +77,28 @@ public sealed class SandboxEscapeTests : IDisposable
         Assert.True(File.Exists(System.IO.Path.Combine(Jail, "inside.txt")));
     }
 
+    [Fact]
+    public void Trailing_slash_on_a_guest_made_symlink_is_not_followed_out_and_does_not_tell_what_exists()
+    {
+        Directory.CreateDirectory(_work["outside_dir"]);
+
+        var r = Run("trailing", null);
+
+        Assert.Equal(Errno.Success, r["make_link_to_existing"]);
+        Assert.Equal(Errno.Success, r["make_link_to_missing"]);
+        Assert.Equal(Errno.Success, r["make_link_inside"]);
+        Assert.Equal(Errno.Perm, r["readlink_slash_existing"]);
+        Assert.Equal(Errno.Perm, r["readlink_slash_missing"]);
+        Assert.Equal(Errno.Inval, r["readlink_slash_inside"]); // a directory, not a symlink, as on Linux
+        Assert.Equal(Errno.Success, r["readlink_plain"]);
+        Assert.Equal(Errno.Perm, r["link_slash_existing"]);
+        Assert.Equal(Errno.Perm, r["link_slash_missing"]);
+        Assert.Equal(Errno.Perm, r["link_slash_inside"]); // no hard links to directories
+        Assert.Equal(new[] { _work["jail"], _work["outside.txt"], _work["outside_dir"] }, Directory.GetFileSystemEntries(_work.Path).Order());
+        Assert.Empty(Directory.GetFileSystemEntries(_work["outside_dir"]));
+        Assert.False(System.IO.Path.Exists(System.IO.Path.Combine(Jail, "hard_existing")));
+    }
+
     /// <summary>With /proc/self itself preopened, "root" is a magic link: RESOLVE_NO_MAGICLINKS refuses it.</summary>
     [Fact]
     public void MagicLinksAreNotFollowedEvenInsideAPreopen()

@@ -40,6 +40,23 @@ int main(int argc, char **argv) {
     report("inside_still_works", open_at(3, "sub/../inside.txt", 1, READ, 0));
     if (argc > 1 && strcmp(argv[1], "proc") == 0)
         report("magic_link", open_at(4, "root/etc/hostname", 1, READ, 0));
+    if (argc > 1 && strcmp(argv[1], "trailing") == 0) {
+        // Symlinks the guest makes itself, to a host directory beside the preopen and to a missing one: a
+        // trailing "/" makes the kernel follow a final symlink, which must not happen outside the preopen,
+        // and the errors must not tell the two apart.
+        char buf[64];
+        size_t used;
+        report("make_link_to_existing", __wasi_path_symlink("../outside_dir", 3, "to_existing"));
+        report("make_link_to_missing", __wasi_path_symlink("../missing_dir", 3, "to_missing"));
+        report("make_link_inside", __wasi_path_symlink("sub", 3, "to_sub"));
+        report("readlink_slash_existing", __wasi_path_readlink(3, "to_existing/", (uint8_t *)buf, sizeof buf, &used));
+        report("readlink_slash_missing", __wasi_path_readlink(3, "to_missing/", (uint8_t *)buf, sizeof buf, &used));
+        report("readlink_slash_inside", __wasi_path_readlink(3, "to_sub/", (uint8_t *)buf, sizeof buf, &used));
+        report("readlink_plain", __wasi_path_readlink(3, "to_existing", (uint8_t *)buf, sizeof buf, &used));
+        report("link_slash_existing", __wasi_path_link(3, 0, "to_existing/", 3, "hard_existing"));
+        report("link_slash_missing", __wasi_path_link(3, 0, "to_missing/", 3, "hard_missing"));
+        report("link_slash_inside", __wasi_path_link(3, 0, "to_sub/", 3, "hard_sub"));
+    }
     if (argc > 1 && strcmp(argv[1], "ro") == 0) {
         report("ro_open_write", open_at(4, "inside.txt", 1, WRITE, 0));
         report("ro_create", open_at(4, "new.txt", 1, WRITE, __WASI_OFLAGS_CREAT));

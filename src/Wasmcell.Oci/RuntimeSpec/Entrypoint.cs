@@ -26,30 +26,19 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
         }
         var (name, function) = SplitFunction(args[0]);
         var cwd = string.IsNullOrEmpty(spec.Process!.Cwd) ? "/" : spec.Process.Cwd;
-        var rootFd = Libc.Open(rootfs, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-        if (rootFd < 0)
+        using var root = ContainerRootfs.Open(rootfs);
+        foreach (var candidate in Candidates(name, cwd, spec.Process.Env))
         {
-            throw Libc.IoError($"open rootfs {rootfs}", Libc.Errno);
-        }
-        try
-        {
-            foreach (var candidate in Candidates(name, cwd, spec.Process.Env))
+            var head = ReadHead(root, candidate, out var errno);
+            if (head is null)
             {
-                var head = ReadHead(rootFd, candidate, out var errno);
-                if (head is null)
+                if (errno is Libc.ENOENT or 20 /* ENOTDIR */ or 21 /* EISDIR */)
                 {
-                    if (errno is Libc.ENOENT or 20 /* ENOTDIR */ or 21 /* EISDIR */)
-                    {
-                        continue;
-                    }
-                    throw new InvalidDataException($"entrypoint {candidate} in the container's rootfs cannot be read: {Libc.ErrorText(errno)}");
+                    continue;
                 }
-                return new Entrypoint(Classify(head, candidate), candidate, function);
+                throw new InvalidDataException($"entrypoint {candidate} in the container's rootfs cannot be read: {Libc.ErrorText(errno)}");
             }
-        }
-        finally
-        {
-            Libc.Close(rootFd);
+            return new Entrypoint(Classify(head, candidate), candidate, function);
         }
         throw new FileNotFoundException(
             $"entrypoint {name} not found in the container's rootfs (looked relative to cwd {cwd} and in PATH); check the image's ENTRYPOINT/CMD");
@@ -102,9 +91,9 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
 
     private static string Join(string dir, string name) => (dir.EndsWith('/') ? dir : dir + "/") + name;
 
-    private static byte[]? ReadHead(int rootFd, string containerPath, out int errno)
+    private static byte[]? ReadHead(ContainerRootfs root, string containerPath, out int errno)
     {
-        var fd = Openat2.OpenInRoot(rootFd, containerPath.TrimStart('/'), Libc.O_RDONLY);
+        var fd = root.TryOpen(containerPath, Libc.O_RDONLY);
         if (fd < 0)
         {
             errno = -fd;
@@ -125,29 +114,6 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
         finally
         {
             Libc.Close(fd);
-        }
-    }
-
-    /// <summary>Opens the entrypoint for reading through the rootfs (never escaping it) as a stream.</summary>
-    public static FileStream OpenInRootfs(string rootfs, string containerPath)
-    {
-        var rootFd = Libc.Open(rootfs, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-        if (rootFd < 0)
-        {
-            throw Libc.IoError($"open rootfs {rootfs}", Libc.Errno);
-        }
-        try
-        {
-            var fd = Openat2.OpenInRoot(rootFd, containerPath.TrimStart('/'), Libc.O_RDONLY);
-            if (fd < 0)
-            {
-                throw Libc.IoError($"open {containerPath} in rootfs", -fd);
-            }
-            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read);
-        }
-        finally
-        {
-            Libc.Close(rootFd);
         }
     }
 }

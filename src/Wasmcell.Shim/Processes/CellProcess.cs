@@ -64,7 +64,7 @@ public sealed class CellProcess : ITaskProcess
         {
             inside = cgroup?.TryEnterWithCurrentThread();
             // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
-            pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], PosixSpawn.CurrentEnvironment(),
+            pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], CellEnvironment.For(Environment.GetEnvironmentVariable),
                 [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
         }
         catch

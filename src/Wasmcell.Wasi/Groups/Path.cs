@@ -127,14 +127,33 @@ internal static unsafe partial class Path
             fixed (byte* name = p.NameZ) return Check(Libc.utimensat(p.Fd, name, ts, Libc.AT_SYMLINK_NOFOLLOW));
     }
 
+    /// <summary>
+    /// A trailing "/" makes the kernel follow a final symlink even in readlinkat/linkat, outside openat2's
+    /// confinement. Such a path names a directory (or nothing): resolve it beneath the preopen instead;
+    /// `found` is the errno for a directory it does name (readlink: Inval, link: Perm, as Linux says).
+    /// </summary>
+    private static Errno TrailingSlashTarget(WasiHost h, int fd, int path, int len, Errno found)
+    {
+        var e = Dir(h, fd, out var dir);
+        if (e != Errno.Success) return e;
+        e = OpenPathFd(h, dir, path, len, out int pfd);
+        if (e != Errno.Success) return e;
+        Libc.close(pfd);
+        return found;
+    }
+
     /// <summary>path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len).</summary>
-    /// <returns>Exist, NoEnt, Perm (either path escapes), RoFs.</returns>
+    /// <returns>Exist, NoEnt, Perm (either path escapes, or the source is a directory), RoFs.</returns>
     public static Errno PathLink(WasiHost h, int oldFd, int oldFlags, int oldPath, int oldLen, int newFd, int newPath, int newLen)
     {
         var e = Parent(h, newFd, newPath, newLen, mutate: true, out var target);
         if (e != Errno.Success) return e;
         using (target)
         {
+            if ((oldFlags & LookupSymlinkFollow) == 0 && HasTrailingSlash(h, oldPath, oldLen))
+            {
+                return TrailingSlashTarget(h, oldFd, oldPath, oldLen, Errno.Perm);
+            }
             if ((oldFlags & LookupSymlinkFollow) != 0)
             {
                 e = Dir(h, oldFd, out var oldDir);
@@ -218,6 +237,10 @@ internal static unsafe partial class Path
     /// <returns>Inval when the path is not a symlink, NoEnt, Perm.</returns>
     public static Errno PathReadlink(WasiHost h, int fd, int path, int len, int buf, int bufLen, int bufUsed)
     {
+        if (HasTrailingSlash(h, path, len))
+        {
+            return TrailingSlashTarget(h, fd, path, len, Errno.Inval);
+        }
         var e = Parent(h, fd, path, len, mutate: false, out var p);
         if (e != Errno.Success) return e;
         using (p)

@@ -13,15 +13,21 @@ namespace Wasmcell.IntegrationTests.Infrastructure;
 internal static class OciArchive
 {
     /// <param name="files">Paths inside the image (relative, e.g. "hello.wasm") and the host files to put there.</param>
-    public static void Write(string archivePath, string imageName, IReadOnlyDictionary<string, string> files, IReadOnlyList<string> entrypoint)
+    /// <param name="symlinks">Symlinks inside the image (relative path, target as written).</param>
+    /// <param name="workingDir">The image's WORKDIR (config.WorkingDir), if any.</param>
+    public static void Write(string archivePath, string imageName, IReadOnlyDictionary<string, string> files, IReadOnlyList<string> entrypoint,
+        IReadOnlyDictionary<string, string>? symlinks = null, string? workingDir = null)
     {
-        var layer = LayerTar(files);
+        var layer = LayerTar(files, symlinks ?? new Dictionary<string, string>());
+        var imageConfig = new Dictionary<string, object> { ["Entrypoint"] = entrypoint, ["Env"] = new[] { "PATH=/bin" } };
+        if (workingDir is not null)
+            imageConfig["WorkingDir"] = workingDir;
         var layerDigest = Digest(layer);
         var config = Json(new Dictionary<string, object>
         {
             ["architecture"] = "amd64",
             ["os"] = "linux",
-            ["config"] = new Dictionary<string, object> { ["Entrypoint"] = entrypoint, ["Env"] = new[] { "PATH=/bin" } },
+            ["config"] = imageConfig,
             ["rootfs"] = new Dictionary<string, object> { ["type"] = "layers", ["diff_ids"] = new[] { layerDigest } },
         });
         var manifest = Json(new Dictionary<string, object>
@@ -51,7 +57,7 @@ internal static class OciArchive
             Add(tar, "blobs/sha256/" + Digest(blob)["sha256:".Length..], blob);
     }
 
-    private static byte[] LayerTar(IReadOnlyDictionary<string, string> files)
+    private static byte[] LayerTar(IReadOnlyDictionary<string, string> files, IReadOnlyDictionary<string, string> symlinks)
     {
         using var ms = new MemoryStream();
         using (var tar = new TarWriter(ms, TarEntryFormat.Pax, leaveOpen: true))
@@ -65,6 +71,15 @@ internal static class OciArchive
                     DataStream = new MemoryStream(File.ReadAllBytes(host)),
                 };
                 tar.WriteEntry(entry);
+            }
+            foreach (var (link, target) in symlinks.OrderBy(l => l.Key, StringComparer.Ordinal))
+            {
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, link)
+                {
+                    LinkName = target,
+                    Mode = (UnixFileMode)0b111_111_111,
+                    ModificationTime = DateTimeOffset.UnixEpoch,
+                });
             }
         }
         return ms.ToArray();

@@ -233,7 +233,7 @@ public sealed class TaskService
         {
             throw new TaskException(TaskErrorKind.NotFound, $"container {request.Id} has no cgroup to read stats from");
         }
-        return new StatsResponse { Stats = c.Cgroup.Stats() };
+        return new StatsResponse { Stats = CgroupMetrics.ToAny(c.Cgroup.Stats()) };
     }
 
     private Empty Update(UpdateTaskRequest request)

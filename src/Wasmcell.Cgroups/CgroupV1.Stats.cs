@@ -1,9 +1,7 @@
-using Wasmcell.Protos.Cgroups.V1;
-
 namespace Wasmcell.Cgroups;
 
 /// <summary>
-/// Metrics for the Stats RPC from v1 files. CRI reads cpu.usage.total (usage_core_nano_seconds),
+/// Stats from v1 files (the Stats RPC). CRI reads cpu.usage.total (usage_core_nano_seconds),
 /// memory.usage.usage - memory.total_inactive_file (working_set_bytes), hierarchical_memory_limit
 /// (available_bytes), total_rss and total_pg(maj)_fault.
 /// </summary>
@@ -12,64 +10,64 @@ public sealed partial class CgroupV1
     // /proc and cpuacct.stat count in USER_HZ, which the kernel ABI fixes at 100 on every architecture.
     private const ulong NanosecondsPerUserHzTick = 1_000_000_000 / 100;
 
-    internal Metrics CollectMetrics()
+    public CgroupStats Stats()
     {
-        var metrics = new Metrics();
-        if (DirOf("pids") is { } pids) metrics.Pids = PidsStats(pids);
-        if (DirOf("cpuacct") is { } cpuacct) metrics.Cpu = CpuStats(cpuacct, DirOf("cpu"));
-        if (DirOf("memory") is { } memory)
+        var memory = DirOf("memory");
+        return new CgroupV1Stats
         {
-            metrics.Memory = MemoryStats(memory);
-            metrics.MemoryOomControl = OomControl(memory);
-        }
-        return metrics;
+            Pids = DirOf("pids") is { } pids ? PidsStatsOf(pids) : null,
+            Cpu = DirOf("cpuacct") is { } cpuacct ? CpuStats(cpuacct, DirOf("cpu")) : null,
+            Memory = memory is null ? null : MemoryStats(memory),
+            MemoryOomControl = memory is null ? null : OomControl(memory),
+        };
     }
 
-    private static PidsStat PidsStats(string dir)
+    private static PidsStats PidsStatsOf(string dir)
     {
         var limit = CgroupFile.TryReadUInt64(System.IO.Path.Combine(dir, "pids.max")) ?? ulong.MaxValue;
-        return new PidsStat
+        return new PidsStats
         {
             Current = CgroupFile.TryReadUInt64(System.IO.Path.Combine(dir, "pids.current")) ?? 0,
             Limit = limit == ulong.MaxValue ? 0 : limit, // containerd reports "max" as 0
         };
     }
 
-    private static CPUStat CpuStats(string cpuacctDir, string? cpuDir)
+    private static V1CpuStats CpuStats(string cpuacctDir, string? cpuDir)
     {
         var ticks = CgroupFile.TryReadKeyed(System.IO.Path.Combine(cpuacctDir, "cpuacct.stat"));
-        var usage = new CPUUsage
+        var perCpu = new List<ulong>();
+        if (CgroupFile.TryRead(System.IO.Path.Combine(cpuacctDir, "cpuacct.usage_percpu")) is { } line)
         {
-            Total = CgroupFile.TryReadUInt64(System.IO.Path.Combine(cpuacctDir, "cpuacct.usage")) ?? 0,
-            User = ticks.GetValueOrDefault("user") * NanosecondsPerUserHzTick,
-            Kernel = ticks.GetValueOrDefault("system") * NanosecondsPerUserHzTick,
-        };
-        var perCpu = CgroupFile.TryRead(System.IO.Path.Combine(cpuacctDir, "cpuacct.usage_percpu"));
-        if (perCpu is not null)
-        {
-            foreach (var v in perCpu.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var v in line.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                usage.PerCpu.Add(CgroupFile.ParseUInt64(v));
+                perCpu.Add(CgroupFile.ParseUInt64(v));
             }
         }
-        var stat = new CPUStat { Usage = usage };
+        V1CpuThrottling? throttling = null;
         if (cpuDir is not null)
         {
             var cpu = CgroupFile.TryReadKeyed(System.IO.Path.Combine(cpuDir, "cpu.stat"));
-            stat.Throttling = new Throttle
+            throttling = new V1CpuThrottling
             {
                 Periods = cpu.GetValueOrDefault("nr_periods"),
                 ThrottledPeriods = cpu.GetValueOrDefault("nr_throttled"),
                 ThrottledTime = cpu.GetValueOrDefault("throttled_time"),
             };
         }
-        return stat;
+        return new V1CpuStats
+        {
+            Total = CgroupFile.TryReadUInt64(System.IO.Path.Combine(cpuacctDir, "cpuacct.usage")) ?? 0,
+            User = ticks.GetValueOrDefault("user") * NanosecondsPerUserHzTick,
+            Kernel = ticks.GetValueOrDefault("system") * NanosecondsPerUserHzTick,
+            PerCpu = perCpu,
+            Throttling = throttling,
+        };
     }
 
-    private static MemoryStat MemoryStats(string dir)
+    private static V1MemoryStats MemoryStats(string dir)
     {
         var s = CgroupFile.TryReadKeyed(System.IO.Path.Combine(dir, "memory.stat"));
-        var m = new MemoryStat
+        return new V1MemoryStats
         {
             Cache = s.GetValueOrDefault("cache"),
             Rss = s.GetValueOrDefault("rss"),
@@ -106,13 +104,12 @@ public sealed partial class CgroupV1
             Usage = Entry(dir, "memory."),
             Kernel = Entry(dir, "memory.kmem."),
             KernelTcp = Entry(dir, "memory.kmem.tcp."),
+            Swap = File.Exists(System.IO.Path.Combine(dir, "memory.memsw.usage_in_bytes")) ? Entry(dir, "memory.memsw.") : null,
         };
-        if (File.Exists(System.IO.Path.Combine(dir, "memory.memsw.usage_in_bytes"))) m.Swap = Entry(dir, "memory.memsw.");
-        return m;
     }
 
     /// <summary>The four counters every v1 memory family has: &lt;prefix&gt;{limit_in_bytes,usage_in_bytes,max_usage_in_bytes,failcnt}.</summary>
-    private static MemoryEntry Entry(string dir, string prefix) => new()
+    private static V1MemoryCounters Entry(string dir, string prefix) => new()
     {
         Limit = CgroupFile.TryReadUInt64(System.IO.Path.Combine(dir, prefix + "limit_in_bytes")) ?? 0,
         Usage = CgroupFile.TryReadUInt64(System.IO.Path.Combine(dir, prefix + "usage_in_bytes")) ?? 0,
@@ -120,10 +117,10 @@ public sealed partial class CgroupV1
         Failcnt = CgroupFile.TryReadUInt64(System.IO.Path.Combine(dir, prefix + "failcnt")) ?? 0,
     };
 
-    private static MemoryOomControl OomControl(string dir)
+    private static V1OomControl OomControl(string dir)
     {
         var c = CgroupFile.TryReadKeyed(System.IO.Path.Combine(dir, "memory.oom_control"));
-        return new MemoryOomControl
+        return new V1OomControl
         {
             OomKillDisable = c.GetValueOrDefault("oom_kill_disable"),
             UnderOom = c.GetValueOrDefault("under_oom"),

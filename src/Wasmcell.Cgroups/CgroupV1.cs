@@ -1,5 +1,3 @@
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Wasmcell.Oci.RuntimeSpec;
 
 namespace Wasmcell.Cgroups;
@@ -218,7 +216,6 @@ public sealed partial class CgroupV1 : ICgroup
         }
     }
 
-    public Any Stats() => new() { TypeUrl = CgroupMetricTypes.V1, Value = CollectMetrics().ToByteString() };
 
     public void Delete()
     {

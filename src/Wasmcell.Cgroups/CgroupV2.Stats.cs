@@ -1,30 +1,29 @@
-using Wasmcell.Protos.Cgroups.V2;
-
 namespace Wasmcell.Cgroups;
 
 /// <summary>
-/// Metrics for the Stats RPC from v2 files. CRI reads cpu.usage_usec (×1000 = usage_core_nano_seconds),
+/// Stats from v2 files (the Stats RPC). CRI reads cpu.usage_usec (×1000 = usage_core_nano_seconds),
 /// memory.usage - memory.inactive_file (working_set_bytes), usage_limit, anon (rss) and pgfault/pgmajfault.
 /// </summary>
 public sealed partial class CgroupV2
 {
-    internal Metrics CollectMetrics()
+    public CgroupStats Stats()
     {
-        var metrics = new Metrics();
+        PidsStats? pids = null;
         if (File.Exists(FileIn("pids.current")))
         {
             var limit = CgroupFile.TryReadUInt64(FileIn("pids.max")) ?? ulong.MaxValue;
-            metrics.Pids = new PidsStat
+            pids = new PidsStats
             {
                 Current = CgroupFile.TryReadUInt64(FileIn("pids.current")) ?? 0,
                 Limit = limit == ulong.MaxValue ? 0 : limit, // containerd reports "max" as 0
             };
         }
+        V2CpuStats? cpu = null;
         // cpu.stat exists even without the cpu controller (usage_usec/user_usec/system_usec come from the core).
         if (File.Exists(FileIn("cpu.stat")))
         {
             var c = CgroupFile.TryReadKeyed(FileIn("cpu.stat"));
-            metrics.Cpu = new CPUStat
+            cpu = new V2CpuStats
             {
                 UsageUsec = c.GetValueOrDefault("usage_usec"),
                 UserUsec = c.GetValueOrDefault("user_usec"),
@@ -34,11 +33,13 @@ public sealed partial class CgroupV2
                 ThrottledUsec = c.GetValueOrDefault("throttled_usec"),
             };
         }
+        V2MemoryStats? memory = null;
+        V2MemoryEvents? events = null;
         if (File.Exists(FileIn("memory.current")))
         {
-            metrics.Memory = MemoryStats();
+            memory = MemoryStats();
             var e = CgroupFile.TryReadKeyed(FileIn("memory.events"));
-            metrics.MemoryEvents = new MemoryEvents
+            events = new V2MemoryEvents
             {
                 Low = e.GetValueOrDefault("low"),
                 High = e.GetValueOrDefault("high"),
@@ -47,13 +48,13 @@ public sealed partial class CgroupV2
                 OomKill = e.GetValueOrDefault("oom_kill"),
             };
         }
-        return metrics;
+        return new CgroupV2Stats { Pids = pids, Cpu = cpu, Memory = memory, MemoryEvents = events };
     }
 
-    private MemoryStat MemoryStats()
+    private V2MemoryStats MemoryStats()
     {
         var s = CgroupFile.TryReadKeyed(FileIn("memory.stat"));
-        return new MemoryStat
+        return new V2MemoryStats
         {
             Anon = s.GetValueOrDefault("anon"),
             File = s.GetValueOrDefault("file"),

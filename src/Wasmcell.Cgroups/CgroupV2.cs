@@ -1,6 +1,4 @@
 using Wasmcell.Linux;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 
 namespace Wasmcell.Cgroups;
 
@@ -136,7 +134,6 @@ public sealed partial class CgroupV2 : ICgroup
         }
     }
 
-    public Any Stats() => new() { TypeUrl = CgroupMetricTypes.V2, Value = CollectMetrics().ToByteString() };
 
     public void Delete() => _dir.Delete();
 }

@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Wasmcell.Oci.RuntimeSpec;
 
 namespace Wasmcell.Cgroups;
@@ -38,10 +37,10 @@ public interface ICgroup
     ulong? MemoryLimitBytes { get; }
 
     /// <summary>
-    /// Metrics as containerd expects them from the Stats RPC: type URL "io.containerd.cgroups.v1.Metrics" or
-    /// "io.containerd.cgroups.v2.Metrics" (bare, no "type.googleapis.com/").
+    /// The counters the Stats RPC reports: a <see cref="CgroupV1Stats"/> or a <see cref="CgroupV2Stats"/>, each
+    /// part null when its controller is missing.
     /// </summary>
-    Any Stats();
+    CgroupStats Stats();
 
     /// <summary>Freezes every process and returns once the kernel reports the cgroup frozen.</summary>
     void Freeze();

@@ -74,12 +74,8 @@ public static class Daemon
         stop.Token.WaitHandle.WaitOne();
         StopListening();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        // Tasks still present at SIGTERM die with the shim rather than linger unmanaged.
-        foreach (var c in service.Containers)
-        {
-            c.Kill(9, all: true);
-        }
-        events.FlushAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        ShimShutdown.KillTasksAndFlushAsync(service.Containers, () => events.FlushAsync(TimeSpan.FromSeconds(5)), log)
+            .GetAwaiter().GetResult();
         log.Info("shim exiting");
         return 0;
     }

@@ -13,25 +13,33 @@ using TaskStatus = Containerd.V1.Types.Status;
 namespace Wasmcell.Shim;
 
 /// <summary>
-/// containerd's Task API (SPEC §4) translated onto <see cref="Container"/>s. Thin on purpose: errors
-/// become ttrpc status codes here, and nothing here blocks another request.
+/// containerd's Task API (SPEC §4) translated onto <see cref="Container"/>s. Thin on purpose: every handler
+/// is registered through <see cref="Add{TRequest}"/>, where its exceptions become ttrpc status codes (once,
+/// via <see cref="ErrorMapping"/>), and nothing here blocks another request.
 /// </summary>
 public sealed class TaskService
 {
     private static readonly TimeSpan CellReadyTimeout = TimeSpan.FromMinutes(2);
 
     private readonly ContainerTable _table = new();
-    private readonly EventPublisher _events;
+    private readonly IEventSink _events;
     private readonly ShimLog _log;
-    private readonly string _namespace;
+    private readonly Func<CreateTaskRequest, Task<Container>> _createContainer;
     private readonly Action<TtrpcCallContext> _onEmptyShutdown;
 
     /// <param name="onEmptyShutdown">Called with the call's context by a Shutdown that finds no task left.</param>
-    public TaskService(EventPublisher events, ShimLog log, string ns, Action<TtrpcCallContext> onEmptyShutdown)
+    public TaskService(IEventSink events, ShimLog log, string ns, Action<TtrpcCallContext> onEmptyShutdown)
+        : this(events, log, request => ContainerFactory.CreateAsync(request, ns, events, log, CellReadyTimeout), onEmptyShutdown)
+    {
+    }
+
+    /// <param name="createContainer">Makes the held task for a Create (tests pass one over a fake process).</param>
+    internal TaskService(IEventSink events, ShimLog log, Func<CreateTaskRequest, Task<Container>> createContainer,
+        Action<TtrpcCallContext> onEmptyShutdown)
     {
         _events = events;
         _log = log;
-        _namespace = ns;
+        _createContainer = createContainer;
         _onEmptyShutdown = onEmptyShutdown;
     }
 
@@ -44,35 +52,64 @@ public sealed class TaskService
         // containerd 2.x may talk v3; the messages are identical.
         foreach (var service in new[] { "containerd.task.v2.Task", "containerd.task.v3.Task" })
         {
-            server.Register(service, "Create", CreateTaskRequest.Parser, async (r, c) => await CreateAsync(r));
-            server.Register(service, "Start", StartRequest.Parser, async (r, c) => await StartAsync(r, c.CancellationToken));
-            server.Register(service, "State", StateRequest.Parser, (r, c) => Task.FromResult<IMessage>(State(r)));
-            server.Register(service, "Wait", WaitRequest.Parser, async (r, c) => await WaitAsync(r, c.CancellationToken));
-            server.Register(service, "Kill", KillRequest.Parser, (r, c) => Task.FromResult<IMessage>(Kill(r)));
-            server.Register(service, "Delete", DeleteRequest.Parser, async (r, c) => await DeleteAsync(r));
-            server.Register(service, "Pids", PidsRequest.Parser, (r, c) => Task.FromResult<IMessage>(Pids(r)));
-            server.Register(service, "CloseIO", CloseIORequest.Parser, (r, c) => Task.FromResult<IMessage>(CloseIO(r)));
-            server.Register(service, "Connect", ConnectRequest.Parser, (r, c) => Task.FromResult<IMessage>(Connect(r)));
-            server.Register(service, "Shutdown", ShutdownRequest.Parser, (r, c) => Task.FromResult<IMessage>(Shutdown(r, c)));
-            server.Register(service, "Stats", StatsRequest.Parser, (r, c) => Task.FromResult<IMessage>(Stats(r)));
-            server.Register(service, "Update", UpdateTaskRequest.Parser, (r, c) => Task.FromResult<IMessage>(Update(r)));
-            server.Register(service, "Pause", PauseRequest.Parser, (r, c) => Task.FromResult<IMessage>(Pause(r)));
-            server.Register(service, "Resume", ResumeRequest.Parser, (r, c) => Task.FromResult<IMessage>(Resume(r)));
-            server.Register(service, "Exec", ExecProcessRequest.Parser, (r, c) => Unimplemented("Exec: exec into a container"));
-            server.Register(service, "ResizePty", ResizePtyRequest.Parser, (r, c) => Unimplemented("ResizePty: terminals"));
-            server.Register(service, "Checkpoint", CheckpointTaskRequest.Parser, (r, c) => Unimplemented("Checkpoint"));
+            Add(server, service, "Create", CreateTaskRequest.Parser, async (r, c) => await CreateAsync(r));
+            Add(server, service, "Start", StartRequest.Parser, async (r, c) => await StartAsync(r, c.CancellationToken));
+            Add(server, service, "State", StateRequest.Parser, (r, c) => Done(State(r)));
+            Add(server, service, "Wait", WaitRequest.Parser, async (r, c) => await WaitAsync(r, c.CancellationToken));
+            Add(server, service, "Kill", KillRequest.Parser, (r, c) => Done(Kill(r)));
+            Add(server, service, "Delete", DeleteRequest.Parser, async (r, c) => await DeleteAsync(r));
+            Add(server, service, "Pids", PidsRequest.Parser, (r, c) => Done(Pids(r)));
+            Add(server, service, "CloseIO", CloseIORequest.Parser, (r, c) => Done(CloseIO(r)));
+            Add(server, service, "Connect", ConnectRequest.Parser, (r, c) => Done(Connect(r)));
+            Add(server, service, "Shutdown", ShutdownRequest.Parser, (r, c) => Done(Shutdown(c)));
+            Add(server, service, "Stats", StatsRequest.Parser, (r, c) => Done(Stats(r)));
+            Add(server, service, "Update", UpdateTaskRequest.Parser, (r, c) => Done(Update(r)));
+            Add(server, service, "Pause", PauseRequest.Parser, (r, c) => Done(Pause(r)));
+            Add(server, service, "Resume", ResumeRequest.Parser, (r, c) => Done(Resume(r)));
+            Add(server, service, "Exec", ExecProcessRequest.Parser, (r, c) => Unimplemented("Exec: exec into a container"));
+            Add(server, service, "ResizePty", ResizePtyRequest.Parser, (r, c) => Unimplemented("ResizePty: terminals"));
+            Add(server, service, "Checkpoint", CheckpointTaskRequest.Parser, (r, c) => Unimplemented("Checkpoint"));
         }
     }
 
+    /// <summary>
+    /// Registers one RPC. Whatever it throws, synchronously or not, reaches the client as a status code from
+    /// <see cref="ErrorMapping"/>; a cancelled call is left to the server, which reports Cancelled or
+    /// DeadlineExceeded. Failures nobody anticipated are logged with their stack.
+    /// </summary>
+    private void Add<TRequest>(TtrpcServer server, string service, string method, MessageParser<TRequest> parser,
+        Func<TRequest, TtrpcCallContext, Task<IMessage>> handler)
+        where TRequest : IMessage<TRequest>
+    {
+        server.Register(service, method, parser, async (request, call) =>
+        {
+            try
+            {
+                return await handler(request, call).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException && call.CancellationToken.IsCancellationRequested))
+            {
+                var mapped = ErrorMapping.ToTtrpc(e);
+                if (mapped.Code == StatusCode.Unknown)
+                {
+                    _log.Error($"{method}: unexpected failure: {e}");
+                }
+                throw mapped;
+            }
+        });
+    }
+
+    private static Task<IMessage> Done(IMessage response) => Task.FromResult(response);
+
     private static Task<IMessage> Unimplemented(string what) =>
-        throw new TtrpcException(StatusCode.Unimplemented, $"{what} is not implemented by io.containerd.wasm.v1");
+        throw new TaskException(TaskErrorKind.Unimplemented, $"{what} is not implemented by io.containerd.wasm.v1");
 
     private async Task<CreateTaskResponse> CreateAsync(CreateTaskRequest request)
     {
         _table.Reserve(request.Id);
         try
         {
-            var container = await ContainerFactory.CreateAsync(request, _namespace, _events, _log, CellReadyTimeout);
+            var container = await _createContainer(request);
             _table.Commit(container);
             _events.Publish("/tasks/create", new TaskCreate
             {
@@ -86,10 +123,10 @@ public sealed class TaskService
             _log.Info($"created {request.Id} pid {container.Pid}");
             return new CreateTaskResponse { Pid = (uint)container.Pid };
         }
-        catch (Exception e) when (e is not TtrpcException)
+        catch (Exception e)
         {
             _log.Warn($"create {request.Id} failed: {e.Message}");
-            throw new TtrpcException(ErrorMapping.CodeFor(e), e.Message);
+            throw;
         }
         finally
         {
@@ -101,33 +138,26 @@ public sealed class TaskService
     {
         RequireInit(request.ExecId);
         var container = _table.Get(request.Id);
-        try
-        {
-            return new StartResponse { Pid = await container.StartAsync(cancellationToken) };
-        }
-        catch (Exception e) when (e is not TtrpcException)
-        {
-            throw new TtrpcException(ErrorMapping.CodeFor(e), e.Message);
-        }
+        return new StartResponse { Pid = await container.StartAsync(cancellationToken) };
     }
 
     private StateResponse State(StateRequest request)
     {
         RequireInit(request.ExecId);
         var c = _table.Get(request.Id);
-        var (status, exit) = c.Snapshot();
+        var (state, exit) = c.Snapshot();
         var response = new StateResponse
         {
             Id = c.Id,
             Bundle = c.Bundle,
             Pid = (uint)c.Pid,
-            Status = status,
+            Status = StatusOf(state),
             Stdin = c.Request.Stdin,
             Stdout = c.Request.Stdout,
             Stderr = c.Request.Stderr,
             Terminal = c.Request.Terminal,
         };
-        if (status == TaskStatus.Stopped && exit is { } e)
+        if (state == TaskState.Stopped && exit is { } e)
         {
             response.ExitStatus = e.Code;
             response.ExitedAt = Timestamp.FromDateTimeOffset(e.At);
@@ -187,7 +217,7 @@ public sealed class TaskService
         Version = "wasmcell",
     };
 
-    private Empty Shutdown(ShutdownRequest request, TtrpcCallContext call)
+    private Empty Shutdown(TtrpcCallContext call)
     {
         if (_table.Count == 0)
         {
@@ -201,9 +231,9 @@ public sealed class TaskService
         var c = _table.Get(request.Id);
         if (c.Cgroup is null)
         {
-            throw new TtrpcException(StatusCode.NotFound, $"container {request.Id} has no cgroup to read stats from");
+            throw new TaskException(TaskErrorKind.NotFound, $"container {request.Id} has no cgroup to read stats from");
         }
-        return new StatsResponse { Stats = c.Cgroup.Stats() };
+        return new StatsResponse { Stats = CgroupMetrics.ToAny(c.Cgroup.Stats()) };
     }
 
     private Empty Update(UpdateTaskRequest request)
@@ -217,7 +247,7 @@ public sealed class TaskService
             }
             catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException)
             {
-                throw new TtrpcException(StatusCode.InvalidArgument, $"update {request.Id}: {e.Message}");
+                throw new TaskException(TaskErrorKind.InvalidArgument, $"update {request.Id}: {e.Message}");
             }
         }
         return new Empty();
@@ -239,7 +269,17 @@ public sealed class TaskService
     {
         if (!string.IsNullOrEmpty(execId))
         {
-            throw new TtrpcException(StatusCode.NotFound, $"exec {execId}: not found (exec is not supported)");
+            throw new TaskException(TaskErrorKind.NotFound, $"exec {execId}: not found (exec is not supported)");
         }
     }
+
+    // Deleted never shows: a deleted task has left the table. A task being started still reads "created".
+    private static TaskStatus StatusOf(TaskState state) => state switch
+    {
+        TaskState.Created => TaskStatus.Created,
+        TaskState.Running => TaskStatus.Running,
+        TaskState.Paused => TaskStatus.Paused,
+        TaskState.Stopped or TaskState.Deleted => TaskStatus.Stopped,
+        _ => TaskStatus.Unknown,
+    };
 }

@@ -1,6 +1,5 @@
 using Wasmcell.Linux;
 using Wasmcell.Oci.RuntimeSpec;
-using Wasmcell.Protos.Cgroups.V1;
 using Wasmcell.Cgroups;
 using Wasmcell.Cgroups.Tests.Infrastructure;
 using CgroupsApi = Wasmcell.Cgroups.Cgroups;
@@ -114,7 +113,7 @@ public sealed class CgroupV1RealTests : IDisposable
 
         Assert.NotNull(opened);
         Assert.Equal(new[] { sleep.Id }, opened.Pids());
-        Assert.Equal(1UL, Metrics.Parser.ParseFrom(opened.Stats().Value).Pids.Current);
+        Assert.Equal(1UL, opened.Stats().Pids!.Current);
     }
 
     [Fact]
@@ -163,7 +162,7 @@ public sealed class CgroupV1RealTests : IDisposable
     }
 
     [Fact]
-    public void Stats_reports_real_cpu_memory_and_pids_as_a_v1_Metrics_Any()
+    public void Stats_reports_real_cpu_memory_and_pids()
     {
         var cg = CgroupsApi.Create(_scratch.PathFor("c"));
         cg.Apply(new LinuxResources { Memory = new LinuxMemory { Limit = 64 * MiB, Swap = 64 * MiB }, Pids = new LinuxPids { Limit = 50 } });
@@ -172,14 +171,12 @@ public sealed class CgroupV1RealTests : IDisposable
         V1Scratch.Release(worker);
         Assert.Equal("done", worker.StandardOutput.ReadLine());
 
-        var any = cg.Stats();
+        var m = Assert.IsType<CgroupV1Stats>(cg.Stats());
 
-        Assert.Equal("io.containerd.cgroups.v1.Metrics", any.TypeUrl);
-        var m = Metrics.Parser.ParseFrom(any.Value);
-        Assert.True(m.Cpu.Usage.Total > 0);
-        Assert.True(m.Cpu.Usage.User + m.Cpu.Usage.Kernel > 0);
-        Assert.Equal(Environment.ProcessorCount, m.Cpu.Usage.PerCpu.Count);
-        Assert.True(m.Memory.Usage.Usage > 0);
+        Assert.True(m.Cpu!.Total > 0);
+        Assert.True(m.Cpu.User + m.Cpu.Kernel > 0);
+        Assert.Equal(Environment.ProcessorCount, m.Cpu.PerCpu.Count);
+        Assert.True(m.Memory!.Usage.Usage > 0);
         Assert.Equal((ulong)(64 * MiB), m.Memory.Usage.Limit);
         Assert.True(m.Memory.Usage.Max >= m.Memory.Usage.Usage);
         Assert.Equal((ulong)(64 * MiB), m.Memory.HierarchicalMemoryLimit);
@@ -187,9 +184,9 @@ public sealed class CgroupV1RealTests : IDisposable
         Assert.True(m.Memory.TotalPgFault > 0);
         Assert.True(m.Memory.TotalInactiveFile <= m.Memory.Usage.Usage); // working set = usage - total_inactive_file
         Assert.NotNull(m.Memory.Swap);
-        Assert.Equal(1UL, m.Pids.Current);
+        Assert.Equal(1UL, m.Pids!.Current);
         Assert.Equal(50UL, m.Pids.Limit);
-        Assert.Equal(0UL, m.MemoryOomControl.OomKill);
+        Assert.Equal(0UL, m.MemoryOomControl!.OomKill);
     }
 
     [Fact]
@@ -226,9 +223,9 @@ public sealed class CgroupV1RealTests : IDisposable
         Assert.True(fired.Wait(Bound), "no OOM notification");
         Assert.True(V1Scratch.WaitExited(hog.Id, Bound), "the hog survived");
         Assert.True(cg.OomKilled);
-        var m = Metrics.Parser.ParseFrom(cg.Stats().Value);
-        Assert.True(m.MemoryOomControl.OomKill >= 1);
-        Assert.True(m.Memory.Usage.Max > 15 * MiB, $"peak {m.Memory.Usage.Max}"); // it did reach the 16 MiB limit
+        var m = Assert.IsType<CgroupV1Stats>(cg.Stats());
+        Assert.True(m.MemoryOomControl!.OomKill >= 1);
+        Assert.True(m.Memory!.Usage.Max > 15 * MiB, $"peak {m.Memory.Usage.Max}"); // it did reach the 16 MiB limit
     }
 
     [Fact]

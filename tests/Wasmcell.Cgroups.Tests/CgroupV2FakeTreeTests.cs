@@ -1,5 +1,4 @@
 using Wasmcell.Oci.RuntimeSpec;
-using Wasmcell.Protos.Cgroups.V2;
 using Wasmcell.Cgroups;
 using Wasmcell.Cgroups.Tests.Infrastructure;
 using CgroupsApi = Wasmcell.Cgroups.Cgroups;
@@ -112,7 +111,7 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
     }
 
     [Fact]
-    public void Stats_is_a_v2_Metrics_Any_with_the_fields_CRI_reads()
+    public void Stats_reads_the_fields_CRI_needs()
     {
         var cg = CreateLeaf();
         _tree.Write("/wct/abc", "cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\nnr_throttled 3\nthrottled_usec 90\n");
@@ -123,44 +122,22 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
         _tree.Write("/wct/abc", "pids.current", "3\n");
         _tree.Write("/wct/abc", "pids.max", "max\n");
 
-        var any = cg.Stats();
+        var m = Assert.IsType<CgroupV2Stats>(cg.Stats());
 
-        Assert.Equal("io.containerd.cgroups.v2.Metrics", any.TypeUrl);
-        var m = Metrics.Parser.ParseFrom(any.Value);
-        Assert.Equal(1500UL, m.Cpu.UsageUsec);
+        Assert.Equal(1500UL, m.Cpu!.UsageUsec);
         Assert.Equal(1000UL, m.Cpu.UserUsec);
         Assert.Equal(500UL, m.Cpu.SystemUsec);
         Assert.Equal(3UL, m.Cpu.NrThrottled);
-        Assert.Equal(10_000_000UL, m.Memory.Usage);
+        Assert.Equal(10_000_000UL, m.Memory!.Usage);
         Assert.Equal(67_108_864UL, m.Memory.UsageLimit);
         Assert.Equal(6_000_000UL, m.Memory.Anon);
         Assert.Equal(4_000_000UL, m.Memory.File);
         Assert.Equal(7_500_000UL, m.Memory.Usage - m.Memory.InactiveFile); // CRI working_set_bytes
         Assert.Equal(12UL, m.Memory.Pgfault);
-        Assert.Equal(2UL, m.MemoryEvents.Oom);
+        Assert.Equal(2UL, m.MemoryEvents!.Oom);
         Assert.Equal(1UL, m.MemoryEvents.OomKill);
-        Assert.Equal(3UL, m.Pids.Current);
+        Assert.Equal(3UL, m.Pids!.Current);
         Assert.Equal(0UL, m.Pids.Limit);
-    }
-
-    [Fact]
-    public void Stats_wire_format_uses_the_upstream_field_numbers()
-    {
-        var m = new Metrics
-        {
-            Cpu = new CPUStat { UsageUsec = 1 },
-            Memory = new MemoryStat { Usage = 2, InactiveFile = 3 },
-            MemoryEvents = new MemoryEvents { OomKill = 4 },
-        };
-        // Metrics.cpu = 2, CPUStat.usage_usec = 1; Metrics.memory = 4, MemoryStat.inactive_file = 13, usage = 32;
-        // Metrics.memory_events = 8, MemoryEvents.oom_kill = 5.
-        var expected = new byte[]
-        {
-            0x12, 0x02, 0x08, 0x01,
-            0x22, 0x05, 0x68, 0x03, 0x80, 0x02, 0x02,
-            0x42, 0x02, 0x28, 0x04,
-        };
-        Assert.Equal(expected, Google.Protobuf.MessageExtensions.ToByteArray(m));
     }
 
     [Fact]
@@ -281,7 +258,7 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
         var cg = CgroupsApi.Open("/wct/abc", _tree.Root);
 
         Assert.NotNull(cg);
-        Assert.Equal(2UL, Metrics.Parser.ParseFrom(cg.Stats().Value).Pids.Current);
+        Assert.Equal(2UL, cg.Stats().Pids!.Current);
     }
 
     [Fact]

@@ -1,36 +1,40 @@
-using Wasmcell.Cgroups;
 using Containerd.Events;
 using Containerd.Task.V2;
 using Google.Protobuf.WellKnownTypes;
 using Wasmcell.Shim.Events;
 using Wasmcell.Shim.Processes;
-using Wasmcell.Ttrpc;
-using TaskStatus = Containerd.V1.Types.Status;
 
 namespace Wasmcell.Shim.Containers;
 
 /// <summary>
-/// One task: its process, stdio and rootfs, and the state machine CREATED → RUNNING → STOPPED (SPEC §4.1).
-/// State reads never block; transitions happen under <see cref="_gate"/>, which is also held across
-/// start + TaskStart publication so that a fast exit's TaskExit always follows TaskStart.
+/// One task: its process, stdio and rootfs, and its <see cref="TaskState"/> (SPEC §4.1). Knows nothing of
+/// ttrpc: refusals are <see cref="TaskException"/>s, events go to an <see cref="IEventSink"/>.
 /// </summary>
 public sealed class Container
 {
     // How long an exit report waits for a client that has stopped reading the output (see WaitOutputReadAsync).
     private static readonly TimeSpan OutputStallLimit = TimeSpan.FromMilliseconds(500);
 
-    private readonly object _gate = new();
+    // Guards _state, _starting, _pendingExit and _exit, and orders the events published under it. Never held
+    // across process work (start, freeze, signal): State, Kill and Pids must not wait for a slow `runc start`.
+    private readonly Lock _gate = new();
     private readonly ITaskProcess _process;
     private readonly ContainerStdio _stdio;
-    private readonly EventPublisher _events;
-    private readonly ShimLog _log;
+    private readonly IEventSink _events;
+    private readonly Action<int> _forgetPid;
     private readonly TaskCompletionSource<ExitStatus> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskStatus _status = TaskStatus.Created;
-    private ExitStatus? _exit;
     private readonly IDisposable? _oomWatch;
+    private readonly ShimLog _log;
+    private TaskState _state = TaskState.Created;
+    // True while StartAsync runs the process start. An exit seen meanwhile waits in _pendingExit until
+    // TaskStart is out, so TaskExit never overtakes it.
+    private bool _starting;
+    private ExitStatus? _pendingExit;
+    private ExitStatus? _exit;
 
-    public Container(CreateTaskRequest request, ITaskProcess process, ContainerStdio stdio, bool mountedRootfs, EventPublisher events,
-        Cgroups.ICgroup? cgroup, ShimLog log)
+    /// <param name="forgetPid">Drops the reaper's record of the pid once Delete has consumed its exit.</param>
+    public Container(CreateTaskRequest request, ITaskProcess process, ContainerStdio stdio, bool mountedRootfs, IEventSink events,
+        Cgroups.ICgroup? cgroup, ShimLog log, Action<int> forgetPid)
     {
         _log = log;
         Request = request;
@@ -38,6 +42,7 @@ public sealed class Container
         _stdio = stdio;
         MountedRootfs = mountedRootfs;
         _events = events;
+        _forgetPid = forgetPid;
         Cgroup = cgroup;
         // CRI sets reason OOMKilled from /tasks/oom.
         _oomWatch = cgroup?.WatchOom(() => _events.Publish("/tasks/oom", new TaskOOM { ContainerId = Id }));
@@ -54,46 +59,76 @@ public sealed class Container
     /// <summary>Completes with the exit status once the task is STOPPED.</summary>
     public Task<ExitStatus> Stopped => _stopped.Task;
 
-    public (TaskStatus Status, ExitStatus? Exit) Snapshot()
+    public (TaskState State, ExitStatus? Exit) Snapshot()
     {
         lock (_gate)
         {
-            return (_status, _exit);
+            return (_state, _exit);
         }
     }
 
     /// <summary>
-    /// Starts the held process. Runs synchronously under <see cref="_gate"/> (runc start is a short helper
-    /// run; a cell start is one write), so the exit watcher cannot publish TaskExit before TaskStart.
+    /// Starts the held process and publishes TaskStart. The lock is not held while the process starts; an
+    /// exit that arrives meanwhile is published right after TaskStart.
     /// </summary>
-    public Task<uint> StartAsync(CancellationToken cancellationToken)
+    public async Task<uint> StartAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_status != TaskStatus.Created)
+            if (_starting)
             {
-                throw new TtrpcException(StatusCode.FailedPrecondition, $"container {Id} is {_status.ToString().ToLowerInvariant()}, not created");
+                throw new TaskException(TaskErrorKind.FailedPrecondition, $"container {Id} is already being started");
             }
-            _process.StartAsync(cancellationToken).GetAwaiter().GetResult();
-            _status = TaskStatus.Running;
+            TaskTransitions.Check(Id, _state, TaskState.Running);
+            _starting = true;
+        }
+        ExitStatus? pending;
+        try
+        {
+            await _process.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _starting = false;
+                pending = TakePendingExit();
+                if (pending is { } exit)
+                {
+                    Stop(exit);
+                }
+            }
+            CompleteStopped(pending);
+            throw;
+        }
+        lock (_gate)
+        {
+            _starting = false;
+            _state = TaskTransitions.Check(Id, _state, TaskState.Running);
             _stdio.CloseProcessStdin();
             _events.Publish("/tasks/start", new TaskStart { ContainerId = Id, Pid = (uint)Pid });
+            pending = TakePendingExit();
+            if (pending is { } exit)
+            {
+                Stop(exit);
+            }
         }
-        return Task.FromResult((uint)Pid);
+        CompleteStopped(pending);
+        return (uint)Pid;
     }
 
     public void Kill(uint signal, bool all)
     {
         lock (_gate)
         {
-            if (_status == TaskStatus.Stopped)
+            if (_state is TaskState.Stopped or TaskState.Deleted)
             {
-                throw new TtrpcException(StatusCode.NotFound, "process already finished: not found");
+                throw ProcessFinished();
             }
         }
         if (!_process.Signal((int)signal, all))
         {
-            throw new TtrpcException(StatusCode.NotFound, "process already finished: not found");
+            throw ProcessFinished();
         }
     }
 
@@ -103,46 +138,56 @@ public sealed class Container
 
     public void Pause()
     {
-        RequireCgroup("pause").Freeze();
+        var cgroup = RequireCgroup("pause");
         lock (_gate)
         {
-            if (_status == TaskStatus.Running)
-            {
-                _status = TaskStatus.Paused;
-            }
+            TaskTransitions.Check(Id, _state, TaskState.Paused);
         }
-        _events.Publish("/tasks/paused", new TaskPaused { ContainerId = Id });
+        cgroup.Freeze();
+        lock (_gate)
+        {
+            _state = TaskTransitions.Check(Id, _state, TaskState.Paused);
+            _events.Publish("/tasks/paused", new TaskPaused { ContainerId = Id });
+        }
     }
 
     public void Resume()
     {
-        RequireCgroup("resume").Thaw();
+        var cgroup = RequireCgroup("resume");
         lock (_gate)
         {
-            if (_status == TaskStatus.Paused)
-            {
-                _status = TaskStatus.Running;
-            }
+            RequirePausedToResume();
         }
-        _events.Publish("/tasks/resumed", new TaskResumed { ContainerId = Id });
+        cgroup.Thaw();
+        lock (_gate)
+        {
+            RequirePausedToResume();
+            _state = TaskTransitions.Check(Id, _state, TaskState.Running);
+            _events.Publish("/tasks/resumed", new TaskResumed { ContainerId = Id });
+        }
     }
 
     public Cgroups.ICgroup RequireCgroup(string what) =>
-        Cgroup ?? throw new TtrpcException(StatusCode.FailedPrecondition, $"container {Id} has no cgroup (linux.cgroupsPath is empty): cannot {what}");
+        Cgroup ?? throw new TaskException(TaskErrorKind.FailedPrecondition,
+            $"container {Id} has no cgroup (linux.cgroupsPath is empty): cannot {what}");
 
     /// <summary>Releases everything of a stopped or never-started task; the caller removes it from the table.</summary>
     public async Task<ExitStatus> DeleteAsync()
     {
-        TaskStatus status;
+        TaskState state;
         lock (_gate)
         {
-            status = _status;
+            state = _state;
+            if (_starting || state is TaskState.Running or TaskState.Paused)
+            {
+                throw new TaskException(TaskErrorKind.FailedPrecondition, $"cannot delete a running process: container {Id} is running");
+            }
+            if (state == TaskState.Deleted)
+            {
+                throw new TaskException(TaskErrorKind.NotFound, $"container {Id}: not found (already deleted)");
+            }
         }
-        if (status is TaskStatus.Running or TaskStatus.Paused)
-        {
-            throw new TtrpcException(StatusCode.FailedPrecondition, $"cannot delete a running process: container {Id} is running");
-        }
-        if (status == TaskStatus.Created)
+        if (state == TaskState.Created)
         {
             // Never started: end the held process so nothing of it runs.
             _process.Signal(9, all: true);
@@ -151,7 +196,7 @@ public sealed class Container
         _stdio.Dispose();
         _oomWatch?.Dispose();
         var cleaned = await _process.CleanupAsync().ConfigureAwait(false);
-        ChildReaper.Instance.Forget(Pid);
+        _forgetPid(Pid);
         try
         {
             Cgroup?.Delete();
@@ -170,13 +215,17 @@ public sealed class Container
             // has nothing left to kill, remove or unmount.
             File.WriteAllText(Path.Join(Bundle, BundleFiles.Cleaned), "");
         }
-        _events.Publish("/tasks/delete", new TaskDelete
+        lock (_gate)
         {
-            ContainerId = Id,
-            Pid = (uint)Pid,
-            ExitStatus = exit.Code,
-            ExitedAt = Timestamp.FromDateTimeOffset(exit.At),
-        });
+            _state = TaskTransitions.Check(Id, _state, TaskState.Deleted);
+            _events.Publish("/tasks/delete", new TaskDelete
+            {
+                ContainerId = Id,
+                Pid = (uint)Pid,
+                ExitStatus = exit.Code,
+                ExitedAt = Timestamp.FromDateTimeOffset(exit.At),
+            });
+        }
         return exit;
     }
 
@@ -191,22 +240,62 @@ public sealed class Container
         }
         lock (_gate)
         {
-            _status = TaskStatus.Stopped;
-            _exit = exit;
-            _stdio.CloseOutput();
-            // Record the status so the `delete` action reports it if the daemon is gone by then.
-            TryWriteExitFile(exit);
-            _events.Publish("/tasks/exit", new TaskExit
+            if (_starting)
             {
-                ContainerId = Id,
-                Id = Id,
-                Pid = (uint)Pid,
-                ExitStatus = exit.Code,
-                ExitedAt = Timestamp.FromDateTimeOffset(exit.At),
-            });
+                // StartAsync publishes it after TaskStart.
+                _pendingExit = exit;
+                return;
+            }
+            Stop(exit);
         }
-        _stopped.TrySetResult(exit);
+        CompleteStopped(exit);
     }
+
+    /// <summary>Under <see cref="_gate"/>: STOPPED, output released, exit file written, TaskExit published.</summary>
+    private void Stop(ExitStatus exit)
+    {
+        _state = TaskTransitions.Check(Id, _state, TaskState.Stopped);
+        _exit = exit;
+        _stdio.CloseOutput();
+        // Record the status so the `delete` action reports it if the daemon is gone by then.
+        TryWriteExitFile(exit);
+        _events.Publish("/tasks/exit", new TaskExit
+        {
+            ContainerId = Id,
+            Id = Id,
+            Pid = (uint)Pid,
+            ExitStatus = exit.Code,
+            ExitedAt = Timestamp.FromDateTimeOffset(exit.At),
+        });
+    }
+
+    // Outside the lock: Wait's continuations must not run under it.
+    private void CompleteStopped(ExitStatus? exit)
+    {
+        if (exit is { } e)
+        {
+            _stopped.TrySetResult(e);
+        }
+    }
+
+    private ExitStatus? TakePendingExit()
+    {
+        var pending = _pendingExit;
+        _pendingExit = null;
+        return pending;
+    }
+
+    // Running -> Running is no transition, and Created -> Running is Start's, not Resume's.
+    private void RequirePausedToResume()
+    {
+        if (_state != TaskState.Paused)
+        {
+            throw new TaskException(TaskErrorKind.FailedPrecondition,
+                $"container {Id} is {TaskTransitions.Name(_state)}, not paused: cannot resume it");
+        }
+    }
+
+    private static TaskException ProcessFinished() => new(TaskErrorKind.NotFound, "process already finished: not found");
 
     private void TryWriteExitFile(ExitStatus exit)
     {

@@ -14,7 +14,7 @@ namespace Wasmcell.Shim.Containers;
 /// </summary>
 public static class ContainerFactory
 {
-    public static async Task<Container> CreateAsync(CreateTaskRequest request, string ns, EventPublisher events, ShimLog log, TimeSpan cellReadyTimeout)
+    public static async Task<Container> CreateAsync(CreateTaskRequest request, string ns, IEventSink events, ShimLog log, TimeSpan cellReadyTimeout)
     {
         if (request.Terminal)
         {
@@ -70,7 +70,7 @@ public static class ContainerFactory
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());
-            return new Container(request, process, stdio, mounted, events, cgroup, log);
+            return new Container(request, process, stdio, mounted, events, cgroup, log, ChildReaper.Instance.Forget);
         }
         catch
         {

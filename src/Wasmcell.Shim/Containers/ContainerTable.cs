@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Wasmcell.Ttrpc;
 
 namespace Wasmcell.Shim.Containers;
 
@@ -12,7 +11,7 @@ public sealed class ContainerTable
     public int Count => _byId.Count + _creating.Count;
 
     public Container Get(string id) =>
-        _byId.TryGetValue(id, out var c) ? c : throw new TtrpcException(StatusCode.NotFound, $"container {id}: not found");
+        _byId.TryGetValue(id, out var c) ? c : throw new TaskException(TaskErrorKind.NotFound, $"container {id}: not found");
 
     public bool TryGet(string id, out Container container) => _byId.TryGetValue(id, out container!);
 
@@ -21,7 +20,7 @@ public sealed class ContainerTable
     {
         if (_byId.ContainsKey(id) || !_creating.TryAdd(id, 0))
         {
-            throw new TtrpcException(StatusCode.AlreadyExists, $"container {id}: already exists");
+            throw new TaskException(TaskErrorKind.AlreadyExists, $"container {id}: already exists");
         }
     }
 

@@ -11,7 +11,7 @@ namespace Wasmcell.Shim.Events;
 /// Publishes task events to containerd's ttrpc Events/Forward in the order they were queued (SPEC §5).
 /// One consumer, one connection, reconnect on failure, up to 5 attempts per event, then it is dropped.
 /// </summary>
-public sealed class EventPublisher : IAsyncDisposable
+public sealed class EventPublisher : IEventSink, IAsyncDisposable
 {
     private const string Service = "containerd.services.events.ttrpc.v1.Events";
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);

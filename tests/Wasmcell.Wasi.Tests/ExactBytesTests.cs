@@ -38,7 +38,7 @@ public sealed class ExactBytesTests
     [Fact]
     public void FdPrestatOfAPreopenAndItsName()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         var options = new WasiOptions();
         options.Preopens.Add(new Preopen(dir.Path, "/data", ReadOnly: true));
         using var m = new MaskedMemory(options);
@@ -57,7 +57,7 @@ public sealed class ExactBytesTests
     public void FdPrestatGetOfANonPreopenIsBadf(int fd)
     {
         const Errno expected = Errno.BadF;
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         var options = new WasiOptions();
         options.Preopens.Add(new Preopen(dir.Path, "/", false));
         using var m = new MaskedMemory(options);
@@ -68,7 +68,7 @@ public sealed class ExactBytesTests
     [Fact]
     public void FdFdstatGetOfADirectoryPreopen()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         var options = new WasiOptions();
         options.Preopens.Add(new Preopen(dir.Path, "/", false));
         using var m = new MaskedMemory(options);

@@ -11,7 +11,7 @@ namespace Wasmcell.Wasi.Tests;
 /// </summary>
 public sealed class SandboxEscapeTests : IDisposable
 {
-    private readonly TestData.TempDir _work = new();
+    private readonly TempDir _work = new();
     private string Jail => _work["jail"];
 
     public SandboxEscapeTests()
@@ -88,7 +88,7 @@ public sealed class SandboxEscapeTests : IDisposable
     [Fact]
     public void AReadOnlyPreopenRefusesEveryMutationWithErofs()
     {
-        using var ro = new TestData.TempDir();
+        using var ro = new TempDir();
         File.WriteAllText(ro["inside.txt"], "keep");
         var r = Run("ro", new Preopen(ro.Path, "/ro", ReadOnly: true));
         Assert.Equal(Errno.RoFs, r["ro_open_write"]);

@@ -28,7 +28,7 @@ public sealed class SocketTests
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "wasi", "sock" });
         options.Listeners.Add(listener);
-        var run = Task.Run(() => GuestRun.Run(TestData.Shared($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm"), options));
+        var run = Task.Run(() => GuestRun.Run(TestData.Path($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm"), options));
         using (var client = new TcpClient())
         {
             await client.ConnectAsync(IPAddress.Loopback, port);
@@ -49,7 +49,7 @@ public sealed class SocketTests
         options.Args.Add("http_server.wasm");
         options.Env.Add($"PORT={port}");
         WasiHost? running = null;
-        var run = Task.Run(() => GuestRun.Run(TestData.Shared("wasmedge-socket/http_server.wasm"), options, h => running = h));
+        var run = Task.Run(() => GuestRun.Run(TestData.Path("wasmedge-socket/http_server.wasm"), options, h => running = h));
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
@@ -88,7 +88,7 @@ public sealed class SocketTests
         var options = new WasiOptions();
         options.Args.Add("http_server.wasm");
         options.Env.Add("PORT=1");
-        var r = GuestRun.Run(TestData.Shared("wasmedge-socket/http_server.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wasmedge-socket/http_server.wasm"), options);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("Capabilities insufficient", r.Stdout + r.Stderr + r.Trap);
     }

@@ -16,12 +16,12 @@ public sealed partial class StdioBindingTests
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint read(int fd, byte[] buffer, nint count);
 
-    private static string Hello => TestData.Shared("seed-samples/hello/hello.wasm");
+    private static string Hello => TestData.Path("seed-samples/hello/hello.wasm");
 
     [Fact]
     public void StdoutOpenedForAppendIsNotTruncated()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         File.WriteAllText(dir["log"], "existing\n");
         // A real O_APPEND fd (File.OpenHandle's Append mode only seeks once).
         using (var log = new SafeFileHandle(open(dir["log"], 1 | 0x400 /* O_WRONLY|O_APPEND */), ownsHandle: true))
@@ -36,7 +36,7 @@ public sealed partial class StdioBindingTests
     [Fact]
     public void StdoutBoundToAFifoAndStdinToAPipe()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         Assert.Equal(0, mkfifo(dir["fifo"], 0x180));
         // containerd opens its FIFOs itself; the host only ever receives open fds, so binding never blocks.
         using var reader = new SafeFileHandle(open(dir["fifo"], 0x800 /* O_RDONLY|O_NONBLOCK */), ownsHandle: true);

@@ -11,7 +11,7 @@ namespace Wasmcell.Wasi.Tests;
 /// </summary>
 public sealed class UnstableLayoutTests : IDisposable
 {
-    private readonly TestData.TempDir _dir = new();
+    private readonly TempDir _dir = new();
     private readonly MaskedMemory _m;
 
     public UnstableLayoutTests()

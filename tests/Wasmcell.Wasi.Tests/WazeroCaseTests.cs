@@ -7,7 +7,7 @@ namespace Wasmcell.Wasi.Tests;
 public sealed class WazeroCaseTests
 {
     private static string WasiProgram(string toolchain) =>
-        TestData.Shared($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm");
+        TestData.Path($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm");
 
     private static GuestResult RunWasi(string toolchain, string root, params string[] args)
     {
@@ -18,9 +18,9 @@ public sealed class WazeroCaseTests
         return GuestRun.Run(WasiProgram(toolchain), options);
     }
 
-    private static TestData.TempDir LsFixture()
+    private static TempDir LsFixture()
     {
-        var dir = new TestData.TempDir();
+        var dir = new TempDir();
         File.WriteAllText(dir["-"], "");
         Directory.CreateDirectory(dir["a-"]);
         Directory.CreateDirectory(dir["ab-"]);
@@ -75,7 +75,7 @@ public sealed class WazeroCaseTests
     [InlineData("cargo-wasi"), InlineData("tinygo"), InlineData("zig"), InlineData("zig-cc")]
     public void LsOfALargeDirectoryListsEveryEntry(string toolchain)
     {
-        using var root = new TestData.TempDir();
+        using var root = new TempDir();
         Directory.CreateDirectory(root["big"]);
         for (int i = 0; i < 8096; i++) File.WriteAllText(System.IO.Path.Combine(root["big"], $"file{i}"), "");
         var r = RunWasi(toolchain, root.Path, "ls", "./big");
@@ -95,8 +95,8 @@ public sealed class WazeroCaseTests
     [Fact]
     public void ZigPreopenListsStdioAndPreopensInOrder()
     {
-        using var root = new TestData.TempDir();
-        using var tmp = new TestData.TempDir();
+        using var root = new TempDir();
+        using var tmp = new TempDir();
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "wasi", "preopen" });
         options.Preopens.Add(new Preopen(root.Path, "/", false));
@@ -153,7 +153,7 @@ public sealed class WazeroCaseTests
     {
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "test.wasm", "hello world" });
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_arg.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_arg.wasm"), options);
         Assert.Equal("test.wasm\0hello world\0", r.Stdout);
     }
 
@@ -163,7 +163,7 @@ public sealed class WazeroCaseTests
         var options = new WasiOptions();
         options.Args.Add("test.wasm");
         options.Env.AddRange(new[] { "ANIMAL=bear", "FOOD=sushi" });
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_env.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_env.wasm"), options);
         Assert.Equal("ANIMAL=bear\0FOOD=sushi\0", r.Stdout);
     }
 
@@ -173,8 +173,8 @@ public sealed class WazeroCaseTests
     {
         var options = new WasiOptions();
         options.Args.Add("test.wasm");
-        options.Preopens.Add(new Preopen(TestData.Shared("wazero/cmd/wazero/testdata/fs"), "/", readOnly));
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_fd.wasm"), options);
+        options.Preopens.Add(new Preopen(TestData.Path("wazero/cmd/wazero/testdata/fs"), "/", readOnly));
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_fd.wasm"), options);
         Assert.Equal("pooh\n", r.Stdout);
     }
 
@@ -183,15 +183,15 @@ public sealed class WazeroCaseTests
     {
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "cat", "/animals/bear.txt" });
-        options.Preopens.Add(new Preopen(TestData.Shared("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), options);
+        options.Preopens.Add(new Preopen(TestData.Path("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), options);
         Assert.Equal("pooh\n", r.Stdout);
         Assert.Equal(0, r.ExitCode);
 
         var missing = new WasiOptions();
         missing.Args.AddRange(new[] { "cat", "/animals/nope.txt" });
-        missing.Preopens.Add(new Preopen(TestData.Shared("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
-        Assert.Equal(1, GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), missing).ExitCode);
+        missing.Preopens.Add(new Preopen(TestData.Path("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
+        Assert.Equal(1, GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), missing).ExitCode);
     }
 
     [Theory]
@@ -199,7 +199,7 @@ public sealed class WazeroCaseTests
     [InlineData("imports/wasi_snapshot_preview1/testdata/exit_on_start.wasm")]
     public void ProcExitFromAModuleWithoutMemoryEndsWithItsCode(string module)
     {
-        var r = GuestRun.Run(TestData.Shared("wazero/" + module), new WasiOptions());
+        var r = GuestRun.Run(TestData.Path("wazero/" + module), new WasiOptions());
         Assert.Null(r.Trap);
         Assert.Equal(2, r.ExitCode);
     }
@@ -209,7 +209,7 @@ public sealed class WazeroCaseTests
     {
         var options = new WasiOptions();
         options.Args.Add("test.wasm");
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_random_get.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_random_get.wasm"), options);
         Assert.True(r.Trap is null, r.Trap);
         Assert.Equal(0, r.ExitCode);
     }
@@ -220,9 +220,9 @@ public sealed class WazeroCaseTests
     {
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "cat", "/test.txt" });
-        options.Preopens.Add(new Preopen(TestData.Shared("wazero/imports/wasi_snapshot_preview1/example/testdata"), "/", ReadOnly: true));
-        var r = GuestRun.Run(TestData.Shared($"wazero/imports/wasi_snapshot_preview1/example/testdata/{toolchain}/cat.wasm"), options);
+        options.Preopens.Add(new Preopen(TestData.Path("wazero/imports/wasi_snapshot_preview1/example/testdata"), "/", ReadOnly: true));
+        var r = GuestRun.Run(TestData.Path($"wazero/imports/wasi_snapshot_preview1/example/testdata/{toolchain}/cat.wasm"), options);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Trap);
-        Assert.Equal(File.ReadAllText(TestData.Shared("wazero/imports/wasi_snapshot_preview1/example/testdata/test.txt")), r.Stdout);
+        Assert.Equal(File.ReadAllText(TestData.Path("wazero/imports/wasi_snapshot_preview1/example/testdata/test.txt")), r.Stdout);
     }
 }

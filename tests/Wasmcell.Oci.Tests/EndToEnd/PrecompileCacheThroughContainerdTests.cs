@@ -14,7 +14,7 @@ public sealed class PrecompileCacheThroughContainerdTests(EndToEndFixture fixtur
 {
     private static readonly DateTime LongAgo = new(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    private readonly ShimContainerd _containerd = fixture.Containerd;
+    private readonly PrivateContainerd _containerd = fixture.Containerd;
 
     [Fact]
     public void First_run_compiles_into_the_cache_second_run_hits_and_a_corrupted_object_is_detected_and_rewritten()
@@ -26,7 +26,7 @@ public sealed class PrecompileCacheThroughContainerdTests(EndToEndFixture fixtur
             #include <stdio.h>
             int main(void) { puts("cached {{token}}"); return 0; }
             """);
-        ProcessRunner.Run("clang", "--target=wasm32-wasi", "-O2", "-o", dir["cached.wasm"], dir["cached.c"]);
+        CommandRunner.Check("clang", "--target=wasm32-wasi", "-O2", "-o", dir["cached.wasm"], dir["cached.c"]);
         var reference = fixture.BuildAndPush(new ImageBuildOptions { ModulePath = dir["cached.wasm"] }, $"e2e/cached:{token[..12]}");
         _containerd.PullPlainHttp(reference);
         var expected = $"cached {token}\n";

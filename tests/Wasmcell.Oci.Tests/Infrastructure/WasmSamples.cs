@@ -9,8 +9,8 @@ internal static class WasmSamples
         var dir = Path.Combine(AppContext.BaseDirectory, "samples");
         Directory.CreateDirectory(dir);
         var output = Path.Combine(dir, "hello.wasm");
-        ProcessRunner.Run("clang", "--target=wasm32-wasi", "-Os", "-s", "-Wl,--strip-all", "-o", output,
-            Path.Combine(RepoPaths.Root, "examples", "hello", "hello.c"));
+        CommandRunner.Check("clang", "--target=wasm32-wasi", "-Os", "-s", "-Wl,--strip-all", "-o", output,
+            Path.Combine(RepoLayout.Root, "examples", "hello", "hello.c"));
         return output;
     });
 

@@ -17,7 +17,7 @@ internal static class CProgram
         lock (Gate)
         {
             var output = System.IO.Path.Combine(OutDir, name + ".wasm");
-            var source = System.IO.Path.Combine(TestData.RepoRoot, "tests/wasm-wasi", name + ".c");
+            var source = System.IO.Path.Combine(RepoLayout.Root, "tests/wasm-wasi", name + ".c");
             if (File.Exists(output) && File.GetLastWriteTimeUtc(output) >= File.GetLastWriteTimeUtc(source)) return output;
             // Build to a private name and rename: another test process may be reading the module.
             var temp = output + "." + Environment.ProcessId + ".tmp";

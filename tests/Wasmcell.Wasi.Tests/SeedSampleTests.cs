@@ -6,7 +6,7 @@ namespace Wasmcell.Wasi.Tests;
 public sealed class SeedSampleTests
 {
     [Fact]
-    public void HelloImportsWasiUnstableAndPrintsHelloWorld()
+    public void Hello_imports_wasi_unstable_and_prints_hello_world()
     {
         var options = new WasiOptions();
         options.Args.Add("hello.wasm");
@@ -17,7 +17,7 @@ public sealed class SeedSampleTests
     }
 
     [Fact]
-    public void DemoCopiesReadmeToStdoutAndToANewFile()
+    public void Demo_copies_readme_to_stdout_and_to_a_new_file()
     {
         using var root = new TempDir();
         File.Copy(TestData.Path("seed-samples/demo/README.md"), root["README.md"]);

@@ -21,7 +21,7 @@ public sealed class SocketTests
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("zig-cc")]
-    public async Task WazeroWasiSockReceivesFromAPreopenedListener(string toolchain)
+    public async Task Wazero_wasi_sock_receives_from_a_preopened_listener(string toolchain)
     {
         using var listener = LoopbackListener();
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
@@ -41,7 +41,7 @@ public sealed class SocketTests
     }
 
     [Fact]
-    public async Task WasmEdgeHttpServerAnswersARealPost()
+    public async Task WasmEdge_http_server_answers_a_real_post()
     {
         int port;
         using (var probe = LoopbackListener()) port = ((IPEndPoint)probe.LocalEndPoint!).Port;
@@ -83,7 +83,7 @@ public sealed class SocketTests
     }
 
     [Fact]
-    public void WithoutTheExtensionSockOpenIsNotCapable()
+    public void Without_the_extension_sock_open_is_not_capable()
     {
         var options = new WasiOptions();
         options.Args.Add("http_server.wasm");
@@ -95,7 +95,7 @@ public sealed class SocketTests
 
     /// <summary>tests/wasm-wasi/http_server.c accepts on a preopened listener; real curl talks to it.</summary>
     [Fact]
-    public async Task CHttpServerOnAPreopenedListenerServesCurl()
+    public async Task C_http_server_on_a_preopened_listener_serves_curl()
     {
         using var listener = LoopbackListener();
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;

@@ -19,7 +19,7 @@ public sealed partial class StdioBindingTests
     private static string Hello => TestData.Path("seed-samples/hello/hello.wasm");
 
     [Fact]
-    public void StdoutOpenedForAppendIsNotTruncated()
+    public void Stdout_opened_for_append_is_not_truncated()
     {
         using var dir = new TempDir();
         File.WriteAllText(dir["log"], "existing\n");
@@ -34,7 +34,7 @@ public sealed partial class StdioBindingTests
     }
 
     [Fact]
-    public void StdoutBoundToAFifoAndStdinToAPipe()
+    public void Stdout_bound_to_a_fifo_and_stdin_to_a_pipe()
     {
         using var dir = new TempDir();
         Assert.Equal(0, mkfifo(dir["fifo"], 0x180));
@@ -53,7 +53,7 @@ public sealed partial class StdioBindingTests
 
     /// <summary>A daemon may run without fd 0/1/2: an inherited descriptor that is not open counts as "none".</summary>
     [Fact]
-    public void AClosedInheritedDescriptorMeansNoStdio()
+    public void A_closed_inherited_descriptor_means_no_stdio()
     {
         using var notOpen = new SafeFileHandle(1000, ownsHandle: false); // nothing is open at fd 1000 in the test host
         Assert.Equal(-1, fcntl(1000, 1 /* F_GETFD */));

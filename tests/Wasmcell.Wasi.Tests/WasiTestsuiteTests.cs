@@ -19,7 +19,7 @@ public sealed class WasiTestsuiteTests
         select $"{lang}/{System.IO.Path.GetFileNameWithoutExtension(wasm)}");
 
     [Fact]
-    public void SuiteHas72Programs()
+    public void Suite_has_72_programs()
     {
         TestData.Require();
         Assert.Equal(72, Cases().Count);
@@ -27,7 +27,7 @@ public sealed class WasiTestsuiteTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PassesWithDirsUnderTheirOwnNames(string testCase) => RunCase(testCase, rootPreopen: false);
+    public void Passes_with_dirs_under_their_own_names(string testCase) => RunCase(testCase, rootPreopen: false);
 
     /// <summary>
     /// `--dir HOST::/`: the copied fixture folder is the guest's "/" (wasi-libc resolves
@@ -37,7 +37,7 @@ public sealed class WasiTestsuiteTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PassesWithFixtureTreeAsRoot(string testCase) => RunCase(testCase, rootPreopen: true);
+    public void Passes_with_fixture_tree_as_root(string testCase) => RunCase(testCase, rootPreopen: true);
 
     private static void RunCase(string testCase, bool rootPreopen)
     {

@@ -9,6 +9,8 @@ namespace Wasmcell.Oci.Tests;
 /// `ctr images pull --plain-http` from a real registry, with plain ctr flags (no --all-platforms).
 /// </summary>
 [Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
+[Trait("Needs", "registry")]
 public sealed class ContainerdImportTests(OpenRegistryFixture registry) : IClassFixture<OpenRegistryFixture>, IAsyncLifetime
 {
     private readonly TempDir _dir = new("wasmcell-oci-test-");

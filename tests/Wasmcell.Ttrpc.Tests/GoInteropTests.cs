@@ -9,6 +9,7 @@ namespace Wasmcell.Ttrpc.Tests;
 /// publishes to. Needs root and the containerd binary; both are present here and in CI, so it always runs.
 /// </summary>
 [Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
 public sealed class GoInteropTests : IAsyncLifetime
 {
     private const string Events = "containerd.services.events.ttrpc.v1.Events";

@@ -7,6 +7,9 @@ namespace Wasmcell.Oci.Tests.EndToEnd;
 /// 127.0.0.1 → `ctr images pull --plain-http` → `ctr run --runtime io.containerd.wasm.v1` through the
 /// published shim. Needs root (containerd); we are root here and in CI.
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
+[Trait("Needs", "registry")]
 [Collection(EndToEndCollection.Name)]
 public sealed class HelloThroughRegistryTests(EndToEndFixture fixture)
 {

@@ -9,6 +9,9 @@ namespace Wasmcell.Oci.Tests.EndToEnd;
 /// sets the key's mtime, the LRU record, and leaves the object alone; a miss or a repair writes a new object
 /// file by rename, so with a fresh mtime).
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
+[Trait("Needs", "registry")]
 [Collection(EndToEndCollection.Name)]
 public sealed class PrecompileCacheThroughContainerdTests(EndToEndFixture fixture)
 {

@@ -9,6 +9,9 @@ namespace Wasmcell.Oci.Tests.EndToEnd;
 /// originals (FROM scratch, files at /, the same CMD/ENTRYPOINT), pushed to the registry, pulled by
 /// containerd and run through the shim.
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
+[Trait("Needs", "registry")]
 [Collection(EndToEndCollection.Name)]
 public sealed class SeedSampleImageTests(EndToEndFixture fixture, ITestOutputHelper output)
 {

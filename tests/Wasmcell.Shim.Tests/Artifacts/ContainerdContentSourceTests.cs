@@ -15,6 +15,7 @@ namespace Wasmcell.Shim.Tests.Artifacts;
 /// only the container → image step; Containers.Get is proven on a container of a plain image.
 /// </summary>
 [Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
 public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdContentSourceTests.Imported>, IDisposable
 {
     private const string ImageName = "example.com/wasmcell/artifact:1";

@@ -105,15 +105,9 @@ public sealed class SocketTests
         var run = Task.Run(() => GuestRun.Run(CProgram.Build("http_server"), options));
         foreach (var path in new[] { "/", "/index.html" })
         {
-            var psi = new System.Diagnostics.ProcessStartInfo("curl", ["-s", "--max-time", "20", $"http://127.0.0.1:{port}{path}"])
-            {
-                RedirectStandardOutput = true,
-            };
-            using var curl = System.Diagnostics.Process.Start(psi)!;
-            var body = await curl.StandardOutput.ReadToEndAsync();
-            await curl.WaitForExitAsync();
-            Assert.Equal(0, curl.ExitCode);
-            Assert.Equal($"hello from wasi {path}\n", body);
+            var curl = await CommandRunner.RunAsync("curl", ["-s", "--max-time", "20", $"http://127.0.0.1:{port}{path}"], TimeSpan.FromSeconds(30));
+            Assert.True(curl.ExitCode == 0, curl.Describe());
+            Assert.Equal($"hello from wasi {path}\n", curl.Stdout);
         }
         var r = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(r.ExitCode == 0, r.Stderr + r.Trap);

@@ -219,25 +219,14 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
 
     private (int Code, string Stderr) RunHelper(string helper, string container)
     {
-        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(helper,
-            [_containerd.Containerd.Address, _containerd.Containerd.Namespace, container, _bundle])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the fetch helper did not finish in 30 s");
-        return (p.ExitCode, stderr.GetAwaiter().GetResult());
+        var run = CommandRunner.Run(helper, [_containerd.Containerd.Address, _containerd.Containerd.Namespace, container, _bundle], TimeSpan.FromSeconds(30));
+        Assert.False(run.TimedOut, "the fetch helper did not finish in 30 s");
+        return (run.ExitCode, run.Stderr);
     }
 
     private static string PublishedFetchHelper()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Join(dir.FullName, "Wasmcell.slnx")))
-        {
-            dir = dir.Parent;
-        }
-        var helper = Path.Join(dir?.FullName ?? "", "artifacts", "shim", "containerd-shim-wasm-v1-fetch");
+        var helper = Path.Join(ShimBinary.EnsurePublished(), ShimBinary.FetchFileName);
         Assert.True(File.Exists(helper), $"{helper} is missing: run scripts/publish.sh (scripts/test.sh does)");
         return helper;
     }

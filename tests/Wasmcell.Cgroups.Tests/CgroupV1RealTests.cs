@@ -10,6 +10,8 @@ namespace Wasmcell.Cgroups.Tests;
 /// The v1 code against this host's real cgroupfs. Needs root (we are root here and in CI). Every test
 /// works under its own /sys/fs/cgroup/*/wasmcell-test-&lt;random&gt; and removes it, even on failure.
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "cgroups")]
 public sealed class CgroupV1RealTests : IDisposable
 {
     private const long MiB = 1 << 20;

@@ -16,7 +16,7 @@ public sealed class DoctorTests : IDisposable
 
     private const string V2MountInfo = "26 25 0:24 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempDir _dir = new();
 
     public DoctorTests()
     {

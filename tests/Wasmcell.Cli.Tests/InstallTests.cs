@@ -7,7 +7,7 @@ namespace Wasmcell.Cli.Tests;
 public sealed class InstallTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 5, 45, 12, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
+    private readonly TempDir _dir = new();
     private readonly StringWriter _output = new();
 
     public void Dispose() => _dir.Dispose();

@@ -8,14 +8,20 @@ namespace Wasmcell.Oci.Tests;
 /// What containerd 1.6.20 (Debian) makes of our images: `ctr images import` of the archive and
 /// `ctr images pull --plain-http` from a real registry, with plain ctr flags (no --all-platforms).
 /// </summary>
-public sealed class ContainerdImportTests(OpenRegistryFixture registry) : IClassFixture<OpenRegistryFixture>, IDisposable
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
+[Trait("Needs", "registry")]
+public sealed class ContainerdImportTests(OpenRegistryFixture registry) : IClassFixture<OpenRegistryFixture>, IAsyncLifetime
 {
-    private readonly PrivateContainerd _containerd = new();
-    private readonly TempDir _dir = new();
+    private readonly TempDir _dir = new("wasmcell-oci-test-");
+    private PrivateContainerd _containerd = null!;
 
-    public void Dispose()
+    public async Task InitializeAsync() =>
+        _containerd = await PrivateContainerd.StartAsync(new PrivateContainerdOptions { Prefix = "wco" });
+
+    public async Task DisposeAsync()
     {
-        _containerd.Dispose();
+        await _containerd.DisposeAsync();
         _dir.Dispose();
     }
 
@@ -26,11 +32,11 @@ public sealed class ContainerdImportTests(OpenRegistryFixture registry) : IClass
         var manifest = layout.Tag(ImageBuilder.Build(new ImageBuildOptions { ModulePath = WasmSamples.HelloWasm }, layout), "docker.io/library/hello:v1", "v1");
         OciArchive.Write(layout, _dir["hello.tar"]);
 
-        var output = _containerd.Ctr("images", "import", _dir["hello.tar"]);
+        var output = _containerd.Ctr.Check("images", "import", _dir["hello.tar"]);
 
         Assert.Contains("unpacking docker.io/library/hello:v1", output);
-        Assert.Contains("docker.io/library/hello:v1", _containerd.Ctr("images", "ls", "-q").Split('\n'));
-        var list = _containerd.Ctr("images", "ls");
+        Assert.Contains("docker.io/library/hello:v1", _containerd.Ctr.Check("images", "ls", "-q").Split('\n'));
+        var list = _containerd.Ctr.Check("images", "ls");
         Assert.Contains(manifest.Digest, list);
         Assert.Contains("wasi/wasm", list);
     }
@@ -43,10 +49,10 @@ public sealed class ContainerdImportTests(OpenRegistryFixture registry) : IClass
         var reference = ImageReference.Parse($"{registry.Registry.Host}/ctr/hello:v1");
         await ImagePusher.PushAsync(layout, built, reference, new RegistryClientOptions { Insecure = true }, CancellationToken.None);
 
-        var output = _containerd.Ctr("images", "pull", "--plain-http", reference.ToString());
+        var output = _containerd.Ctr.Check("images", "pull", "--plain-http", reference.ToString());
 
         Assert.Contains("unpacking", output);
-        Assert.Contains(built.Digest, _containerd.Ctr("images", "ls"));
+        Assert.Contains(built.Digest, _containerd.Ctr.Check("images", "ls"));
     }
 
     [Fact]
@@ -60,7 +66,7 @@ public sealed class ContainerdImportTests(OpenRegistryFixture registry) : IClass
         var reference = ImageReference.Parse($"{registry.Registry.Host}/ctr/artifact:v1");
         await ImagePusher.PushAsync(layout, built, reference, new RegistryClientOptions { Insecure = true }, CancellationToken.None);
 
-        var pull = Record.Exception(() => _containerd.Ctr("images", "pull", "--plain-http", reference.ToString()));
+        var pull = Record.Exception(() => _containerd.Ctr.Check("images", "pull", "--plain-http", reference.ToString()));
         if (ServerVersion() < new Version(1, 6, 25))
         {
             Assert.Contains("mismatched image rootfs and manifest layers", Assert.IsType<InvalidOperationException>(pull).Message);
@@ -70,17 +76,17 @@ public sealed class ContainerdImportTests(OpenRegistryFixture registry) : IClass
             Assert.Null(pull);
         }
 
-        _containerd.Ctr("content", "fetch", "--plain-http", reference.ToString());
+        _containerd.Ctr.Check("content", "fetch", "--plain-http", reference.ToString());
         var layer = layout.ReadManifest(built).Layers[0];
-        var stored = _containerd.Ctr("content", "ls");
+        var stored = _containerd.Ctr.Check("content", "ls");
         Assert.Contains(layer.Digest, stored);
-        Assert.Contains(built.Digest, _containerd.Ctr("images", "ls"));
+        Assert.Contains(built.Digest, _containerd.Ctr.Check("images", "ls"));
     }
 
     private Version ServerVersion()
     {
         // "Server:\n  Version:  1.6.20~ds1" -> 1.6.20
-        var text = _containerd.Ctr("version");
+        var text = _containerd.Ctr.Check("version");
         var server = text[text.IndexOf("Server:", StringComparison.Ordinal)..];
         var match = System.Text.RegularExpressions.Regex.Match(server, @"Version:\s+v?(\d+)\.(\d+)\.(\d+)");
         Assert.True(match.Success, text);

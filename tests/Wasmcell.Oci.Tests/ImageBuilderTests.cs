@@ -120,7 +120,7 @@ public sealed class ImageBuilderTests
     {
         using var dir = new TempDir();
         var layout = OciLayout.Create(dir["layout"]);
-        var seedHello = Path.Combine(RepoPaths.SharedTestData, "seed-samples", "hello", "hello.wasm");
+        var seedHello = TestData.Path("seed-samples/hello/hello.wasm");
         var descriptor = ImageBuilder.Build(new ImageBuildOptions { ModulePath = seedHello, Entrypoint = ["hello.wasm"] }, layout);
         Assert.InRange(ImageBuilder.TotalSize(layout, descriptor), 1, SeedHelloImageBytes);
     }

@@ -12,7 +12,7 @@ namespace Wasmcell.Oci.Tests;
 /// </summary>
 public sealed class SeedImageLayoutTests
 {
-    private static string Seed(string path) => Path.Combine(RepoPaths.SharedTestData, "seed-samples", path);
+    private static string Seed(string path) => TestData.Path(Path.Combine("seed-samples", path));
 
     [Fact]
     public void Hello_has_cmd_hello_wasm_and_no_entrypoint()

@@ -14,7 +14,7 @@ public sealed class CellRunnerTests : IDisposable
     private static CellSpec Spec(string entry = "_start") => new() { ModulePath = "/test.wat", Entry = entry, Args = ["test"] };
 
     [Fact]
-    public void ReturningFromStartIsExitZero()
+    public void Returning_from_start_is_exit_zero()
     {
         var outcome = new CellRunner(_engine).Run(Wat("(module (func (export \"_start\")))"), Spec());
         Assert.Equal(0, outcome.ExitCode);
@@ -22,7 +22,7 @@ public sealed class CellRunnerTests : IDisposable
     }
 
     [Fact]
-    public void ProcExitCodeIsTheExitCode()
+    public void Proc_exit_code_is_the_exit_code()
     {
         var outcome = new CellRunner(_engine).Run(Wat("""
             (module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -33,7 +33,7 @@ public sealed class CellRunnerTests : IDisposable
     }
 
     [Fact]
-    public void TrapIsExit134WithTheCause()
+    public void Trap_is_exit_134_with_the_cause()
     {
         var outcome = new CellRunner(_engine).Run(Wat("(module (func (export \"_start\") unreachable))"), Spec());
         Assert.Equal(ExitCodes.Trap, outcome.ExitCode);
@@ -41,7 +41,7 @@ public sealed class CellRunnerTests : IDisposable
     }
 
     [Fact]
-    public void OutOfBoundsLoadTraps()
+    public void Out_of_bounds_load_traps()
     {
         var outcome = new CellRunner(_engine).Run(Wat("(module (memory 1) (func (export \"_start\") (drop (i32.load (i32.const 70000)))))"), Spec());
         Assert.Equal(ExitCodes.Trap, outcome.ExitCode);
@@ -49,7 +49,7 @@ public sealed class CellRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task StopEndsASpinningGuestWith143()
+    public async Task Stop_ends_a_spinning_guest_with_143()
     {
         var runner = new CellRunner(_engine);
         var module = Wat("(module (func (export \"_start\") (loop $l (br $l))))");
@@ -62,21 +62,21 @@ public sealed class CellRunnerTests : IDisposable
     }
 
     [Fact]
-    public void NamedEntryIsCalled()
+    public void Named_entry_is_called()
     {
         var module = Wat("(module (func (export \"_start\") unreachable) (func (export \"other\")))");
         Assert.Equal(0, new CellRunner(_engine).Run(module, Spec("other")).ExitCode);
     }
 
     [Fact]
-    public void MissingEntryIsAClearError()
+    public void Missing_entry_is_a_clear_error()
     {
         var ex = Assert.Throws<ModuleLoadException>(() => new CellRunner(_engine).Run(Wat("(module)"), Spec("nope")));
         Assert.Contains("no exported function 'nope'", ex.Message);
     }
 
     [Fact]
-    public void MemoryLimitMakesGrowFail()
+    public void Memory_limit_makes_grow_fail()
     {
         // memory.grow beyond the cap returns -1 instead of growing; the guest turns that into exit 7.
         var module = Wat("""

@@ -11,20 +11,20 @@ public sealed class TcpListenersTests
     [InlineData("127.0.0.1:9000", "127.0.0.1:9000")]
     [InlineData("tcp://0.0.0.0:80", "0.0.0.0:80")]
     [InlineData("[::1]:7000", "[::1]:7000")]
-    public void ParsesAddresses(string input, string expected) => Assert.Equal(expected, TcpListeners.Parse(input).ToString());
+    public void Parses_addresses(string input, string expected) => Assert.Equal(expected, TcpListeners.Parse(input).ToString());
 
     [Theory]
     [InlineData("8080")]
     [InlineData(":0")]
     [InlineData("host:port")]
-    public void RejectsBadAddressesWithTheInput(string input)
+    public void Rejects_bad_addresses_with_the_input(string input)
     {
         var ex = Assert.Throws<ArgumentException>(() => TcpListeners.Parse(input));
         Assert.Contains(input, ex.Message);
     }
 
     [Fact]
-    public void ListenAllOpensEveryAddressAndAcceptsConnections()
+    public void Listen_all_opens_every_address_and_accepts_connections()
     {
         var sockets = TcpListeners.ListenAll("127.0.0.1:0".Replace(":0", ":" + FreePort()) + ", 127.0.0.1:" + FreePort());
         try

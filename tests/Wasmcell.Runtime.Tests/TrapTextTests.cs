@@ -5,7 +5,7 @@ namespace Wasmcell.Runtime.Tests;
 public sealed class TrapTextTests
 {
     [Fact]
-    public void CauseComesFirstThenFrames()
+    public void Cause_comes_first_then_frames()
     {
         const string message = "error while executing at wasm backtrace:\n    0:    0x150 - <unknown>!main\n    1:    0x11e - <unknown>!_start\n\nCaused by:\n    wasm trap: wasm `unreachable` instruction executed";
         var text = CellRunner.TrapText(message);
@@ -14,5 +14,5 @@ public sealed class TrapTextTests
     }
 
     [Fact]
-    public void MessageWithoutCauseIsKept() => Assert.Equal("boom", CellRunner.TrapText(" boom "));
+    public void Message_without_cause_is_kept() => Assert.Equal("boom", CellRunner.TrapText(" boom "));
 }

@@ -10,13 +10,13 @@ public sealed class CellStatusTests
     [InlineData(3)]
     [InlineData(143)]
     [InlineData(255)]
-    public void ExitLineRoundTrips(int code) =>
+    public void Exit_line_round_trips(int code) =>
         Assert.Equal((uint)code, CellStatus.ParseExit(CellStatus.ExitLine(code) + "\n"));
 
     [Theory]
     [InlineData("EXIT 7", 7u)]
     [InlineData("EXIT 42\n", 42u)]
-    public void ParsesExitLinesWithOrWithoutNewline(string line, uint expected) =>
+    public void Parses_exit_lines_with_or_without_newline(string line, uint expected) =>
         Assert.Equal(expected, CellStatus.ParseExit(line));
 
     [Theory]
@@ -29,5 +29,5 @@ public sealed class CellStatusTests
     [InlineData("EXIT 256\n")]
     [InlineData("EXIT 1 2\n")]
     [InlineData("EXIT 0x10\n")]
-    public void RejectsAnythingElse(string line) => Assert.Null(CellStatus.ParseExit(line));
+    public void Rejects_anything_else(string line) => Assert.Null(CellStatus.ParseExit(line));
 }

@@ -16,7 +16,7 @@ public sealed class DeleteReplyTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void EncodesTheBytesGoogleProtobufWrites(uint pid, uint exitStatus, long ticksSinceEpoch)
+    public void Encodes_the_bytes_google_protobuf_writes(uint pid, uint exitStatus, long ticksSinceEpoch)
     {
         var at = DateTimeOffset.UnixEpoch.AddTicks(ticksSinceEpoch);
         var expected = new DeleteResponse { Pid = pid, ExitStatus = exitStatus, ExitedAt = Timestamp.FromDateTimeOffset(at) }.ToByteArray();
@@ -29,7 +29,7 @@ public sealed class DeleteReplyTests
     }
 
     [Fact]
-    public void ACleanedBundleIsRecognisedAndAMissingExitReadsAsKilled()
+    public void A_cleaned_bundle_is_recognised_and_a_missing_exit_reads_as_killed()
     {
         var bundle = Directory.CreateTempSubdirectory("wc-delete-").FullName;
         try

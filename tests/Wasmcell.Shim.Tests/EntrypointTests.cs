@@ -13,7 +13,7 @@ public sealed class EntrypointTests : IDisposable
         new() { Process = new Process { Args = [.. args], Cwd = cwd, Env = ["PATH=/bin"] } };
 
     [Fact]
-    public void RelativeWasmResolvesAgainstCwd()
+    public void Relative_wasm_resolves_against_cwd()
     {
         File.WriteAllBytes(Path.Join(_root, "hello.wasm"), [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
         var e = Entrypoint.Resolve(SpecWith("/", "hello.wasm"), _root);
@@ -22,7 +22,7 @@ public sealed class EntrypointTests : IDisposable
     }
 
     [Fact]
-    public void ElfFoundThroughPathIsNative()
+    public void Elf_found_through_path_is_native()
     {
         Directory.CreateDirectory(Path.Join(_root, "bin"));
         File.WriteAllBytes(Path.Join(_root, "bin", "busybox"), [0x7f, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1]);
@@ -33,7 +33,7 @@ public sealed class EntrypointTests : IDisposable
     }
 
     [Fact]
-    public void FunctionSuffixSelectsExport()
+    public void Function_suffix_selects_export()
     {
         File.WriteAllBytes(Path.Join(_root, "m.wasm"), [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
         var e = Entrypoint.Resolve(SpecWith("/", "/m.wasm#serve"), _root);
@@ -42,7 +42,7 @@ public sealed class EntrypointTests : IDisposable
     }
 
     [Fact]
-    public void TextFileNamedWasmIsRejectedWithItsName()
+    public void Text_file_named_wasm_is_rejected_with_its_name()
     {
         File.WriteAllText(Path.Join(_root, "app.wasm"), "<html>not found</html>");
         var ex = Assert.Throws<InvalidDataException>(() => Entrypoint.Resolve(SpecWith("/", "/app.wasm"), _root));
@@ -50,14 +50,14 @@ public sealed class EntrypointTests : IDisposable
     }
 
     [Fact]
-    public void MissingEntrypointNamesIt()
+    public void Missing_entrypoint_names_it()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => Entrypoint.Resolve(SpecWith("/", "/nope.wasm"), _root));
         Assert.Contains("/nope.wasm not found", ex.Message);
     }
 
     [Fact]
-    public void SymlinkCannotEscapeTheRootfs()
+    public void Symlink_cannot_escape_the_rootfs()
     {
         // An absolute link to a host file resolves inside the rootfs, where it does not exist.
         File.CreateSymbolicLink(Path.Join(_root, "evil.wasm"), "/etc/passwd");
@@ -67,7 +67,7 @@ public sealed class EntrypointTests : IDisposable
     }
 
     [Fact]
-    public void EmptyArgsIsAClearError()
+    public void Empty_args_is_a_clear_error()
     {
         var ex = Assert.Throws<InvalidDataException>(() => Entrypoint.Resolve(new Spec { Process = new Process() }, _root));
         Assert.Contains("process.args is empty", ex.Message);

@@ -10,6 +10,6 @@ public sealed class ExitStatusTests
     [InlineData(0x0009, 137u)]   // killed by SIGKILL
     [InlineData(0x000f, 143u)]   // killed by SIGTERM
     [InlineData(0x0086, 134u)]   // SIGABRT with core dump bit
-    public void WaitStatusMapsToContainerExitCode(int status, uint expected) =>
+    public void Wait_status_maps_to_container_exit_code(int status, uint expected) =>
         Assert.Equal(expected, ExitStatus.FromWaitStatus(status, DateTimeOffset.UnixEpoch).Code);
 }

@@ -13,7 +13,7 @@ public sealed class Sha256Tests
         Assert.Equal(expected, Convert.ToHexStringLower(Sha256.HashData(Encoding.ASCII.GetBytes(message))));
 
     [Fact]
-    public void MatchesDotnetForEveryLengthAcrossThePaddingBoundaries()
+    public void Matches_dotnet_for_every_length_across_the_padding_boundaries()
     {
         // 55/56 and 63/64 bytes are where the length field moves to a second block.
         var random = new Random(7);

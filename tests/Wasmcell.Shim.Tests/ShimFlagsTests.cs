@@ -5,7 +5,7 @@ namespace Wasmcell.Shim.Tests;
 public sealed class ShimFlagsTests
 {
     [Fact]
-    public void ParsesContainerdStartArgvAsObserved()
+    public void Parses_containerd_start_argv_as_observed()
     {
         var f = ShimFlags.Parse(["-namespace", "default", "-address", "/srv/ctrd-test/c.sock", "-publish-binary", "/usr/bin/containerd", "-id", "t1", "-debug", "start"]);
         Assert.Equal("default", f.Namespace);
@@ -17,7 +17,7 @@ public sealed class ShimFlagsTests
     }
 
     [Fact]
-    public void AcceptsEqualsFormDoubleDashAndUnknownBooleans()
+    public void Accepts_equals_form_double_dash_and_unknown_booleans()
     {
         var f = ShimFlags.Parse(["--namespace=k8s.io", "-id=c1", "-bundle", "/b", "-some-new-bool", "delete"]);
         Assert.Equal("k8s.io", f.Namespace);
@@ -27,7 +27,7 @@ public sealed class ShimFlagsTests
     }
 
     [Fact]
-    public void StopsAtTheActionAndAtDoubleDash()
+    public void Stops_at_the_action_and_at_double_dash()
     {
         Assert.Equal("start", ShimFlags.Parse(["-id", "x", "start", "-namespace", "late"]).Action);
         Assert.Equal("", ShimFlags.Parse(["-id", "x", "start", "-namespace", "late"]).Namespace);
@@ -35,11 +35,11 @@ public sealed class ShimFlagsTests
     }
 
     [Fact]
-    public void NoActionMeansDaemon() => Assert.Equal("", ShimFlags.Parse(["-namespace", "n", "-id", "i"]).Action);
+    public void No_action_means_daemon() => Assert.Equal("", ShimFlags.Parse(["-namespace", "n", "-id", "i"]).Action);
 
     [Fact]
-    public void MissingValueIsAnError() => Assert.Throws<ArgumentException>(() => ShimFlags.Parse(["-namespace"]));
+    public void Missing_value_is_an_error() => Assert.Throws<ArgumentException>(() => ShimFlags.Parse(["-namespace"]));
 
     [Fact]
-    public void DebugFalseForm() => Assert.False(ShimFlags.Parse(["-debug=false", "start"]).Debug);
+    public void Debug_false_form() => Assert.False(ShimFlags.Parse(["-debug=false", "start"]).Debug);
 }

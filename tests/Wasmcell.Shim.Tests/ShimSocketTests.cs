@@ -5,7 +5,7 @@ namespace Wasmcell.Shim.Tests;
 public sealed class ShimSocketTests
 {
     [Fact]
-    public void AddressMatchesTheSocketContainerdObserved()
+    public void Address_matches_the_socket_containerd_observed()
     {
         // `printf %s /srv/ctrd-test/c.sock/default/t1 | sha256sum`. (SPEC §2.3 quotes fdf5fe94… for this input,
         // which sha256 of that string is not; the scheme itself is what containerd's Go shims use.)
@@ -14,7 +14,7 @@ public sealed class ShimSocketTests
     }
 
     [Fact]
-    public void GroupComesFromSandboxIdThenRuncGroupThenId()
+    public void Group_comes_from_sandbox_id_then_runc_group_then_id()
     {
         Assert.Equal("c1", ShimSocket.GroupOf("c1", null));
         Assert.Equal("sb", ShimSocket.GroupOf("c1", new Dictionary<string, string> { ["io.kubernetes.cri.sandbox-id"] = "sb" }));
@@ -31,8 +31,8 @@ public sealed class ShimSocketTests
     [InlineData("/../a", "/a")]
     [InlineData("a/../../b", "../b")]
     [InlineData("", ".")]
-    public void CleanPathFollowsGoFilepathClean(string input, string expected) => Assert.Equal(expected, ShimSocket.CleanPath(input));
+    public void Clean_path_follows_go_filepath_clean(string input, string expected) => Assert.Equal(expected, ShimSocket.CleanPath(input));
 
     [Fact]
-    public void PathOfStripsUnixScheme() => Assert.Equal("/run/x", ShimSocket.PathOf("unix:///run/x"));
+    public void Path_of_strips_unix_scheme() => Assert.Equal("/run/x", ShimSocket.PathOf("unix:///run/x"));
 }

@@ -6,7 +6,7 @@ namespace Wasmcell.Shim.Tests;
 public sealed class SpecAnnotationsTests
 {
     [Fact]
-    public void ReadsTopLevelAnnotationsAndSkipsEverythingElse()
+    public void Reads_top_level_annotations_and_skips_everything_else()
     {
         var json = """
             {"ociVersion":"1.0.2","process":{"args":["/a.wasm"],"env":["annotations=no"]},
@@ -20,18 +20,18 @@ public sealed class SpecAnnotationsTests
     }
 
     [Fact]
-    public void NoAnnotationsIsAnEmptyMap() =>
+    public void No_annotations_is_an_empty_map() =>
         Assert.Empty(SpecAnnotations.Parse("""{"process":{"args":["x"]}}"""u8));
 
     [Theory]
     [InlineData("[1,2]")]
     [InlineData("{\"annotations\":{\"a\":")]
     [InlineData("not json")]
-    public void BrokenJsonIsRejected(string json) =>
+    public void Broken_json_is_rejected(string json) =>
         Assert.ThrowsAny<JsonException>(() => SpecAnnotations.Parse(Encoding.UTF8.GetBytes(json)));
 
     [Fact]
-    public void AMissingOrBrokenFileGivesNullSoStartFallsBackToTheId()
+    public void A_missing_or_broken_file_gives_null_so_start_falls_back_to_the_id()
     {
         var dir = Directory.CreateTempSubdirectory("wc-annot-");
         try

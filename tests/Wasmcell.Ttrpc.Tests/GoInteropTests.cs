@@ -8,12 +8,14 @@ namespace Wasmcell.Ttrpc.Tests;
 /// Our client against the Go ttrpc server inside a real (private) containerd: the events service a shim
 /// publishes to. Needs root and the containerd binary; both are present here and in CI, so it always runs.
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
 public sealed class GoInteropTests : IAsyncLifetime
 {
     private const string Events = "containerd.services.events.ttrpc.v1.Events";
     private PrivateContainerd _containerd = null!;
 
-    public async Task InitializeAsync() => _containerd = await PrivateContainerd.StartAsync();
+    public async Task InitializeAsync() => _containerd = await PrivateContainerd.StartAsync(new PrivateContainerdOptions { Prefix = "wcr" });
 
     public async Task DisposeAsync() => await _containerd.DisposeAsync();
 

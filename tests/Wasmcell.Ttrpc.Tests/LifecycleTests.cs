@@ -91,8 +91,8 @@ public sealed class LifecycleTests
     [Fact]
     public async Task ServeAsync_after_dispose_returns_at_once()
     {
-        using var directory = new SocketDirectory();
-        using var listener = TestServer.Listen(directory.Socket());
+        using var directory = new TempDir("wasmcell-ttrpc-test-");
+        using var listener = TestServer.Listen(directory["s.sock"]);
         var server = new TtrpcServer();
         await server.DisposeAsync();
 
@@ -103,9 +103,9 @@ public sealed class LifecycleTests
     [Fact]
     public async Task ServeAsync_fails_on_a_socket_that_is_not_listening()
     {
-        using var directory = new SocketDirectory();
+        using var directory = new TempDir("wasmcell-ttrpc-test-");
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(directory.Socket()));
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(directory["s.sock"]));
         await using var server = new TtrpcServer();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => server.ServeAsync(socket, CancellationToken.None).WaitAsync(HangGuard));
@@ -114,8 +114,8 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Closing_the_listener_ends_ServeAsync()
     {
-        using var directory = new SocketDirectory();
-        var listener = TestServer.Listen(directory.Socket());
+        using var directory = new TempDir("wasmcell-ttrpc-test-");
+        var listener = TestServer.Listen(directory["s.sock"]);
         await using var server = new TtrpcServer();
         Task serving = server.ServeAsync(listener, CancellationToken.None);
 

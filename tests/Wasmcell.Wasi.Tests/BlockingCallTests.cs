@@ -29,7 +29,7 @@ public sealed class BlockingCallTests
 
     [Theory]
     [InlineData("read"), InlineData("poll"), InlineData("sleep")]
-    public void RequestStopEndsAGuestBlockedOnStdinOrPoll(string mode)
+    public void Request_stop_ends_a_guest_blocked_on_stdin_or_poll(string mode)
     {
         using var stdin = new HostPipe(); // writer stays open: stdin never has data nor EOF
         var result = RunBlocking(mode, new WasiOptions { Stdin = stdin.Read }, StopSoon);
@@ -39,7 +39,7 @@ public sealed class BlockingCallTests
     }
 
     [Fact]
-    public void RequestStopEndsAGuestBlockedInSockAccept()
+    public void Request_stop_ends_a_guest_blocked_in_sock_accept()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -52,7 +52,7 @@ public sealed class BlockingCallTests
     }
 
     [Fact]
-    public void BlockingReadReturnsWhenDataArrives()
+    public void Blocking_read_returns_when_data_arrives()
     {
         using var stdin = new HostPipe();
         var result = RunBlocking("read", new WasiOptions { Stdin = stdin.Read }, _ =>
@@ -65,7 +65,7 @@ public sealed class BlockingCallTests
     }
 
     [Fact]
-    public void PollReportsStdinWhenDataArrivesBeforeTheClock()
+    public void Poll_reports_stdin_when_data_arrives_before_the_clock()
     {
         using var stdin = new HostPipe();
         var result = RunBlocking("poll", new WasiOptions { Stdin = stdin.Read }, _ =>
@@ -78,7 +78,7 @@ public sealed class BlockingCallTests
     }
 
     [Fact]
-    public void NonBlockingStdinReadsEagainInsteadOfWaiting()
+    public void Non_blocking_stdin_reads_eagain_instead_of_waiting()
     {
         using var stdin = new HostPipe();
         var result = RunBlocking("nonblock", new WasiOptions { Stdin = stdin.Read }, _ => { });
@@ -86,7 +86,7 @@ public sealed class BlockingCallTests
     }
 
     [Fact]
-    public void RequestStopAfterDisposeIsHarmless()
+    public void Request_stop_after_dispose_is_harmless()
     {
         var host = new WasiHost(new WasiOptions());
         host.Dispose();

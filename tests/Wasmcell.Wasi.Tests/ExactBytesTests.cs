@@ -11,7 +11,7 @@ public sealed class ExactBytesTests
     private static byte[] Q(int n) => Enumerable.Repeat((byte)'?', n).ToArray();
 
     [Fact]
-    public void ArgsGetWritesPointersThenNulTerminatedStrings()
+    public void Args_get_writes_pointers_then_nul_terminated_strings()
     {
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "a", "bc" });
@@ -26,7 +26,7 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
-    public void EnvironGetWithNoEnvironmentWritesOnlyZeroSizes()
+    public void Environ_get_with_no_environment_writes_only_zero_sizes()
     {
         using var m = new MaskedMemory(new WasiOptions());
         Assert.Equal(Errno.Success, Args.EnvironSizesGet(m.Host, 0, 4));
@@ -36,9 +36,9 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
-    public void FdPrestatOfAPreopenAndItsName()
+    public void Fd_prestat_of_a_preopen_and_its_name()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         var options = new WasiOptions();
         options.Preopens.Add(new Preopen(dir.Path, "/data", ReadOnly: true));
         using var m = new MaskedMemory(options);
@@ -54,10 +54,10 @@ public sealed class ExactBytesTests
     [InlineData(0)]   // stdin: not a preopen
     [InlineData(4)]   // not open
     [InlineData(-1)]
-    public void FdPrestatGetOfANonPreopenIsBadf(int fd)
+    public void Fd_prestat_get_of_a_non_preopen_is_badf(int fd)
     {
         const Errno expected = Errno.BadF;
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         var options = new WasiOptions();
         options.Preopens.Add(new Preopen(dir.Path, "/", false));
         using var m = new MaskedMemory(options);
@@ -66,9 +66,9 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
-    public void FdFdstatGetOfADirectoryPreopen()
+    public void Fd_fdstat_get_of_a_directory_preopen()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         var options = new WasiOptions();
         options.Preopens.Add(new Preopen(dir.Path, "/", false));
         using var m = new MaskedMemory(options);
@@ -84,7 +84,7 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
-    public void ClockTimeGetWritesEightBytesAndRejectsUnknownClocks()
+    public void Clock_time_get_writes_eight_bytes_and_rejects_unknown_clocks()
     {
         using var m = new MaskedMemory(new WasiOptions());
         Assert.Equal(Errno.Success, Clock.ClockTimeGet(m.Host, 1, 0, 8));
@@ -96,7 +96,7 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
-    public void OutOfBoundsPointersAreFaultsNotCrashes()
+    public void Out_of_bounds_pointers_are_faults_not_crashes()
     {
         var options = new WasiOptions();
         options.Args.Add("x");
@@ -106,7 +106,7 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
-    public void RandomGetFillsExactlyTheBufferWithFreshBytes()
+    public void Random_get_fills_exactly_the_buffer_with_fresh_bytes()
     {
         using var m = new MaskedMemory(new WasiOptions());
         // 4096 bytes: beyond the 256 that one getrandom call is guaranteed to fill; bytes 8..4103 only.
@@ -121,7 +121,7 @@ public sealed class ExactBytesTests
     }
 
     [Fact]
-    public void PollOneoffWithNoSubscriptionsIsInval()
+    public void Poll_oneoff_with_no_subscriptions_is_inval()
     {
         using var m = new MaskedMemory(new WasiOptions());
         Assert.Equal(Errno.Inval, Poll.PollOneoff(m.Host, 0, 1024, 0, 2048));
@@ -130,7 +130,7 @@ public sealed class ExactBytesTests
 
     /// <summary>The Errno enum against the witx order (typenames.witx, preview1 and snapshot 0 alike).</summary>
     [Fact]
-    public void ErrnoValuesMatchTheWitxOrder()
+    public void Errno_values_match_the_witx_order()
     {
         const string witx = "success 2big acces addrinuse addrnotavail afnosupport again already badf badmsg busy canceled child connaborted connrefused connreset deadlk destaddrreq dom dquot exist fault fbig hostunreach idrm ilseq inprogress intr inval io isconn isdir loop mfile mlink msgsize multihop nametoolong netdown netreset netunreach nfile nobufs nodev noent noexec nolck nolink nomem nomsg noprotoopt nospc nosys notconn notdir notempty notrecoverable notsock notsup notty nxio overflow ownerdead perm pipe proto protonosupport prototype range rofs spipe srch stale timedout txtbsy xdev notcapable";
         var names = witx.Split(' ');
@@ -152,5 +152,5 @@ public sealed class ExactBytesTests
     [InlineData(95, 58)]    // EOPNOTSUPP -> NOTSUP
     [InlineData(111, 14)]   // ECONNREFUSED
     [InlineData(9999, 29)]  // unknown -> EIO
-    public void LinuxErrnoMapping(int linux, int wasi) => Assert.Equal((Errno)wasi, ErrnoMapping.FromLinux(linux));
+    public void Linux_errno_mapping(int linux, int wasi) => Assert.Equal((Errno)wasi, ErrnoMapping.FromLinux(linux));
 }

@@ -11,7 +11,7 @@ namespace Wasmcell.Wasi.Tests;
 /// </summary>
 public sealed class SandboxEscapeTests : IDisposable
 {
-    private readonly TestData.TempDir _work = new();
+    private readonly TempDir _work = new();
     private string Jail => _work["jail"];
 
     public SandboxEscapeTests()
@@ -44,7 +44,7 @@ public sealed class SandboxEscapeTests : IDisposable
     }
 
     [Fact]
-    public void EveryEscapeFailsWithItsErrnoAndTouchesNothingOutside()
+    public void Every_escape_fails_with_its_errno_and_touches_nothing_outside()
     {
         var r = Run(null, null);
         var expected = new Dictionary<string, Errno>
@@ -101,16 +101,16 @@ public sealed class SandboxEscapeTests : IDisposable
 
     /// <summary>With /proc/self itself preopened, "root" is a magic link: RESOLVE_NO_MAGICLINKS refuses it.</summary>
     [Fact]
-    public void MagicLinksAreNotFollowedEvenInsideAPreopen()
+    public void Magic_links_are_not_followed_even_inside_a_preopen()
     {
         var r = Run("proc", new Preopen("/proc/self", "/proc", ReadOnly: true));
         Assert.Equal(Errno.Loop, r["magic_link"]);
     }
 
     [Fact]
-    public void AReadOnlyPreopenRefusesEveryMutationWithErofs()
+    public void A_read_only_preopen_refuses_every_mutation_with_erofs()
     {
-        using var ro = new TestData.TempDir();
+        using var ro = new TempDir();
         File.WriteAllText(ro["inside.txt"], "keep");
         var r = Run("ro", new Preopen(ro.Path, "/ro", ReadOnly: true));
         Assert.Equal(Errno.RoFs, r["ro_open_write"]);

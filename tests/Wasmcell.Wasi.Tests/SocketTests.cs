@@ -21,14 +21,14 @@ public sealed class SocketTests
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("zig-cc")]
-    public async Task WazeroWasiSockReceivesFromAPreopenedListener(string toolchain)
+    public async Task Wazero_wasi_sock_receives_from_a_preopened_listener(string toolchain)
     {
         using var listener = LoopbackListener();
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "wasi", "sock" });
         options.Listeners.Add(listener);
-        var run = Task.Run(() => GuestRun.Run(TestData.Shared($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm"), options));
+        var run = Task.Run(() => GuestRun.Run(TestData.Path($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm"), options));
         using (var client = new TcpClient())
         {
             await client.ConnectAsync(IPAddress.Loopback, port);
@@ -41,7 +41,7 @@ public sealed class SocketTests
     }
 
     [Fact]
-    public async Task WasmEdgeHttpServerAnswersARealPost()
+    public async Task WasmEdge_http_server_answers_a_real_post()
     {
         int port;
         using (var probe = LoopbackListener()) port = ((IPEndPoint)probe.LocalEndPoint!).Port;
@@ -49,7 +49,7 @@ public sealed class SocketTests
         options.Args.Add("http_server.wasm");
         options.Env.Add($"PORT={port}");
         WasiHost? running = null;
-        var run = Task.Run(() => GuestRun.Run(TestData.Shared("wasmedge-socket/http_server.wasm"), options, h => running = h));
+        var run = Task.Run(() => GuestRun.Run(TestData.Path("wasmedge-socket/http_server.wasm"), options, h => running = h));
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
@@ -83,19 +83,19 @@ public sealed class SocketTests
     }
 
     [Fact]
-    public void WithoutTheExtensionSockOpenIsNotCapable()
+    public void Without_the_extension_sock_open_is_not_capable()
     {
         var options = new WasiOptions();
         options.Args.Add("http_server.wasm");
         options.Env.Add("PORT=1");
-        var r = GuestRun.Run(TestData.Shared("wasmedge-socket/http_server.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wasmedge-socket/http_server.wasm"), options);
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("Capabilities insufficient", r.Stdout + r.Stderr + r.Trap);
     }
 
     /// <summary>tests/wasm-wasi/http_server.c accepts on a preopened listener; real curl talks to it.</summary>
     [Fact]
-    public async Task CHttpServerOnAPreopenedListenerServesCurl()
+    public async Task C_http_server_on_a_preopened_listener_serves_curl()
     {
         using var listener = LoopbackListener();
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
@@ -105,15 +105,9 @@ public sealed class SocketTests
         var run = Task.Run(() => GuestRun.Run(CProgram.Build("http_server"), options));
         foreach (var path in new[] { "/", "/index.html" })
         {
-            var psi = new System.Diagnostics.ProcessStartInfo("curl", ["-s", "--max-time", "20", $"http://127.0.0.1:{port}{path}"])
-            {
-                RedirectStandardOutput = true,
-            };
-            using var curl = System.Diagnostics.Process.Start(psi)!;
-            var body = await curl.StandardOutput.ReadToEndAsync();
-            await curl.WaitForExitAsync();
-            Assert.Equal(0, curl.ExitCode);
-            Assert.Equal($"hello from wasi {path}\n", body);
+            var curl = await CommandRunner.RunAsync("curl", ["-s", "--max-time", "20", $"http://127.0.0.1:{port}{path}"], TimeSpan.FromSeconds(30));
+            Assert.True(curl.ExitCode == 0, curl.Describe());
+            Assert.Equal($"hello from wasi {path}\n", curl.Stdout);
         }
         var r = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(r.ExitCode == 0, r.Stderr + r.Trap);

@@ -16,12 +16,12 @@ public sealed partial class StdioBindingTests
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint read(int fd, byte[] buffer, nint count);
 
-    private static string Hello => TestData.Shared("seed-samples/hello/hello.wasm");
+    private static string Hello => TestData.Path("seed-samples/hello/hello.wasm");
 
     [Fact]
-    public void StdoutOpenedForAppendIsNotTruncated()
+    public void Stdout_opened_for_append_is_not_truncated()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         File.WriteAllText(dir["log"], "existing\n");
         // A real O_APPEND fd (File.OpenHandle's Append mode only seeks once).
         using (var log = new SafeFileHandle(open(dir["log"], 1 | 0x400 /* O_WRONLY|O_APPEND */), ownsHandle: true))
@@ -34,9 +34,9 @@ public sealed partial class StdioBindingTests
     }
 
     [Fact]
-    public void StdoutBoundToAFifoAndStdinToAPipe()
+    public void Stdout_bound_to_a_fifo_and_stdin_to_a_pipe()
     {
-        using var dir = new TestData.TempDir();
+        using var dir = new TempDir();
         Assert.Equal(0, mkfifo(dir["fifo"], 0x180));
         // containerd opens its FIFOs itself; the host only ever receives open fds, so binding never blocks.
         using var reader = new SafeFileHandle(open(dir["fifo"], 0x800 /* O_RDONLY|O_NONBLOCK */), ownsHandle: true);
@@ -53,7 +53,7 @@ public sealed partial class StdioBindingTests
 
     /// <summary>A daemon may run without fd 0/1/2: an inherited descriptor that is not open counts as "none".</summary>
     [Fact]
-    public void AClosedInheritedDescriptorMeansNoStdio()
+    public void A_closed_inherited_descriptor_means_no_stdio()
     {
         using var notOpen = new SafeFileHandle(1000, ownsHandle: false); // nothing is open at fd 1000 in the test host
         Assert.Equal(-1, fcntl(1000, 1 /* F_GETFD */));

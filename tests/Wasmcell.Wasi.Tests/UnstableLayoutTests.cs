@@ -11,7 +11,7 @@ namespace Wasmcell.Wasi.Tests;
 /// </summary>
 public sealed class UnstableLayoutTests : IDisposable
 {
-    private readonly TestData.TempDir _dir = new();
+    private readonly TempDir _dir = new();
     private readonly MaskedMemory _m;
 
     public UnstableLayoutTests()
@@ -38,7 +38,7 @@ public sealed class UnstableLayoutTests : IDisposable
     [Theory]
     [InlineData(AbiVersionForTest.Unstable, 56)]
     [InlineData(AbiVersionForTest.Preview1, 64)]
-    public void FilestatLayouts(AbiVersionForTest abi, int size)
+    public void Filestat_layouts(AbiVersionForTest abi, int size)
     {
         int fd = OpenF();
         _m.Host.Abi = (AbiVersion)abi;
@@ -68,7 +68,7 @@ public sealed class UnstableLayoutTests : IDisposable
     [InlineData(AbiVersionForTest.Preview1, 0, 1, 5)]   // SET
     [InlineData(AbiVersionForTest.Preview1, 1, 1, 1)]   // CUR
     [InlineData(AbiVersionForTest.Preview1, 2, -1, 9)]  // END
-    public void WhenceValues(AbiVersionForTest abi, int whence, int sign, int expected)
+    public void Whence_values(AbiVersionForTest abi, int whence, int sign, int expected)
     {
         int fd = OpenF();
         _m.Host.Abi = (AbiVersion)abi;
@@ -79,7 +79,7 @@ public sealed class UnstableLayoutTests : IDisposable
     }
 
     [Fact]
-    public void UnstableClockSubscriptionHasAnIdentifierBeforeTheClockId()
+    public void Unstable_clock_subscription_has_an_identifier_before_the_clock_id()
     {
         _m.Host.Abi = AbiVersion.Unstable;
         var sub = _m.Memory.GetSpan(4000, 56);

@@ -11,24 +11,23 @@ namespace Wasmcell.Wasi.Tests;
 /// </summary>
 public sealed class WasiTestsuiteTests
 {
-    private static readonly string SuiteRoot = System.IO.Path.GetFullPath(System.IO.Path.Combine(
-        AppContext.BaseDirectory, "../../../../../../shared/testdata/wasi-testsuite/tests"));
+    private static string SuiteRoot => TestData.Path("wasi-testsuite/tests");
 
-    public static TheoryData<string> Cases()
-    {
-        var data = new TheoryData<string>();
-        foreach (var lang in new[] { "assemblyscript", "c", "rust" })
-            foreach (var wasm in Directory.GetFiles(System.IO.Path.Combine(SuiteRoot, lang, "testsuite"), "*.wasm").Order())
-                data.Add($"{lang}/{System.IO.Path.GetFileNameWithoutExtension(wasm)}");
-        return data;
-    }
+    public static TheoryData<string> Cases() => TestData.Cases(() =>
+        from lang in new[] { "assemblyscript", "c", "rust" }
+        from wasm in Directory.GetFiles(System.IO.Path.Combine(SuiteRoot, lang, "testsuite"), "*.wasm").Order()
+        select $"{lang}/{System.IO.Path.GetFileNameWithoutExtension(wasm)}");
 
     [Fact]
-    public void SuiteHas72Programs() => Assert.Equal(72, Cases().Count);
+    public void Suite_has_72_programs()
+    {
+        TestData.Require();
+        Assert.Equal(72, Cases().Count);
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PassesWithDirsUnderTheirOwnNames(string testCase) => RunCase(testCase, rootPreopen: false);
+    public void Passes_with_dirs_under_their_own_names(string testCase) => RunCase(testCase, rootPreopen: false);
 
     /// <summary>
     /// `--dir HOST::/`: the copied fixture folder is the guest's "/" (wasi-libc resolves
@@ -38,10 +37,11 @@ public sealed class WasiTestsuiteTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PassesWithFixtureTreeAsRoot(string testCase) => RunCase(testCase, rootPreopen: true);
+    public void Passes_with_fixture_tree_as_root(string testCase) => RunCase(testCase, rootPreopen: true);
 
     private static void RunCase(string testCase, bool rootPreopen)
     {
+        TestData.Require();
         var parts = testCase.Split('/');
         var folder = System.IO.Path.Combine(SuiteRoot, parts[0], "testsuite");
         var wasm = System.IO.Path.Combine(folder, parts[1] + ".wasm");

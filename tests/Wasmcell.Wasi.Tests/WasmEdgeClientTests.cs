@@ -50,7 +50,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     [InlineData("127.0.0.1", "storage")]
     [InlineData("::1", "raw")]
     [InlineData("::1", "storage")]
-    public async Task ConnectsReportsBothEndsAndReadsTheEcho(string ip, string form)
+    public async Task Connects_reports_both_ends_and_reads_the_echo(string ip, string form)
     {
         var address = IPAddress.Parse(ip);
         var listener = new TcpListener(address, 0);
@@ -85,7 +85,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     /// value through fromSockType: stream = 2, datagram = 1), not Linux's SOCK_STREAM = 1.
     /// </summary>
     [Fact]
-    public async Task GetsockoptSoTypeIsWasmEdgesStreamValue()
+    public async Task Getsockopt_so_type_is_WasmEdges_stream_value()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -106,7 +106,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void ConnectToAClosedPortIsConnRefused()
+    public void Connect_to_a_closed_port_is_conn_refused()
     {
         int port;
         using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
@@ -136,7 +136,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     /// writable with the refusal pending in SO_ERROR.
     /// </summary>
     [Fact]
-    public void NonBlockingConnectIsInProgressThenSoErrorHoldsTheRefusal()
+    public void Non_blocking_connect_is_in_progress_then_so_error_holds_the_refusal()
     {
         var r = NonBlockingConnectToAClosedPort();
         var m = Regex.Match(r.Stdout, @"^connect errno 26\nsoerror (\d+) len 4\n$");
@@ -146,7 +146,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
 
     /// <summary>WasmEdge's sockGetOpt converts SO_ERROR with fromErrNo: the guest reads WASI ECONNREFUSED (14).</summary>
     [Fact]
-    public void SoErrorIsAWasiErrno()
+    public void So_error_is_a_wasi_errno()
     {
         var r = NonBlockingConnectToAClosedPort();
         Assert.EndsWith($"soerror {ConnRefused} len 4\n", r.Stdout);
@@ -170,7 +170,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void GetaddrinfoResolvesLocalhostToLoopback()
+    public void Getaddrinfo_resolves_localhost_to_loopback()
     {
         var results = Resolve("localhost", "4321", 0);
         Assert.NotEmpty(results);
@@ -186,7 +186,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void GetaddrinfoHonoursTheInet4FamilyHint()
+    public void Getaddrinfo_honours_the_inet4_family_hint()
     {
         var results = Resolve("localhost", "80", 1);
         Assert.Contains(results, a => a.Address == "127.0.0.1");
@@ -197,7 +197,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     [Theory]
     [InlineData("::1", 1)]
     [InlineData("127.0.0.1", 2)]
-    public void GetaddrinfoRejectsANumericAddressOfTheWrongFamily(string numeric, int family)
+    public void Getaddrinfo_rejects_a_numeric_address_of_the_wrong_family(string numeric, int family)
     {
         var r = Client(true, "resolve", numeric, "80", family.ToString());
         Assert.Equal(1, r.ExitCode);
@@ -210,7 +210,7 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     [InlineData("10.1.2.3", 1)]
     [InlineData("::1", 2)]
     [InlineData("fd00::1:2", 2)]
-    public void GetaddrinfoOfANumericAddressYieldsExactlyThatAddress(string numeric, int family)
+    public void Getaddrinfo_of_a_numeric_address_yields_exactly_that_address(string numeric, int family)
     {
         var results = Resolve(numeric, "8080", 0);
         var only = Assert.Single(results);
@@ -228,14 +228,14 @@ public sealed partial class WasmEdgeClientTests(ITestOutputHelper log)
     [Theory]
     [InlineData("127.0.0.1", 14)]
     [InlineData("::1", 26)]
-    public void GetaddrinfoReportsTheSockaddrDataLength(string numeric, int length)
+    public void Getaddrinfo_reports_the_sockaddr_data_length(string numeric, int length)
     {
         var only = Assert.Single(Resolve(numeric, "8080", 0));
         Assert.Equal(length, only.SaDataLen);
     }
 
     [Fact]
-    public void WithoutTheExtensionEveryClientCallIsNotCapable()
+    public void Without_the_extension_every_client_call_is_not_capable()
     {
         var r = Client(false, "nocap");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr + r.Trap);

@@ -7,7 +7,7 @@ namespace Wasmcell.Wasi.Tests;
 public sealed class WazeroCaseTests
 {
     private static string WasiProgram(string toolchain) =>
-        TestData.Shared($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm");
+        TestData.Path($"wazero/imports/wasi_snapshot_preview1/testdata/{toolchain}/wasi.wasm");
 
     private static GuestResult RunWasi(string toolchain, string root, params string[] args)
     {
@@ -18,9 +18,9 @@ public sealed class WazeroCaseTests
         return GuestRun.Run(WasiProgram(toolchain), options);
     }
 
-    private static TestData.TempDir LsFixture()
+    private static TempDir LsFixture()
     {
-        var dir = new TestData.TempDir();
+        var dir = new TempDir();
         File.WriteAllText(dir["-"], "");
         Directory.CreateDirectory(dir["a-"]);
         Directory.CreateDirectory(dir["ab-"]);
@@ -33,7 +33,7 @@ public sealed class WazeroCaseTests
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("tinygo"), InlineData("zig"), InlineData("zig-cc")]
-    public void LsDotListsTheThreeEntries(string toolchain)
+    public void Ls_dot_lists_the_three_entries(string toolchain)
     {
         using var root = LsFixture();
         var r = RunWasi(toolchain, root.Path, "ls", ".");
@@ -43,7 +43,7 @@ public sealed class WazeroCaseTests
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("tinygo"), InlineData("zig"), InlineData("zig-cc")]
-    public void LsOfAnEmptyDirectoryPrintsNothing(string toolchain)
+    public void Ls_of_an_empty_directory_prints_nothing(string toolchain)
     {
         using var root = LsFixture();
         var r = RunWasi(toolchain, root.Path, "ls", "./a-");
@@ -53,7 +53,7 @@ public sealed class WazeroCaseTests
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("tinygo"), InlineData("zig"), InlineData("zig-cc")]
-    public void LsOfAFileIsEnotdir(string toolchain)
+    public void Ls_of_a_file_is_enotdir(string toolchain)
     {
         using var root = LsFixture();
         var r = RunWasi(toolchain, root.Path, "ls", "-");
@@ -63,7 +63,7 @@ public sealed class WazeroCaseTests
     // tinygo is left out: its rewind keeps its own readdir cookie (see docs/RATIONALE-wasi.md).
     [Theory]
     [InlineData("cargo-wasi"), InlineData("zig"), InlineData("zig-cc")]
-    public void LsRepeatRewindsTheDirectory(string toolchain)
+    public void Ls_repeat_rewinds_the_directory(string toolchain)
     {
         using var root = LsFixture();
         var r = RunWasi(toolchain, root.Path, "ls", ".", "repeat");
@@ -73,9 +73,9 @@ public sealed class WazeroCaseTests
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("tinygo"), InlineData("zig"), InlineData("zig-cc")]
-    public void LsOfALargeDirectoryListsEveryEntry(string toolchain)
+    public void Ls_of_a_large_directory_lists_every_entry(string toolchain)
     {
-        using var root = new TestData.TempDir();
+        using var root = new TempDir();
         Directory.CreateDirectory(root["big"]);
         for (int i = 0; i < 8096; i++) File.WriteAllText(System.IO.Path.Combine(root["big"], $"file{i}"), "");
         var r = RunWasi(toolchain, root.Path, "ls", "./big");
@@ -85,7 +85,7 @@ public sealed class WazeroCaseTests
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("tinygo"), InlineData("zig"), InlineData("zig-cc")]
-    public void StatReportsNoTtys(string toolchain)
+    public void Stat_reports_no_ttys(string toolchain)
     {
         using var root = LsFixture();
         var r = RunWasi(toolchain, root.Path, "stat");
@@ -93,10 +93,10 @@ public sealed class WazeroCaseTests
     }
 
     [Fact]
-    public void ZigPreopenListsStdioAndPreopensInOrder()
+    public void Zig_preopen_lists_stdio_and_preopens_in_order()
     {
-        using var root = new TestData.TempDir();
-        using var tmp = new TestData.TempDir();
+        using var root = new TempDir();
+        using var tmp = new TempDir();
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "wasi", "preopen" });
         options.Preopens.Add(new Preopen(root.Path, "/", false));
@@ -106,7 +106,7 @@ public sealed class WazeroCaseTests
     }
 
     [Fact]
-    public void ZigCcSleepmillisSleepsAndSaysOk()
+    public void Zig_cc_sleepmillis_sleeps_and_says_ok()
     {
         using var root = LsFixture();
         var r = RunWasi("zig-cc", root.Path, "sleepmillis", "100");
@@ -115,7 +115,7 @@ public sealed class WazeroCaseTests
 
     [Theory]
     [InlineData("open-rdonly"), InlineData("open-wronly")]
-    public void ZigCcOpenModesWork(string command)
+    public void Zig_cc_open_modes_work(string command)
     {
         using var root = LsFixture();
         var r = RunWasi("zig-cc", root.Path, command);
@@ -124,7 +124,7 @@ public sealed class WazeroCaseTests
     }
 
     [Fact]
-    public void ZigCcPollWithoutInputTimesOut()
+    public void Zig_cc_poll_without_input_times_out()
     {
         using var root = LsFixture();
         using var pipe = new HostPipe();
@@ -136,7 +136,7 @@ public sealed class WazeroCaseTests
     }
 
     [Fact]
-    public void ZigCcPollSeesReadableStdin()
+    public void Zig_cc_poll_sees_readable_stdin()
     {
         using var root = LsFixture();
         using var pipe = new HostPipe();
@@ -149,80 +149,80 @@ public sealed class WazeroCaseTests
     }
 
     [Fact]
-    public void ArgsAreNulJoined()
+    public void Args_are_nul_joined()
     {
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "test.wasm", "hello world" });
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_arg.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_arg.wasm"), options);
         Assert.Equal("test.wasm\0hello world\0", r.Stdout);
     }
 
     [Fact]
-    public void EnvHoldsOnlyWhatWasGiven()
+    public void Env_holds_only_what_was_given()
     {
         var options = new WasiOptions();
         options.Args.Add("test.wasm");
         options.Env.AddRange(new[] { "ANIMAL=bear", "FOOD=sushi" });
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_env.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_env.wasm"), options);
         Assert.Equal("ANIMAL=bear\0FOOD=sushi\0", r.Stdout);
     }
 
     [Theory]
     [InlineData(false), InlineData(true)]
-    public void WasiFdReadsBearTxt(bool readOnly)
+    public void Wasi_fd_reads_bear_txt(bool readOnly)
     {
         var options = new WasiOptions();
         options.Args.Add("test.wasm");
-        options.Preopens.Add(new Preopen(TestData.Shared("wazero/cmd/wazero/testdata/fs"), "/", readOnly));
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_fd.wasm"), options);
+        options.Preopens.Add(new Preopen(TestData.Path("wazero/cmd/wazero/testdata/fs"), "/", readOnly));
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_fd.wasm"), options);
         Assert.Equal("pooh\n", r.Stdout);
     }
 
     [Fact]
-    public void TinygoCatReadsFromAReadOnlyMountAndFailsOnAMissingFile()
+    public void Tinygo_cat_reads_from_a_read_only_mount_and_fails_on_a_missing_file()
     {
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "cat", "/animals/bear.txt" });
-        options.Preopens.Add(new Preopen(TestData.Shared("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), options);
+        options.Preopens.Add(new Preopen(TestData.Path("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), options);
         Assert.Equal("pooh\n", r.Stdout);
         Assert.Equal(0, r.ExitCode);
 
         var missing = new WasiOptions();
         missing.Args.AddRange(new[] { "cat", "/animals/nope.txt" });
-        missing.Preopens.Add(new Preopen(TestData.Shared("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
-        Assert.Equal(1, GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), missing).ExitCode);
+        missing.Preopens.Add(new Preopen(TestData.Path("wazero/cmd/wazero/testdata/fs"), "/animals", ReadOnly: true));
+        Assert.Equal(1, GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/cat/cat-tinygo.wasm"), missing).ExitCode);
     }
 
     [Theory]
     [InlineData("cmd/wazero/testdata/exit_on_start_unstable.wasm")]
     [InlineData("imports/wasi_snapshot_preview1/testdata/exit_on_start.wasm")]
-    public void ProcExitFromAModuleWithoutMemoryEndsWithItsCode(string module)
+    public void Proc_exit_from_a_module_without_memory_ends_with_its_code(string module)
     {
-        var r = GuestRun.Run(TestData.Shared("wazero/" + module), new WasiOptions());
+        var r = GuestRun.Run(TestData.Path("wazero/" + module), new WasiOptions());
         Assert.Null(r.Trap);
         Assert.Equal(2, r.ExitCode);
     }
 
     [Fact]
-    public void RandomGetOfAThousandBytesSucceeds()
+    public void Random_get_of_a_thousand_bytes_succeeds()
     {
         var options = new WasiOptions();
         options.Args.Add("test.wasm");
-        var r = GuestRun.Run(TestData.Shared("wazero/cmd/wazero/testdata/wasi_random_get.wasm"), options);
+        var r = GuestRun.Run(TestData.Path("wazero/cmd/wazero/testdata/wasi_random_get.wasm"), options);
         Assert.True(r.Trap is null, r.Trap);
         Assert.Equal(0, r.ExitCode);
     }
 
     [Theory]
     [InlineData("cargo-wasi"), InlineData("tinygo"), InlineData("zig"), InlineData("zig-cc")]
-    public void ExampleCatPrintsTestTxt(string toolchain)
+    public void Example_cat_prints_test_txt(string toolchain)
     {
         var options = new WasiOptions();
         options.Args.AddRange(new[] { "cat", "/test.txt" });
-        options.Preopens.Add(new Preopen(TestData.Shared("wazero/imports/wasi_snapshot_preview1/example/testdata"), "/", ReadOnly: true));
-        var r = GuestRun.Run(TestData.Shared($"wazero/imports/wasi_snapshot_preview1/example/testdata/{toolchain}/cat.wasm"), options);
+        options.Preopens.Add(new Preopen(TestData.Path("wazero/imports/wasi_snapshot_preview1/example/testdata"), "/", ReadOnly: true));
+        var r = GuestRun.Run(TestData.Path($"wazero/imports/wasi_snapshot_preview1/example/testdata/{toolchain}/cat.wasm"), options);
         Assert.True(r.ExitCode == 0, r.Stderr + r.Trap);
-        Assert.Equal(File.ReadAllText(TestData.Shared("wazero/imports/wasi_snapshot_preview1/example/testdata/test.txt")), r.Stdout);
+        Assert.Equal(File.ReadAllText(TestData.Path("wazero/imports/wasi_snapshot_preview1/example/testdata/test.txt")), r.Stdout);
     }
 }

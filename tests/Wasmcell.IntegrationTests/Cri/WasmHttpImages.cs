@@ -20,7 +20,7 @@ internal static class WasmHttpImages
     private static string ExampleDir => Path.Combine(RepoLayout.Root, "examples", "http-server");
 
     /// <summary>../shared/testdata/wasmedge-socket/http_server.wasm (read-only; imported straight from there).</summary>
-    public static string WasmEdgeServer => Path.GetFullPath(Path.Combine(RepoLayout.Root, "..", "shared", "testdata", "wasmedge-socket", "http_server.wasm"));
+    public static string WasmEdgeServer => TestData.Path("wasmedge-socket/http_server.wasm");
 
     /// <summary>Builds the example with `make` (it rebuilds only when the source changed) and imports it as a one-file image.</summary>
     public static async Task<string> ImportExampleServerAsync(CriEnvironment env)

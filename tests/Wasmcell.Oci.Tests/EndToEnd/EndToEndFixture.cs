@@ -5,18 +5,23 @@ using Wasmcell.Oci.Tests.Infrastructure;
 namespace Wasmcell.Oci.Tests.EndToEnd;
 
 /// <summary>
-/// One registry on 127.0.0.1 and one private containerd with the shim for all end-to-end tests, which
-/// run one after another (one collection): each test uses its own image names and container ids.
+/// One registry on 127.0.0.1 and one private containerd with the shim installed and its own precompile
+/// cache for all end-to-end tests, which run one after another (one collection): each test uses its own
+/// image names and container ids.
 /// </summary>
-public sealed class EndToEndFixture : IDisposable
+public sealed class EndToEndFixture : IAsyncLifetime
 {
     private readonly LocalRegistry _registry = new(htpasswd: false);
+    private PrivateContainerd? _containerd;
 
-    public EndToEndFixture()
+    public PrivateContainerd Containerd => _containerd ?? throw new InvalidOperationException("EndToEndFixture not initialized");
+
+    public async Task InitializeAsync()
     {
         try
         {
-            Containerd = new ShimContainerd();
+            _containerd = await PrivateContainerd.StartAsync(
+                new PrivateContainerdOptions { Prefix = "wce", Namespace = "wce", InstallShim = true, PrivatePrecompileCache = true });
         }
         catch
         {
@@ -24,8 +29,6 @@ public sealed class EndToEndFixture : IDisposable
             throw;
         }
     }
-
-    public ShimContainerd Containerd { get; }
 
     /// <summary>host:port of the registry.</summary>
     public string RegistryHost => _registry.Host;
@@ -41,10 +44,19 @@ public sealed class EndToEndFixture : IDisposable
         return reference.ToString();
     }
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
-        Containerd.Dispose();
-        _registry.Dispose();
+        try
+        {
+            if (_containerd is not null)
+            {
+                await _containerd.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _registry.Dispose();
+        }
     }
 }
 

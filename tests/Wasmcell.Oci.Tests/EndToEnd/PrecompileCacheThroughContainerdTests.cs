@@ -9,12 +9,15 @@ namespace Wasmcell.Oci.Tests.EndToEnd;
 /// sets the key's mtime, the LRU record, and leaves the object alone; a miss or a repair writes a new object
 /// file by rename, so with a fresh mtime).
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
+[Trait("Needs", "registry")]
 [Collection(EndToEndCollection.Name)]
 public sealed class PrecompileCacheThroughContainerdTests(EndToEndFixture fixture)
 {
     private static readonly DateTime LongAgo = new(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    private readonly ShimContainerd _containerd = fixture.Containerd;
+    private readonly PrivateContainerd _containerd = fixture.Containerd;
 
     [Fact]
     public void First_run_compiles_into_the_cache_second_run_hits_and_a_corrupted_object_is_detected_and_rewritten()
@@ -26,7 +29,7 @@ public sealed class PrecompileCacheThroughContainerdTests(EndToEndFixture fixtur
             #include <stdio.h>
             int main(void) { puts("cached {{token}}"); return 0; }
             """);
-        ProcessRunner.Run("clang", "--target=wasm32-wasi", "-O2", "-o", dir["cached.wasm"], dir["cached.c"]);
+        CommandRunner.Check("clang", "--target=wasm32-wasi", "-O2", "-o", dir["cached.wasm"], dir["cached.c"]);
         var reference = fixture.BuildAndPush(new ImageBuildOptions { ModulePath = dir["cached.wasm"] }, $"e2e/cached:{token[..12]}");
         _containerd.PullPlainHttp(reference);
         var expected = $"cached {token}\n";

@@ -9,12 +9,15 @@ namespace Wasmcell.Oci.Tests.EndToEnd;
 /// originals (FROM scratch, files at /, the same CMD/ENTRYPOINT), pushed to the registry, pulled by
 /// containerd and run through the shim.
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
+[Trait("Needs", "registry")]
 [Collection(EndToEndCollection.Name)]
 public sealed class SeedSampleImageTests(EndToEndFixture fixture, ITestOutputHelper output)
 {
-    private readonly ShimContainerd _containerd = fixture.Containerd;
+    private readonly PrivateContainerd _containerd = fixture.Containerd;
 
-    private static string Seed(string path) => Path.Combine(RepoPaths.SharedTestData, "seed-samples", path);
+    private static string Seed(string path) => TestData.Path(Path.Combine("seed-samples", path));
 
     [Fact]
     public void Seed_hello_with_wasi_unstable_prints_hello_world()
@@ -59,7 +62,7 @@ public sealed class SeedSampleImageTests(EndToEndFixture fixture, ITestOutputHel
         var log = _containerd.LogSince(logFrom);
         Assert.Contains($"create {id} failed", log);
         Assert.DoesNotContain($"created {id} ", log);
-        Assert.DoesNotContain(id, _containerd.Ctr("tasks", "ls", "-q").Stdout);
+        Assert.DoesNotContain(id, _containerd.Ctr.Check("tasks", "ls", "-q"));
 
         var after = _containerd.RunWasm(hello, _containerd.NewId("seed-hello-after-nginx"));
         Assert.True(after.ExitCode == 0, after.ToString());
@@ -91,7 +94,7 @@ public sealed class SeedSampleImageTests(EndToEndFixture fixture, ITestOutputHel
         File.Copy(Seed("demo/demo.wasm"), Path.Combine(work, "demo.wasm"));
 
         // The image's ENTRYPOINT, with the rootfs preopened as '.' (as the seed's prototype ran it) and no --env.
-        var run = ToolRun.Of(PublishedBinaries.WasmcellCli, ["run", "--dir", work + "::.", Path.Combine(work, "demo.wasm"), "README.md", "README.md.out"], TimeSpan.FromMinutes(2));
+        var run = CommandRunner.Run(PublishedBinaries.WasmcellCli, ["run", "--dir", work + "::.", Path.Combine(work, "demo.wasm"), "README.md", "README.md.out"], TimeSpan.FromMinutes(2));
 
         var readme = File.ReadAllText(Seed("demo/README.md"));
         Assert.True(run.ExitCode == 0, run.ToString());

@@ -46,7 +46,7 @@ internal sealed class LocalRegistry : IDisposable
         if (htpasswd)
         {
             // -B: bcrypt, the only hash distribution's htpasswd accepts. From apache2-utils.
-            var line = ProcessRunner.Run("htpasswd", "-Bbn", User, Password).Trim();
+            var line = CommandRunner.Check("htpasswd", "-Bbn", User, Password).Trim();
             File.WriteAllText(_dir["htpasswd"], line + "\n");
             config += $"""
 

@@ -5,12 +5,13 @@ internal static class WasmSamples
 {
     private static readonly Lazy<string> Hello = new(() =>
     {
-        // Built into the test output directory (no temp dirs left behind), fresh for each test run.
-        var dir = Path.Combine(AppContext.BaseDirectory, "samples");
+        // Fresh for each test run into one folder per user (the output directory may be root's while the
+        // rootless run is not): no temp dirs pile up.
+        var dir = Path.Combine(Path.GetTempPath(), "wasmcell-oci-samples-" + Environment.UserName);
         Directory.CreateDirectory(dir);
         var output = Path.Combine(dir, "hello.wasm");
-        ProcessRunner.Run("clang", "--target=wasm32-wasi", "-Os", "-s", "-Wl,--strip-all", "-o", output,
-            Path.Combine(RepoPaths.Root, "examples", "hello", "hello.c"));
+        CommandRunner.Check("clang", "--target=wasm32-wasi", "-Os", "-s", "-Wl,--strip-all", "-o", output,
+            Path.Combine(RepoLayout.Root, "examples", "hello", "hello.c"));
         return output;
     });
 

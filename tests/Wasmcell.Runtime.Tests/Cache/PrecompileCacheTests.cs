@@ -152,20 +152,14 @@ public sealed class PrecompileCacheTests : IDisposable
     }
 
     [Fact]
+    [Trait("Needs", "root")]
     public void Cache_directory_owned_by_another_user_is_refused()
     {
         Directory.CreateDirectory(_modules.CacheRoot);
         // Needs root to chown; the tests run as root (as in CI).
-        ProcessRun("chown", "4242", _modules.CacheRoot);
+        CommandRunner.Check("chown", "4242", _modules.CacheRoot);
         var e = Assert.Throws<IOException>(() => new PrecompileCache(_modules.CacheRoot));
         Assert.Contains("4242", e.Message);
-    }
-
-    private static void ProcessRun(string file, params string[] args)
-    {
-        using var process = System.Diagnostics.Process.Start(file, args);
-        process.WaitForExit();
-        Assert.Equal(0, process.ExitCode);
     }
 
     [Fact]

@@ -14,6 +14,8 @@ namespace Wasmcell.Shim.Tests.Artifacts;
 /// ctr 1.6 cannot create a container record for an image it cannot unpack, so the artifact runs fake
 /// only the container → image step; Containers.Get is proven on a container of a plain image.
 /// </summary>
+[Trait("Needs", "root")]
+[Trait("Needs", "containerd")]
 public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdContentSourceTests.Imported>, IDisposable
 {
     private const string ImageName = "example.com/wasmcell/artifact:1";
@@ -29,27 +31,40 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
     public void Dispose() => Directory.Delete(_bundle, recursive: true);
 
     /// <summary>One private containerd holding one artifact, as its manifest and (via --index-name) as an index.</summary>
-    public sealed class Imported : IDisposable
+    public sealed class Imported : IAsyncLifetime
     {
+        private PrivateContainerd? _containerd;
+
         public Imported()
         {
             Module = new byte[70_000];
             "\0asm\u0001\0\0\0"u8.CopyTo(Module);
             new Random(5).NextBytes(Module.AsSpan(8));
-            var tar = Path.Join(Containerd.Directory, "artifact.tar");
-            WriteOciArchive(tar, Module);
-            Containerd.Ctr("images", "import", "--no-unpack", "--all-platforms", "--index-name", IndexName, tar);
-            var plain = Path.Join(Containerd.Directory, "plain.tar");
-            WritePlainImage(plain);
-            Containerd.Ctr("images", "import", plain);
-            Containerd.Ctr("containers", "create", PlainImageName, PlainContainer);
         }
 
-        public PrivateContainerd Containerd { get; } = new();
+        public PrivateContainerd Containerd => _containerd ?? throw new InvalidOperationException("not initialized");
 
         public byte[] Module { get; }
 
-        public void Dispose() => Containerd.Dispose();
+        public async Task InitializeAsync()
+        {
+            _containerd = await PrivateContainerd.StartAsync(new PrivateContainerdOptions { Prefix = "wca", Namespace = "wcartifact" });
+            var tar = Path.Join(Containerd.Dir, "artifact.tar");
+            WriteOciArchive(tar, Module);
+            Containerd.Ctr.Check("images", "import", "--no-unpack", "--all-platforms", "--index-name", IndexName, tar);
+            var plain = Path.Join(Containerd.Dir, "plain.tar");
+            WritePlainImage(plain);
+            Containerd.Ctr.Check("images", "import", plain);
+            Containerd.Ctr.Check("containers", "create", PlainImageName, PlainContainer);
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (_containerd is not null)
+            {
+                await _containerd.DisposeAsync();
+            }
+        }
 
         /// <summary>A one-file linux/amd64 image: ctr 1.6 unpacks it, so a real container record can name it.</summary>
         private static void WritePlainImage(string path)
@@ -128,7 +143,7 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
     [InlineData(IndexName)]
     public async Task Artifact_module_comes_back_from_containerds_content_store(string image)
     {
-        using var source = new ContainerdContentSource(_containerd.Containerd.Socket, PrivateContainerd.Namespace);
+        using var source = new ContainerdContentSource(_containerd.Containerd.Address, _containerd.Containerd.Namespace);
         var target = await source.GetImageTargetAsync(image, TenSeconds());
         Assert.Equal(image == IndexName ? MediaTypes.OciIndex : MediaTypes.OciManifest, target.MediaType);
 
@@ -142,7 +157,7 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
     [Fact]
     public async Task Images_are_looked_up_in_the_containers_namespace()
     {
-        using var source = new ContainerdContentSource(_containerd.Containerd.Socket, "some-other-namespace");
+        using var source = new ContainerdContentSource(_containerd.Containerd.Address, "some-other-namespace");
 
         var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
             new ArtifactModuleFetcher(new ContainerOf(source, ImageName)).FetchAsync("c1", _bundle, TenSeconds()));
@@ -154,7 +169,7 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
     [Fact]
     public async Task Container_record_names_its_image()
     {
-        using var source = new ContainerdContentSource(_containerd.Containerd.Socket, PrivateContainerd.Namespace);
+        using var source = new ContainerdContentSource(_containerd.Containerd.Address, _containerd.Containerd.Namespace);
 
         Assert.Equal(PlainImageName, await source.GetContainerImageAsync(PlainContainer, TenSeconds()));
     }
@@ -162,7 +177,7 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
     [Fact]
     public async Task Container_of_a_plain_image_is_not_an_artifact()
     {
-        using var source = new ContainerdContentSource(_containerd.Containerd.Socket, PrivateContainerd.Namespace);
+        using var source = new ContainerdContentSource(_containerd.Containerd.Address, _containerd.Containerd.Namespace);
 
         Assert.Null(await new ArtifactModuleFetcher(source).FetchAsync(PlainContainer, _bundle, TenSeconds()));
         Assert.False(Directory.Exists(Path.Join(_bundle, ArtifactModuleFetcher.DirectoryName)));
@@ -171,7 +186,7 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
     [Fact]
     public async Task Missing_container_record_fails_naming_the_container()
     {
-        using var source = new ContainerdContentSource(_containerd.Containerd.Socket, PrivateContainerd.Namespace);
+        using var source = new ContainerdContentSource(_containerd.Containerd.Address, _containerd.Containerd.Namespace);
 
         var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
             new ArtifactModuleFetcher(source).FetchAsync("no-such-container", _bundle, TenSeconds()));
@@ -204,25 +219,14 @@ public sealed class ContainerdContentSourceTests : IClassFixture<ContainerdConte
 
     private (int Code, string Stderr) RunHelper(string helper, string container)
     {
-        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(helper,
-            [_containerd.Containerd.Socket, PrivateContainerd.Namespace, container, _bundle])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the fetch helper did not finish in 30 s");
-        return (p.ExitCode, stderr.GetAwaiter().GetResult());
+        var run = CommandRunner.Run(helper, [_containerd.Containerd.Address, _containerd.Containerd.Namespace, container, _bundle], TimeSpan.FromSeconds(30));
+        Assert.False(run.TimedOut, "the fetch helper did not finish in 30 s");
+        return (run.ExitCode, run.Stderr);
     }
 
     private static string PublishedFetchHelper()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Join(dir.FullName, "Wasmcell.slnx")))
-        {
-            dir = dir.Parent;
-        }
-        var helper = Path.Join(dir?.FullName ?? "", "artifacts", "shim", "containerd-shim-wasm-v1-fetch");
+        var helper = Path.Join(ShimBinary.EnsurePublished(), ShimBinary.FetchFileName);
         Assert.True(File.Exists(helper), $"{helper} is missing: run scripts/publish.sh (scripts/test.sh does)");
         return helper;
     }

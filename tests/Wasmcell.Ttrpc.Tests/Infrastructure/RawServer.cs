@@ -5,12 +5,12 @@ namespace Wasmcell.Ttrpc.Tests.Infrastructure;
 /// <summary>A listening socket that hands out raw accepted connections, to play a hand-scripted server.</summary>
 internal sealed class RawServer : IDisposable
 {
-    private readonly SocketDirectory _directory = new();
+    private readonly TempDir _directory = new("wasmcell-ttrpc-test-");
     private readonly Socket _listener;
 
     public RawServer()
     {
-        Path = _directory.Socket();
+        Path = _directory["s.sock"];
         _listener = TestServer.Listen(Path);
     }
 

@@ -5,13 +5,13 @@ namespace Wasmcell.Ttrpc.Tests.Infrastructure;
 /// <summary>A <see cref="TtrpcServer"/> serving on a real unix socket in its own temp directory.</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
-    private readonly SocketDirectory _directory = new();
+    private readonly TempDir _directory = new("wasmcell-ttrpc-test-");
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
 
     public TestServer()
     {
-        Path = _directory.Socket();
+        Path = _directory["s.sock"];
         _listener = Listen(Path);
         Server = new TtrpcServer(Log.Enqueue);
         Serving = Server.ServeAsync(_listener, _stop.Token);

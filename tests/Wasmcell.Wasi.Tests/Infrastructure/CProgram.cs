@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Wasmcell.Wasi.Tests.Infrastructure;
 
 /// <summary>
@@ -17,18 +15,16 @@ internal static class CProgram
         lock (Gate)
         {
             var output = System.IO.Path.Combine(OutDir, name + ".wasm");
-            var source = System.IO.Path.Combine(TestData.RepoRoot, "tests/wasm-wasi", name + ".c");
+            var source = System.IO.Path.Combine(RepoLayout.Root, "tests/wasm-wasi", name + ".c");
             if (File.Exists(output) && File.GetLastWriteTimeUtc(output) >= File.GetLastWriteTimeUtc(source)) return output;
             // Build to a private name and rename: another test process may be reading the module.
             var temp = output + "." + Environment.ProcessId + ".tmp";
-            var psi = new ProcessStartInfo("clang", ["--target=wasm32-wasi", "-O2", "-Werror", "-o", temp, source])
+            var clang = CommandRunner.Run("clang", ["--target=wasm32-wasi", "-O2", "-Werror", "-o", temp, source], TimeSpan.FromMinutes(2));
+            if (clang.ExitCode != 0)
             {
-                RedirectStandardError = true,
-            };
-            using var clang = Process.Start(psi)!;
-            var errors = clang.StandardError.ReadToEnd();
-            clang.WaitForExit();
-            if (clang.ExitCode != 0) throw new InvalidOperationException($"clang failed for {source}:\n{errors}");
+                throw new InvalidOperationException($"clang failed for {source}:\n{clang.Describe()}");
+            }
+
             File.Move(temp, output, overwrite: true);
             return output;
         }

@@ -1,10 +1,10 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// cgroupfs (v1 hybrid here, v2 elsewhere): the directories and processes under one of our parents.
 /// Directories vanish while we look (runc and the shim remove them concurrently): that is never an error.
 /// </summary>
-internal static class HostCgroups
+public static class HostCgroups
 {
     private const string Root = "/sys/fs/cgroup";
 

@@ -1,4 +1,4 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// Which runtime a scenario runs through. <see cref="Wasm"/> is the shim under test running a wasm
@@ -11,7 +11,7 @@ public enum Flavor
     Runc,
 }
 
-internal static class Runtimes
+public static class Runtimes
 {
     public const string Wasm = "io.containerd.wasm.v1";
     public const string Runc = "io.containerd.runc.v2";

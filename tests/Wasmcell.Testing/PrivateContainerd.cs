@@ -1,18 +1,23 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
-/// A private containerd 1.6 for the whole test run (recipe: ../shared/docs/test-environment/README.md):
-/// own --config/--root/--state/--address under a short /tmp/wct-XXXXXX, CRI disabled, the opt plugin at
-/// DIR/opt so DIR/opt/bin/containerd-shim-wasm-v1 is found. ctr runs get a private FIFO dir, runc root and
-/// cgroup (/wct-XXXXXX/&lt;id&gt;). Disposal tears everything down, crash leftovers included.
+/// A private containerd 1.6 (recipe: ../shared/docs/test-environment/README.md): own
+/// --config/--root/--state/--address under a short /tmp/&lt;prefix&gt;-XXXXXX, CRI disabled, never
+/// /etc/containerd, the opt plugin at DIR/opt so DIR/opt/bin/containerd-shim-wasm-v1 is found. ctr runs get a
+/// private FIFO dir, runc root and cgroup (/&lt;prefix&gt;-XXXXXX/&lt;id&gt;). Disposal tears everything down,
+/// crash leftovers included. The parameterless constructor is the integration tests' collection fixture;
+/// others start one with <see cref="StartAsync"/> and their <see cref="PrivateContainerdOptions"/>.
 /// Needs root: without it every test fails with a message saying so.
 /// </summary>
 public sealed class PrivateContainerd : IAsyncLifetime
 {
+    /// <summary>The namespace of the default options (the integration tests').</summary>
     public const string TestNamespace = "wct";
+
+    private readonly PrivateContainerdOptions _options;
 
     private readonly Lazy<string> _wasmRootfs;
     private readonly Lazy<string> _busyboxRootfs;
@@ -21,12 +26,18 @@ public sealed class PrivateContainerd : IAsyncLifetime
     private int _nextId;
 
     public PrivateContainerd()
+        : this(new PrivateContainerdOptions())
     {
-        var name = "wct-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
+    }
+
+    private PrivateContainerd(PrivateContainerdOptions options)
+    {
+        _options = options;
+        var name = options.Prefix + "-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
         Dir = Path.Combine("/tmp", name);
         Address = Path.Combine(Dir, "c.sock");
         CgroupParent = "/" + name;
-        Ctr = new Ctr(Address, TestNamespace);
+        Ctr = new Ctr(Address, options.Namespace);
         _wasmRootfs = new(() => Rootfs.CreateWasm(Path.Combine(Dir, "rootfs-wasm")));
         _busyboxRootfs = new(() => Rootfs.CreateBusybox(Path.Combine(Dir, "rootfs-busybox")));
     }
@@ -35,10 +46,19 @@ public sealed class PrivateContainerd : IAsyncLifetime
 
     public string Address { get; }
 
+    /// <summary>containerd's ttrpc socket (grpc address + ".ttrpc"), where shims publish events.</summary>
+    public string TtrpcAddress => Address + ".ttrpc";
+
+    /// <summary>The namespace <see cref="Ctr"/> and <see cref="RunAsync"/> work in.</summary>
+    public string Namespace => _options.Namespace;
+
+    /// <summary>The shim's precompile cache when <see cref="PrivateContainerdOptions.PrivatePrecompileCache"/> is set.</summary>
+    public string PrecompileDir => Path.Combine(Dir, "precompiled");
+
     /// <summary>Parent of every container cgroup we ask for; removed at teardown (runc never removes parents).</summary>
     public string CgroupParent { get; }
 
-    internal Ctr Ctr { get; }
+    public Ctr Ctr { get; }
 
     public string FifoDir => Path.Combine(Dir, "fifo");
 
@@ -47,7 +67,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
     public string LogPath => Path.Combine(Dir, "containerd.log");
 
     /// <summary>Bundles of our namespace: state/io.containerd.runtime.v2.task/wct/&lt;id&gt;.</summary>
-    public string BundlesDir => Path.Combine(Dir, "state", "io.containerd.runtime.v2.task", TestNamespace);
+    public string BundlesDir => Path.Combine(Dir, "state", "io.containerd.runtime.v2.task", Namespace);
 
     public int ContainerdPid { get; private set; }
 
@@ -71,11 +91,28 @@ public sealed class PrivateContainerd : IAsyncLifetime
     public string CgroupOf(string id) => $"{CgroupParent}/{id}";
 
     /// <summary>Live shim processes of our containerd (their command line carries `-address &lt;ours&gt;`).</summary>
-    internal IReadOnlyList<(int Pid, string Cmdline)> ShimProcesses() =>
+    public IReadOnlyList<(int Pid, string Cmdline)> ShimProcesses() =>
         HostProcesses.Mentioning($" -address {Address}", ContainerdPid);
 
     /// <summary>The socket a shim of this group listens on.</summary>
-    public string ShimSocketOf(string group) => ShimSocket.PathFor(Address, TestNamespace, group);
+    public string ShimSocketOf(string group) => ShimSocket.PathFor(Address, Namespace, group);
+
+    /// <summary>Starts a private containerd with <paramref name="options"/>; dispose it to tear everything down.</summary>
+    public static async Task<PrivateContainerd> StartAsync(PrivateContainerdOptions options)
+    {
+        var containerd = new PrivateContainerd(options);
+        try
+        {
+            await containerd.InitializeAsync();
+        }
+        catch
+        {
+            await containerd.DisposeAsync();
+            throw;
+        }
+
+        return containerd;
+    }
 
     public async Task InitializeAsync()
     {
@@ -91,8 +128,13 @@ public sealed class PrivateContainerd : IAsyncLifetime
         foreach (var d in new[] { "root", "state", "tmp", "fifo", "opt/bin" })
             Directory.CreateDirectory(Path.Combine(Dir, d));
         Directory.CreateDirectory(RuncRoot);
+        if (_options.InstallShim)
+        {
+            RequireShim();
+        }
+
         await File.WriteAllTextAsync(Path.Combine(Dir, "config.toml"), ConfigToml());
-        await StartAsync();
+        await StartDaemonAsync();
     }
 
     public async Task DisposeAsync()
@@ -129,7 +171,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
     }
 
     /// <summary>The `ctr run` arguments for a request: private FIFO dir, runc root and cgroup always.</summary>
-    internal List<string> RunArgs(RunRequest r)
+    public List<string> RunArgs(RunRequest r)
     {
         var args = new List<string> { "run" };
         if (r.Detach)
@@ -155,7 +197,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
     }
 
     /// <summary>Runs `ctr run` for the request (the wasm runtime installs the shim first).</summary>
-    internal Task<CommandResult> RunAsync(RunRequest r, byte[]? stdin = null, TimeSpan? timeout = null)
+    public Task<CommandResult> RunAsync(RunRequest r, byte[]? stdin = null, TimeSpan? timeout = null)
     {
         if (r.Runtime == Runtimes.Wasm)
             RequireShim();
@@ -163,22 +205,22 @@ public sealed class PrivateContainerd : IAsyncLifetime
     }
 
     /// <summary>Starts `ctr run` for the request without waiting (kill tests watch its output while it runs).</summary>
-    internal RunningCommand StartRun(RunRequest r, TimeSpan? timeout = null, bool holdStdin = false)
+    public RunningCommand StartRun(RunRequest r, TimeSpan? timeout = null, bool holdStdin = false)
     {
         if (r.Runtime == Runtimes.Wasm)
             RequireShim();
-        return CommandRunner.Start("ctr", ["--address", Address, "--namespace", TestNamespace, .. RunArgs(r)], timeout ?? Ctr.DefaultTimeout, holdStdin: holdStdin);
+        return CommandRunner.Start("ctr", ["--address", Address, "--namespace", Namespace, .. RunArgs(r)], timeout ?? Ctr.DefaultTimeout, holdStdin: holdStdin);
     }
 
     /// <summary>The request for running <paramref name="args"/> of a flavour on its shared rootfs.</summary>
-    internal RunRequest Request(Flavor flavor, string id, IReadOnlyList<string> args) =>
+    public RunRequest Request(Flavor flavor, string id, IReadOnlyList<string> args) =>
         new(id, Runtimes.Of(flavor), RootfsFor(flavor), args);
 
     /// <summary>
     /// A config.json for `ctr containers create --config` (which has no --cgroup): ctr's own default spec
     /// (`ctr oci spec`) with our args, rootfs and cgroup.
     /// </summary>
-    internal async Task<string> SpecFileAsync(string id, string rootfs, IReadOnlyList<string> args)
+    public async Task<string> SpecFileAsync(string id, string rootfs, IReadOnlyList<string> args)
     {
         var defaults = await CommandRunner.RunAsync("ctr", ["oci", "spec"], TimeSpan.FromSeconds(10));
         if (defaults.ExitCode != 0)
@@ -194,7 +236,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
     }
 
     /// <summary>Best-effort removal of a test's container whatever state it is in (for finally blocks).</summary>
-    internal async Task ForgetAsync(string id)
+    public async Task ForgetAsync(string id)
     {
         if (await Ctr.TaskAsync(id) is not null)
         {
@@ -216,22 +258,37 @@ public sealed class PrivateContainerd : IAsyncLifetime
         return new StreamReader(f, Encoding.UTF8).ReadToEnd();
     }
 
+    // A socket file appears at bind(), before listen(): only a connect that succeeds means "serving".
+    private static bool AcceptsConnections(string socketPath)
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
     private static void RequireRoot()
     {
         var uid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal))
             .Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];
         if (uid != "0")
             throw new InvalidOperationException(
-                $"the integration tests need root (containerd, runc, mounts, cgroups): effective uid is {uid}. Run them as root.");
+                $"tests with a private containerd need root (containerd, runc, mounts, cgroups): effective uid is {uid}. Run them as root, or leave them out with --filter \"Needs!=root\".");
     }
 
     private string ConfigToml() => $"""
-        # Private containerd for Wasmcell's integration tests; every path is under {Dir}.
+        # Private containerd for Wasmcell's tests; every path is under {Dir}.
         version = 2
         root = "{Dir}/root"
         state = "{Dir}/state"
         temp = "{Dir}/tmp"
-        # CRI is not tested yet; the snapshotters that cannot work here only add log noise.
+        # CRI has its own environment (IntegrationTests/Cri); the snapshotters that cannot work here only add log noise.
         disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
                             "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
                             "io.containerd.snapshotter.v1.devmapper"]
@@ -249,7 +306,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
 
         """;
 
-    private async Task StartAsync()
+    private async Task StartDaemonAsync()
     {
         // sh execs setsid, which execs containerd (no fork: the child is no process-group leader), so the
         // pid we get is containerd's; new session, clean PATH, always --config (else /etc/containerd's).
@@ -265,6 +322,11 @@ public sealed class PrivateContainerd : IAsyncLifetime
         psi.ArgumentList.Add(Address);
         psi.Environment.Clear();
         psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        if (_options.PrivatePrecompileCache)
+        {
+            // The shim and its cells inherit containerd's environment: nothing touches /var/lib/wasmcell.
+            psi.Environment["WASMCELL_PRECOMPILE_DIR"] = PrecompileDir;
+        }
         using (var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start containerd"))
             ContainerdPid = p.Id;
         await File.WriteAllTextAsync(Path.Combine(Dir, "containerd.pid"), ContainerdPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -275,7 +337,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
             if (File.Exists(Address))
             {
                 var v = await CommandRunner.RunAsync("ctr", ["--address", Address, "version"], TimeSpan.FromSeconds(5));
-                if (v.ExitCode == 0)
+                if (v.ExitCode == 0 && AcceptsConnections(TtrpcAddress))
                     break;
             }
             if (!HostProcesses.IsAlive(ContainerdPid) || DateTime.UtcNow > deadline)

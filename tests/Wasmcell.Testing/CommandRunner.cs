@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// Runs commands and never hangs: on timeout the whole process tree is killed and the result says so.
 /// Stdin is always a pipe (closed after <c>stdin</c> is written), never the test host's.
 /// </summary>
-internal static class CommandRunner
+public static class CommandRunner
 {
     public static Task<CommandResult> RunAsync(
         string file, IReadOnlyList<string> args, TimeSpan timeout, byte[]? stdin = null) =>
@@ -31,18 +31,34 @@ internal static class CommandRunner
         return new RunningCommand(process, commandLine, timeout, stdin, holdStdin);
     }
 
+    /// <summary>Runs a command to completion, for synchronous callers; the result says how it ended.</summary>
+    public static CommandResult Run(string file, IReadOnlyList<string> args, TimeSpan timeout) =>
+        RunAsync(file, args, timeout).GetAwaiter().GetResult();
+
+    /// <summary>Runs a tool to completion and returns its stdout; throws with its whole result when it fails or times out.</summary>
+    public static string Check(string file, params string[] args)
+    {
+        var result = RunAsync(file, args, TimeSpan.FromMinutes(5)).GetAwaiter().GetResult();
+        if (result.ExitCode != 0 || result.TimedOut)
+        {
+            throw new InvalidOperationException(result.Describe());
+        }
+
+        return result.Stdout;
+    }
+
     public static string Quote(string arg) =>
         arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./=:,@+".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
 }
 
 /// <summary>A started command: its stdout so far, and its result once it ends (or is killed on timeout).</summary>
-internal sealed class RunningCommand
+public sealed class RunningCommand
 {
     private readonly Process _process;
     private readonly MemoryStream _stdout = new();
     private readonly object _gate = new();
 
-    internal RunningCommand(Process process, string commandLine, TimeSpan timeout, byte[]? stdin, bool holdStdin)
+    public RunningCommand(Process process, string commandLine, TimeSpan timeout, byte[]? stdin, bool holdStdin)
     {
         _process = process;
         Pid = process.Id;

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>Mount points from /proc/self/mountinfo (octal escapes such as \040 decoded).</summary>
-internal static partial class HostMounts
+public static partial class HostMounts
 {
     public static IReadOnlyList<string> Under(string dir)
     {

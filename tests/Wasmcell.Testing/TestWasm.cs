@@ -1,7 +1,7 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>The wasm test programs (tests/wasm), built into artifacts/wasm by scripts/build-test-wasm.sh.</summary>
-internal static class TestWasm
+public static class TestWasm
 {
     private static readonly Lazy<string> BuiltDir = new(Build);
 

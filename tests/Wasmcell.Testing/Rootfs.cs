@@ -1,7 +1,7 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>Directory root filesystems for `ctr run --rootfs`.</summary>
-internal static class Rootfs
+public static class Rootfs
 {
     public const string GreetingPath = "/data/greeting.txt";
     public const string Greeting = "hello-data";

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>What /proc says about processes: command lines, liveness, open fds, socket listeners.</summary>
-internal static class HostProcesses
+public static class HostProcesses
 {
     public static string? Cmdline(int pid)
     {

@@ -1,14 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// Where a shim listens (SPEC §2.3): /run/containerd/s/hex(sha256("&lt;address&gt;/&lt;ns&gt;/&lt;group&gt;")), the
 /// directory hard-coded by containerd 1.6 whatever --state says. The group is the container id unless the
 /// spec carries io.kubernetes.cri.sandbox-id.
 /// </summary>
-internal static class ShimSocket
+public static class ShimSocket
 {
     public const string Dir = "/run/containerd/s";
 

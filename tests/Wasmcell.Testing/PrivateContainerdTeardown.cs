@@ -1,11 +1,11 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// Leaves the host as it was (recipe §8): the API first (tasks, containers), then containerd by PID, then
 /// crash leftovers (shims of our address, processes in our cgroups, runc records), mounts under our dir,
 /// our stale shim sockets, our cgroup parent, the dir. Returns what could not be cleaned.
 /// </summary>
-internal static class PrivateContainerdTeardown
+public static class PrivateContainerdTeardown
 {
     public static async Task<IReadOnlyList<string>> RunAsync(PrivateContainerd env)
     {
@@ -63,7 +63,7 @@ internal static class PrivateContainerdTeardown
         return problems;
     }
 
-    internal static IEnumerable<string> OurSocketPaths(PrivateContainerd env) => ShimSocket.OfBundles(env.Dir, env.Address);
+    public static IEnumerable<string> OurSocketPaths(PrivateContainerd env) => ShimSocket.OfBundles(env.Dir, env.Address);
 
     private static bool IsOurContainerd(PrivateContainerd env) => HostProcesses.IsContainerdServing(env.ContainerdPid, env.Address);
 }

@@ -1,13 +1,13 @@
 using System.Globalization;
 
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// The API part of every private containerd's teardown: <see cref="RemoveAllAsync"/> kills and deletes every
 /// task and removes every container in each namespace; <see cref="StopAsync"/> stops containerd itself
 /// (SIGTERM so it closes its sockets; SIGKILL after 10 s).
 /// </summary>
-internal static class ContainerdShutdown
+public static class ContainerdShutdown
 {
     public static async Task RemoveAllAsync(string address)
     {

@@ -1,7 +1,7 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>ctr bound to our private containerd (--address) and test namespace; every call has a timeout.</summary>
-internal sealed class Ctr(string address, string ns)
+public sealed class Ctr(string address, string ns)
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
@@ -11,6 +11,21 @@ internal sealed class Ctr(string address, string ns)
         CommandRunner.RunAsync("ctr", ["--address", address, "--namespace", ns, .. args], timeout ?? DefaultTimeout, stdin);
 
     public Task<CommandResult> RunAsync(params string[] args) => RunAsync(args, null);
+
+    /// <summary>Runs ctr to completion, for synchronous callers; the result says how it ended.</summary>
+    public CommandResult Run(params string[] args) => RunAsync(args, null).GetAwaiter().GetResult();
+
+    /// <summary>Runs ctr to completion and returns its stdout; throws with its whole result when it fails.</summary>
+    public string Check(params string[] args)
+    {
+        var result = Run(args);
+        if (result.ExitCode != 0 || result.TimedOut)
+        {
+            throw new InvalidOperationException(result.Describe());
+        }
+
+        return result.Stdout;
+    }
 
     /// <summary>`ctr task ls` as (id, pid, status) rows.</summary>
     public async Task<IReadOnlyList<TaskRow>> TasksAsync()
@@ -47,4 +62,4 @@ internal sealed class Ctr(string address, string ns)
     }
 }
 
-internal sealed record TaskRow(string Id, int Pid, string Status);
+public sealed record TaskRow(string Id, int Pid, string Status);

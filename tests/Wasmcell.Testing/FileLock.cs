@@ -1,10 +1,10 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// An exclusive lock between processes (several test hosts may build the same artifacts at once):
 /// .NET takes flock(LOCK_EX) for FileShare.None on Linux.
 /// </summary>
-internal sealed class FileLock : IDisposable
+public sealed class FileLock : IDisposable
 {
     private readonly FileStream _stream;
 

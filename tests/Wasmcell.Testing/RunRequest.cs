@@ -1,7 +1,7 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>One `ctr run` of a directory rootfs (`--rootfs`), with the options the tests vary.</summary>
-internal sealed record RunRequest(string Id, string Runtime, string Rootfs, IReadOnlyList<string> Args)
+public sealed record RunRequest(string Id, string Runtime, string Rootfs, IReadOnlyList<string> Args)
 {
     /// <summary>--rm (foreground) when true, -d when <see cref="Detach"/>; neither for a kept container.</summary>
     public bool Remove { get; init; } = true;

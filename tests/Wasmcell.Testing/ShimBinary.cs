@@ -1,11 +1,11 @@
-namespace Wasmcell.IntegrationTests.Infrastructure;
+namespace Wasmcell.Testing;
 
 /// <summary>
 /// The NativeAOT shim under test: artifacts/shim/containerd-shim-wasm-v1 (with containerd-shim-wasm-v1-daemon,
 /// -cell, -fetch and libwasmtime.so beside it), published once (scripts/publish.sh) by the first test host that needs it when missing. WASMCELL_SHIM_DIR=&lt;dir&gt; tests another
 /// build instead (never published by the tests).
 /// </summary>
-internal static class ShimBinary
+public static class ShimBinary
 {
     /// <summary>What containerd execs for `start` and `delete`.</summary>
     public const string FileName = "containerd-shim-wasm-v1";

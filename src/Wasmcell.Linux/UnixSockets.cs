@@ -10,7 +10,6 @@ namespace Wasmcell.Linux;
 public static unsafe partial class UnixSockets
 {
     private const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    private const int ECONNREFUSED = 111;
     private const int SunPathLength = 108;
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
@@ -48,7 +47,7 @@ public static unsafe partial class UnixSockets
             {
                 var errno = Libc.Errno;
                 Libc.Close(fd);
-                return errno == Libc.EADDRINUSE ? -1 : throw Failure("bind", path, errno);
+                return errno == Errno.EADDRINUSE ? -1 : throw Failure("bind", path, errno);
             }
         }
         if (ListenOn(fd, backlog) != 0)
@@ -79,7 +78,7 @@ public static unsafe partial class UnixSockets
                 }
             }
             var errno = Libc.Errno;
-            return errno == Libc.EAGAIN || (errno != ECONNREFUSED && errno != Libc.ENOENT && errno != Libc.EINVAL
+            return errno == Errno.EAGAIN || (errno is not (Errno.ECONNREFUSED or Errno.ENOENT or Errno.EINVAL)
                 ? throw Failure("connect", path, errno) : false);
         }
         finally
@@ -108,6 +107,6 @@ public static unsafe partial class UnixSockets
         return address;
     }
 
-    private static IOException Failure(string call, string path, int errno) =>
+    private static IOException Failure(string call, string path, Errno errno) =>
         new($"{call} {path}: {Libc.ErrorText(errno)}");
 }

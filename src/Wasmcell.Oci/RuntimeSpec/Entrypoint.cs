@@ -26,30 +26,19 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
         }
         var (name, function) = SplitFunction(args[0]);
         var cwd = string.IsNullOrEmpty(spec.Process!.Cwd) ? "/" : spec.Process.Cwd;
-        var rootFd = Libc.Open(rootfs, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-        if (rootFd < 0)
+        using var rootFd = OpenRootfs(rootfs);
+        foreach (var candidate in Candidates(name, cwd, spec.Process.Env))
         {
-            throw Libc.IoError($"open rootfs {rootfs}", Libc.Errno);
-        }
-        try
-        {
-            foreach (var candidate in Candidates(name, cwd, spec.Process.Env))
+            var head = ReadHead(rootFd, candidate, out var errno);
+            if (head is null)
             {
-                var head = ReadHead(rootFd, candidate, out var errno);
-                if (head is null)
+                if (errno is Errno.ENOENT or Errno.ENOTDIR or Errno.EISDIR)
                 {
-                    if (errno is Libc.ENOENT or 20 /* ENOTDIR */ or 21 /* EISDIR */)
-                    {
-                        continue;
-                    }
-                    throw new InvalidDataException($"entrypoint {candidate} in the container's rootfs cannot be read: {Libc.ErrorText(errno)}");
+                    continue;
                 }
-                return new Entrypoint(Classify(head, candidate), candidate, function);
+                throw new InvalidDataException($"entrypoint {candidate} in the container's rootfs cannot be read: {Libc.ErrorText(errno)}");
             }
-        }
-        finally
-        {
-            Libc.Close(rootFd);
+            return new Entrypoint(Classify(head, candidate), candidate, function);
         }
         throw new FileNotFoundException(
             $"entrypoint {name} not found in the container's rootfs (looked relative to cwd {cwd} and in PATH); check the image's ENTRYPOINT/CMD");
@@ -102,52 +91,36 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
 
     private static string Join(string dir, string name) => (dir.EndsWith('/') ? dir : dir + "/") + name;
 
-    private static byte[]? ReadHead(int rootFd, string containerPath, out int errno)
+    private static SafeFdHandle OpenRootfs(string rootfs)
     {
-        var fd = Openat2.OpenInRoot(rootFd, containerPath.TrimStart('/'), Libc.O_RDONLY);
-        if (fd < 0)
+        var errno = Libc.TryOpen(rootfs, Libc.O_PATH | Libc.O_DIRECTORY, out var rootFd);
+        return errno == Errno.None ? rootFd : throw Libc.IoError($"open rootfs {rootfs}", errno);
+    }
+
+    private static byte[]? ReadHead(SafeFdHandle rootFd, string containerPath, out Errno errno)
+    {
+        errno = Libc.TryOpenInRoot(rootFd.Fd, containerPath, Libc.O_RDONLY, out var fd);
+        using (fd)
         {
-            errno = -fd;
-            return null;
-        }
-        try
-        {
+            if (errno != Errno.None)
+            {
+                return null;
+            }
             var buf = new byte[16];
-            var n = Libc.ReadSome(fd, buf);
-            errno = 0;
-            return buf[..n];
-        }
-        catch (IOException e)
-        {
-            errno = e.HResult;
-            return null;
-        }
-        finally
-        {
-            Libc.Close(fd);
+            var n = Libc.TryRead(fd.Fd, buf, out errno);
+            return n >= 0 ? buf[..n] : null;
         }
     }
 
     /// <summary>Opens the entrypoint for reading through the rootfs (never escaping it) as a stream.</summary>
     public static FileStream OpenInRootfs(string rootfs, string containerPath)
     {
-        var rootFd = Libc.Open(rootfs, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-        if (rootFd < 0)
+        using var rootFd = OpenRootfs(rootfs);
+        var errno = Libc.TryOpenInRoot(rootFd.Fd, containerPath, Libc.O_RDONLY, out var fd);
+        if (errno != Errno.None)
         {
-            throw Libc.IoError($"open rootfs {rootfs}", Libc.Errno);
+            throw Libc.IoError($"open {containerPath} in rootfs", errno);
         }
-        try
-        {
-            var fd = Openat2.OpenInRoot(rootFd, containerPath.TrimStart('/'), Libc.O_RDONLY);
-            if (fd < 0)
-            {
-                throw Libc.IoError($"open {containerPath} in rootfs", -fd);
-            }
-            return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read);
-        }
-        finally
-        {
-            Libc.Close(rootFd);
-        }
+        return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.Detach(), ownsHandle: true), FileAccess.Read);
     }
 }

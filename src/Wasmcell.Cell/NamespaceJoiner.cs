@@ -18,7 +18,7 @@ public static class NamespaceJoiner
         ["network"] = Libc.CLONE_NEWNET,
         ["ipc"] = Libc.CLONE_NEWIPC,
         ["uts"] = Libc.CLONE_NEWUTS,
-        ["cgroup"] = Namespaces.CLONE_NEWCGROUP,
+        ["cgroup"] = Libc.CLONE_NEWCGROUP,
     };
 
     /// <summary>Joins or makes the spec's namespaces; returns the types asked for that the cell could not apply.</summary>

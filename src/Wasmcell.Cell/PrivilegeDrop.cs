@@ -37,7 +37,7 @@ public static class PrivilegeDrop
         Check(Libc.Prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs");
         for (nuint cap = 0; cap < 64; cap++)
         {
-            if (Libc.Prctl(Privileges.PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && Libc.Errno == Libc.EINVAL)
+            if (Libc.Prctl(Libc.PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && Libc.Errno == Errno.EINVAL)
             {
                 break; // past the last capability this kernel knows
             }
@@ -53,10 +53,8 @@ public static class PrivilegeDrop
         Check(Privileges.ClearCapabilities(), "clear capabilities");
         // Changing credentials makes the process non-dumpable, which hands /proc/self to root; the WASI
         // host reopens the preopened directories through /proc/self/fd, so take it back.
-        Check(Libc.Prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "set dumpable");
+        Check(Libc.Prctl(Libc.PR_SET_DUMPABLE, 1, 0, 0, 0), "set dumpable");
     }
-
-    private const int PR_SET_DUMPABLE = 4;
 
     private static void Check(int rc, string what)
     {

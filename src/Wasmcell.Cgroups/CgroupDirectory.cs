@@ -40,7 +40,7 @@ public sealed class CgroupDirectory
             foreach (var component in path.Components)
             {
                 current = current + "/" + component;
-                errno = CgroupSyscalls.Mkdir(current);
+                errno = Libc.Mkdir(current);
                 if (errno == Errno.None)
                 {
                     created.Add(current);
@@ -65,7 +65,7 @@ public sealed class CgroupDirectory
         RemoveLeaf(FullPath);
         for (var i = _createdParents.Count - 1; i >= 0; i--)
         {
-            var errno = CgroupSyscalls.Rmdir(_createdParents[i]);
+            var errno = Libc.Rmdir(_createdParents[i]);
             // A parent still holding another cgroup stays. It outlives us unless we are the last one out: only
             // its creator removes it, so a shared parent like /k8s.io may remain (runc never removes parents).
             if (errno is Errno.EBUSY or Errno.ENOTEMPTY or Errno.EEXIST) break;
@@ -77,7 +77,7 @@ public sealed class CgroupDirectory
     {
         for (var attempt = 1; ; attempt++)
         {
-            var errno = CgroupSyscalls.Rmdir(path);
+            var errno = Libc.Rmdir(path);
             if (errno is Errno.None or Errno.ENOENT) return;
             if (errno != Errno.EBUSY || attempt >= RmdirAttempts) throw new CgroupException("rmdir", path, errno);
             Thread.Sleep(RmdirBackoff);

@@ -19,15 +19,10 @@ public static class CgroupFile
 
     public static Errno TryWrite(string path, string value)
     {
-        var fd = CgroupSyscalls.Open(path, CgroupSyscalls.O_WRONLY | CgroupSyscalls.O_TRUNC, out var errno);
-        if (fd < 0) return errno;
-        try
+        var errno = Libc.TryOpen(path, Libc.O_WRONLY | Libc.O_TRUNC, out var fd);
+        using (fd)
         {
-            return CgroupSyscalls.Write(fd, Encoding.UTF8.GetBytes(value));
-        }
-        finally
-        {
-            CgroupSyscalls.Close(fd);
+            return errno != Errno.None ? errno : Libc.WriteOnce(fd.Fd, Encoding.UTF8.GetBytes(value));
         }
     }
 

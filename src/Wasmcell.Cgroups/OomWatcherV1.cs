@@ -11,15 +11,15 @@ namespace Wasmcell.Cgroups;
 public sealed class OomWatcherV1 : IDisposable
 {
     private readonly object _lock = new();
-    private readonly int _eventFd;
-    private readonly int _controlFd;
+    private readonly SafeFdHandle _eventFd;
+    private readonly SafeFdHandle _controlFd;
     private readonly string _controlPath;
     private readonly Action _onOom;
     private bool _disposed;
     private bool _closed;
     private volatile bool _fired;
 
-    private OomWatcherV1(int eventFd, int controlFd, string controlPath, Action onOom)
+    private OomWatcherV1(SafeFdHandle eventFd, SafeFdHandle controlFd, string controlPath, Action onOom)
     {
         _eventFd = eventFd;
         _controlFd = controlFd;
@@ -34,20 +34,20 @@ public sealed class OomWatcherV1 : IDisposable
     {
         ArgumentNullException.ThrowIfNull(onOom);
         var controlPath = Path.Combine(memoryDir, "memory.oom_control");
-        var eventFd = CgroupSyscalls.EventFd(out var errno);
-        if (eventFd < 0) throw new CgroupException("eventfd for", controlPath, errno);
-        var controlFd = CgroupSyscalls.Open(controlPath, CgroupSyscalls.O_RDONLY, out errno);
-        if (controlFd < 0)
+        var eventFd = new SafeFdHandle(Libc.EventFd(0, Libc.EFD_CLOEXEC));
+        if (eventFd.IsInvalid) throw new CgroupException("eventfd for", controlPath, Libc.Errno);
+        var errno = Libc.TryOpen(controlPath, Libc.O_RDONLY, out var controlFd);
+        if (errno != Errno.None)
         {
-            CgroupSyscalls.Close(eventFd);
+            eventFd.Dispose();
             throw new CgroupException("open", controlPath, errno);
         }
-        var registration = string.Create(CultureInfo.InvariantCulture, $"{eventFd} {controlFd}");
+        var registration = string.Create(CultureInfo.InvariantCulture, $"{eventFd.Fd} {controlFd.Fd}");
         errno = CgroupFile.TryWrite(Path.Combine(memoryDir, "cgroup.event_control"), registration);
         if (errno != Errno.None)
         {
-            CgroupSyscalls.Close(eventFd);
-            CgroupSyscalls.Close(controlFd);
+            eventFd.Dispose();
+            controlFd.Dispose();
             throw new CgroupException("register OOM eventfd in", Path.Combine(memoryDir, "cgroup.event_control"), errno);
         }
         var watcher = new OomWatcherV1(eventFd, controlFd, controlPath, onOom);
@@ -63,7 +63,7 @@ public sealed class OomWatcherV1 : IDisposable
         {
             while (true)
             {
-                if (CgroupSyscalls.Read(_eventFd, counter, out _) != 8) return;
+                if (Libc.TryRead(_eventFd.Fd, counter, out _) != 8) return;
                 lock (_lock)
                 {
                     if (_disposed) return;
@@ -86,8 +86,8 @@ public sealed class OomWatcherV1 : IDisposable
             lock (_lock)
             {
                 _closed = true;
-                CgroupSyscalls.Close(_eventFd);
-                CgroupSyscalls.Close(_controlFd);
+                _eventFd.Dispose();
+                _controlFd.Dispose();
             }
         }
     }
@@ -99,7 +99,7 @@ public sealed class OomWatcherV1 : IDisposable
             if (_disposed) return;
             _disposed = true;
             // Wake the blocked read; the thread sees _disposed and closes the fds itself (no fd reuse race).
-            if (!_closed) CgroupSyscalls.Write(_eventFd, BitConverter.GetBytes(1UL));
+            if (!_closed) Libc.WriteOnce(_eventFd.Fd, BitConverter.GetBytes(1UL));
         }
     }
 }

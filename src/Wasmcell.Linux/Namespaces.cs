@@ -7,13 +7,10 @@ namespace Wasmcell.Linux;
 /// New namespaces for the calling thread (network, IPC, UTS and cgroup namespaces are per thread, so a
 /// multithreaded process may make them), and what a new network or UTS namespace needs before use.
 /// </summary>
-public static unsafe partial class Namespaces
+public static unsafe class Namespaces
 {
-    public const int CLONE_NEWCGROUP = 0x02000000;
-
     private const nuint SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
     private const short IFF_UP = 0x1;
-    private const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
 
     /// <summary>struct ifreq: the interface name, then a union whose ifr_flags is what we use.</summary>
     [StructLayout(LayoutKind.Sequential, Size = 40)]
@@ -23,22 +20,10 @@ public static unsafe partial class Namespaces
         public short Flags;
     }
 
-    [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
-    private static partial int UnshareNative(int flags);
-
-    [LibraryImport("libc", EntryPoint = "sethostname", SetLastError = true)]
-    private static partial int SetHostnameNative(byte* name, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, nuint request, IfReq* request2);
-
     /// <summary>Moves the calling thread into new namespaces of the given CLONE_NEW* types.</summary>
     public static void Unshare(int types, string what)
     {
-        if (UnshareNative(types) != 0)
+        if (Libc.Unshare(types) != 0)
         {
             throw Libc.IoError($"cannot create a new {what} namespace", Libc.Errno);
         }
@@ -49,7 +34,7 @@ public static unsafe partial class Namespaces
         var bytes = Encoding.UTF8.GetBytes(hostname);
         fixed (byte* p = bytes)
         {
-            if (SetHostnameNative(p, (nuint)bytes.Length) != 0)
+            if (Libc.Sethostname(p, (nuint)bytes.Length) != 0)
             {
                 throw Libc.IoError($"cannot set hostname {hostname}", Libc.Errno);
             }
@@ -62,7 +47,7 @@ public static unsafe partial class Namespaces
     /// </summary>
     public static void BringUpLoopback()
     {
-        var fd = Socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        var fd = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             throw Libc.IoError("cannot open a socket to configure lo", Libc.Errno);
@@ -72,12 +57,13 @@ public static unsafe partial class Namespaces
             var request = new IfReq();
             request.Name[0] = (byte)'l';
             request.Name[1] = (byte)'o';
-            if (Ioctl(fd, SIOCGIFFLAGS, &request) != 0)
+            // ifreq goes where ioctl's one pointer argument goes.
+            if (Libc.Ioctl(fd, SIOCGIFFLAGS, (int*)&request) != 0)
             {
                 throw Libc.IoError("cannot read lo's flags", Libc.Errno);
             }
             request.Flags |= IFF_UP;
-            if (Ioctl(fd, SIOCSIFFLAGS, &request) != 0)
+            if (Libc.Ioctl(fd, SIOCSIFFLAGS, (int*)&request) != 0)
             {
                 throw Libc.IoError("cannot bring up lo", Libc.Errno);
             }

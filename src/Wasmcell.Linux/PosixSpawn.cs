@@ -12,6 +12,7 @@ public static unsafe partial class PosixSpawn
 {
     private const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
 
+    // posix_spawn and its helpers return the error number instead of setting errno.
     // glibc's opaque structs are 80 (file actions) and 336 (attr) bytes; 128-byte sigset_t.
     private const int FileActionsSize = 256, AttrSize = 1024, SigsetSize = 128;
 
@@ -116,7 +117,7 @@ public static unsafe partial class PosixSpawn
                 var rc = Spawn(&pid, pathp, fa, attr, argvp, e);
                 if (rc != 0)
                 {
-                    throw Libc.IoError($"posix_spawn {path}", rc);
+                    throw Libc.IoError($"posix_spawn {path}", (Errno)rc);
                 }
             }
             return pid;
@@ -140,7 +141,7 @@ public static unsafe partial class PosixSpawn
     {
         if (rc != 0)
         {
-            throw Libc.IoError("posix_spawn_file_actions_" + what, rc);
+            throw Libc.IoError("posix_spawn_file_actions_" + what, (Errno)rc);
         }
     }
 

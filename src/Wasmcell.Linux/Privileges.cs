@@ -5,7 +5,6 @@ namespace Wasmcell.Linux;
 /// <summary>The libc calls that take a process's privileges away.</summary>
 public static unsafe partial class Privileges
 {
-    public const int PR_CAPBSET_DROP = 24;
     private const uint LinuxCapabilityVersion3 = 0x20080522;
 
     [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]

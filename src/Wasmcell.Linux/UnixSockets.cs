@@ -9,21 +9,7 @@ namespace Wasmcell.Linux;
 /// </summary>
 public static unsafe partial class UnixSockets
 {
-    private const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
-    private const int ECONNREFUSED = 111;
     private const int SunPathLength = 108;
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
-    private static partial int Bind(int fd, byte* addr, int length);
-
-    [LibraryImport("libc", EntryPoint = "listen", SetLastError = true)]
-    private static partial int ListenOn(int fd, int backlog);
-
-    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
-    private static partial int Connect(int fd, byte* addr, int length);
 
     [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
     private static partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
@@ -32,7 +18,7 @@ public static unsafe partial class UnixSockets
     public static (int A, int B) Pair()
     {
         int* fds = stackalloc int[2];
-        return SocketPairRaw(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0
+        return SocketPairRaw(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) == 0
             ? (fds[0], fds[1])
             : throw new IOException($"socketpair(AF_UNIX): {Libc.ErrorText(Libc.Errno)}");
     }
@@ -44,14 +30,14 @@ public static unsafe partial class UnixSockets
         var address = SockaddrUn(path);
         fixed (byte* a = address)
         {
-            if (Bind(fd, a, address.Length) != 0)
+            if (Libc.Bind(fd, a, (uint)address.Length) != 0)
             {
                 var errno = Libc.Errno;
                 Libc.Close(fd);
-                return errno == Libc.EADDRINUSE ? -1 : throw Failure("bind", path, errno);
+                return errno == Errno.EADDRINUSE ? -1 : throw Failure("bind", path, errno);
             }
         }
-        if (ListenOn(fd, backlog) != 0)
+        if (Libc.Listen(fd, backlog) != 0)
         {
             var errno = Libc.Errno;
             Libc.Close(fd);
@@ -67,19 +53,19 @@ public static unsafe partial class UnixSockets
     /// </summary>
     public static bool IsServing(string path)
     {
-        var fd = NewSocket(SOCK_NONBLOCK);
+        var fd = NewSocket(Libc.SOCK_NONBLOCK);
         try
         {
             var address = SockaddrUn(path);
             fixed (byte* a = address)
             {
-                if (Connect(fd, a, address.Length) == 0)
+                if (Libc.Connect(fd, a, (uint)address.Length) == 0)
                 {
                     return true;
                 }
             }
             var errno = Libc.Errno;
-            return errno == Libc.EAGAIN || (errno != ECONNREFUSED && errno != Libc.ENOENT && errno != Libc.EINVAL
+            return errno == Errno.EAGAIN || (errno is not (Errno.ECONNREFUSED or Errno.ENOENT or Errno.EINVAL)
                 ? throw Failure("connect", path, errno) : false);
         }
         finally
@@ -90,7 +76,7 @@ public static unsafe partial class UnixSockets
 
     private static int NewSocket(int flags)
     {
-        var fd = Socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+        var fd = Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | flags, 0);
         return fd >= 0 ? fd : throw new IOException($"socket(AF_UNIX): {Libc.ErrorText(Libc.Errno)}");
     }
 
@@ -103,11 +89,11 @@ public static unsafe partial class UnixSockets
             throw new IOException($"socket path {path} is too long ({bytes.Length} bytes, at most {SunPathLength - 1})");
         }
         var address = new byte[2 + bytes.Length + 1];
-        address[0] = AF_UNIX;
+        address[0] = Libc.AF_UNIX;
         bytes.CopyTo(address, 2);
         return address;
     }
 
-    private static IOException Failure(string call, string path, int errno) =>
+    private static IOException Failure(string call, string path, Errno errno) =>
         new($"{call} {path}: {Libc.ErrorText(errno)}");
 }

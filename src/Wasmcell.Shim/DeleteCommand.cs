@@ -27,7 +27,7 @@ public static class DeleteCommand
             {
                 if (pid > 0 && IsOurCell(pid, bundle))
                 {
-                    Libc.Kill(pid, 9);
+                    Libc.Kill(pid, Signals.SIGKILL);
                 }
                 // The daemon made the cell's cgroup; with the daemon dead, nobody else removes it.
                 RemoveCellCgroup(bundle, pid);

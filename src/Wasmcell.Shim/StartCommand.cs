@@ -53,7 +53,7 @@ public static class StartCommand
         }
         catch
         {
-            Libc.Kill(daemonPid, 9);
+            Libc.Kill(daemonPid, Signals.SIGKILL);
             File.Delete(path);
             throw;
         }

@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Wasmcell.Wasi.Abi;
 using Wasmcell.Wasi.Groups;
-using Wasmcell.Wasi.Interop;
 using Wasmcell.Wasi.Sys;
 using Wasmtime;
 
@@ -77,7 +76,7 @@ public sealed unsafe class WasiHost : IDisposable
     {
         if (Fds.Insert(entry, out _) != Errno.Success)
         {
-            Libc.close(entry.HostFd);
+            Libc.Close(entry.HostFd);
             throw new InvalidOperationException("too many preopened descriptors");
         }
     }
@@ -89,17 +88,17 @@ public sealed unsafe class WasiHost : IDisposable
         {
             bool added = false;
             handle.DangerousAddRef(ref added);
-            try { fd = Libc.fcntl((int)handle.DangerousGetHandle(), 1030 /* F_DUPFD_CLOEXEC */, 0); }
+            try { fd = Libc.Fcntl((int)handle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0); }
             finally { if (added) handle.DangerousRelease(); }
             // A closed inherited descriptor (a daemon without stdio) is treated as "none", not as an error.
-            if (fd < 0 && Libc.Errno != 9 /* EBADF */) throw new IOException($"cannot bind stdio: errno {Libc.Errno}");
+            if (fd < 0 && Libc.Errno != LinuxErrno.EBADF) throw new IOException($"cannot bind stdio: errno {Libc.Errno}");
         }
         if (fd < 0 && nullMode == Libc.O_RDONLY)
         {
             // No stdin: a pipe whose writer is already closed reads EOF and is not a tty.
             int* fds = stackalloc int[2];
-            if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: errno {Libc.Errno}");
-            Libc.close(fds[1]);
+            if (Libc.Pipe2(fds, Libc.O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: errno {Libc.Errno}");
+            Libc.Close(fds[1]);
             fd = fds[0];
         }
         else if (fd < 0)
@@ -107,15 +106,15 @@ public sealed unsafe class WasiHost : IDisposable
             fixed (byte* devNull = "/dev/null\0"u8)
             {
                 var how = new OpenHow { Flags = (ulong)(nullMode | Libc.O_CLOEXEC) };
-                fd = Libc.openat2(Libc.AT_FDCWD, devNull, &how);
+                fd = Libc.Openat2(Libc.AT_FDCWD, devNull, &how);
             }
         }
         if (fd < 0) throw new IOException($"cannot bind stdio: errno {Libc.Errno}");
         if (HostStat.TypeOfFd(fd, out var type) != Errno.Success) type = FileType.Unknown;
-        int hostFlags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        int hostFlags = Libc.Fcntl(fd, Libc.F_GETFL, 0);
         var rights = Fd.RightsOf(type);
         // A tty is a character device without seek/tell: exactly what wasi-libc's isatty checks.
-        if (type == FileType.CharacterDevice && Libc.isatty(fd) == 0) rights |= Rights.FdSeek | Rights.FdTell;
+        if (type == FileType.CharacterDevice && Libc.Isatty(fd) == 0) rights |= Rights.FdSeek | Rights.FdTell;
         Add(new FdEntry
         {
             HostFd = fd,
@@ -131,7 +130,7 @@ public sealed unsafe class WasiHost : IDisposable
         var how = new OpenHow { Flags = (ulong)(Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC) };
         var path = Encoding.UTF8.GetBytes(p.HostPath + "\0");
         int fd;
-        fixed (byte* pp = path) fd = Libc.openat2(Libc.AT_FDCWD, pp, &how);
+        fixed (byte* pp = path) fd = Libc.Openat2(Libc.AT_FDCWD, pp, &how);
         if (fd < 0) throw new DirectoryNotFoundException($"cannot preopen '{p.HostPath}': errno {Libc.Errno}");
         Add(new FdEntry
         {
@@ -146,7 +145,7 @@ public sealed unsafe class WasiHost : IDisposable
 
     private void AddListener(System.Net.Sockets.Socket socket)
     {
-        int fd = Libc.fcntl((int)socket.SafeHandle.DangerousGetHandle(), 1030 /* F_DUPFD_CLOEXEC */, 0);
+        int fd = Libc.Fcntl((int)socket.SafeHandle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0);
         if (fd < 0) throw new IOException($"cannot hand over listener: errno {Libc.Errno}");
         Add(new FdEntry
         {

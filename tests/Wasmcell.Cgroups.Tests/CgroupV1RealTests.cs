@@ -89,7 +89,7 @@ public sealed class CgroupV1RealTests : IDisposable
         }
         finally
         {
-            Libc.Kill(child, 9);
+            Libc.Kill(child, Signals.SIGKILL);
             ReapQuietly(child);
             Libc.Close(inW);
             Libc.Close(outR);

@@ -152,5 +152,5 @@ public sealed class ExactBytesTests
     [InlineData(95, 58)]    // EOPNOTSUPP -> NOTSUP
     [InlineData(111, 14)]   // ECONNREFUSED
     [InlineData(9999, 29)]  // unknown -> EIO
-    public void Linux_errno_mapping(int linux, int wasi) => Assert.Equal((Errno)wasi, ErrnoMapping.FromLinux(linux));
+    public void Linux_errno_mapping(int linux, int wasi) => Assert.Equal((Errno)wasi, ErrnoMapping.FromLinux((Wasmcell.Linux.Errno)linux));
 }

@@ -1,3 +1,5 @@
+using Wasmcell.Linux;
+
 namespace Wasmcell.Cli.Node;
 
 /// <summary>Kernel features the shim relies on, probed by calling them.</summary>
@@ -19,31 +21,32 @@ internal sealed class KernelProbe : IKernelProbe
 {
     public unsafe (bool Available, string Detail) Probe(KernelFeature feature)
     {
-        (nint Result, Interop.Errno Error) outcome;
-        if (feature == KernelFeature.Openat2)
+        var how = new OpenHow { Flags = Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, Resolve = Libc.RESOLVE_BENEATH };
+        var path = stackalloc byte[] { (byte)'.', 0 };
+        long fd;
+        do
         {
-            var how = new Interop.OpenHow
+            if (feature == KernelFeature.Openat2)
             {
-                Flags = Interop.ORdOnly | Interop.ODirectory | Interop.OCloexec,
-                Resolve = Interop.ResolveBeneath,
-            };
-            var path = stackalloc byte[] { (byte)'.', 0 };
-            outcome = Interop.SyscallRetrying(Interop.SysOpenat2, Interop.AtFdCwd, (nint)path, (nint)(&how), sizeof(Interop.OpenHow));
+                fd = Libc.Openat2(Libc.AT_FDCWD, path, &how);
+            }
+            else
+            {
+                fd = Libc.Syscall(Libc.SYS_pidfd_open, Environment.ProcessId, 0, 0, 0);
+            }
         }
-        else
+        while (fd < 0 && Libc.Errno == Errno.EINTR);
+        if (fd >= 0)
         {
-            outcome = Interop.SyscallRetrying(Interop.SysPidfdOpen, Environment.ProcessId, 0, 0, 0);
-        }
-        if (outcome.Result >= 0)
-        {
-            Interop.Close((int)outcome.Result);
+            Libc.Close((int)fd);
             return (true, "available");
         }
-        return (false, outcome.Error switch
+        var errno = Libc.Errno;
+        return (false, errno switch
         {
-            Interop.Errno.ENOSYS => "not implemented by this kernel (ENOSYS)",
-            Interop.Errno.EPERM => "blocked (EPERM), e.g. by a seccomp filter",
-            _ => $"failed with {outcome.Error}",
+            Errno.ENOSYS => "not implemented by this kernel (ENOSYS)",
+            Errno.EPERM => "blocked (EPERM), e.g. by a seccomp filter",
+            _ => $"failed with {errno}",
         });
     }
 }

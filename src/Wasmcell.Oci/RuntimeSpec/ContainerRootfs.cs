@@ -10,9 +10,9 @@ namespace Wasmcell.Oci.RuntimeSpec;
 /// </summary>
 public sealed class ContainerRootfs : IDisposable
 {
-    private readonly SafeFileHandle _root;
+    private readonly SafeFdHandle _root;
 
-    private ContainerRootfs(SafeFileHandle root, string hostPath)
+    private ContainerRootfs(SafeFdHandle root, string hostPath)
     {
         _root = root;
         HostPath = hostPath;
@@ -23,45 +23,41 @@ public sealed class ContainerRootfs : IDisposable
 
     public static ContainerRootfs Open(string hostPath)
     {
-        var fd = Libc.Open(hostPath, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw Libc.IoError($"open rootfs {hostPath}", Libc.Errno);
-        }
-        return new ContainerRootfs(new SafeFileHandle(fd, ownsHandle: true), hostPath);
+        var errno = Libc.TryOpen(hostPath, Libc.O_PATH | Libc.O_DIRECTORY, out var root);
+        return errno == Errno.None ? new ContainerRootfs(root, hostPath) : throw Libc.IoError($"open rootfs {hostPath}", errno);
     }
 
     /// <summary>An O_PATH directory fd for a container path (e.g. the cwd), resolved inside the rootfs.</summary>
     public SafeFileHandle OpenDirectory(string containerPath, string what)
     {
-        var fd = TryOpen(containerPath, Libc.O_PATH | Libc.O_DIRECTORY);
-        if (fd < 0)
+        var errno = TryOpen(containerPath, Libc.O_PATH | Libc.O_DIRECTORY, out var fd);
+        if (errno != Errno.None)
         {
-            throw new IOException($"{what} {containerPath} cannot be opened in the container's rootfs: {Libc.ErrorText(-fd)}");
+            throw new IOException($"{what} {containerPath} cannot be opened in the container's rootfs: {Libc.ErrorText(errno)}");
         }
-        return new SafeFileHandle(fd, ownsHandle: true);
+        return new SafeFileHandle(fd.Detach(), ownsHandle: true);
     }
 
     /// <summary>A read-only stream of a file at a container path, resolved inside the rootfs.</summary>
     public FileStream OpenFile(string containerPath)
     {
-        var fd = TryOpen(containerPath, Libc.O_RDONLY);
-        if (fd < 0)
+        var errno = TryOpen(containerPath, Libc.O_RDONLY, out var fd);
+        if (errno != Errno.None)
         {
-            throw new IOException($"{containerPath} cannot be opened in the container's rootfs: {Libc.ErrorText(-fd)}");
+            throw new IOException($"{containerPath} cannot be opened in the container's rootfs: {Libc.ErrorText(errno)}");
         }
-        return new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read);
+        return new FileStream(new SafeFileHandle(fd.Detach(), ownsHandle: true), FileAccess.Read);
     }
 
-    /// <summary>An fd (O_CLOEXEC added) or -errno; "/" and "" are the root itself.</summary>
-    public int TryOpen(string containerPath, int flags)
+    /// <summary>Opens a container path inside the rootfs (O_CLOEXEC added); "/" and "" are the root itself.</summary>
+    public Errno TryOpen(string containerPath, int flags, out SafeFdHandle fd)
     {
         var relative = containerPath.TrimStart('/');
         var added = false;
         try
         {
             _root.DangerousAddRef(ref added);
-            return Openat2.OpenInRoot((int)_root.DangerousGetHandle(), relative.Length == 0 ? "." : relative, flags);
+            return Libc.TryOpenInRoot(_root.Fd, relative.Length == 0 ? "." : relative, flags, out fd);
         }
         finally
         {

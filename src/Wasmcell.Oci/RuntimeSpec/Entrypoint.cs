@@ -32,7 +32,7 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
             var head = ReadHead(root, candidate, out var errno);
             if (head is null)
             {
-                if (errno is Libc.ENOENT or 20 /* ENOTDIR */ or 21 /* EISDIR */)
+                if (errno is Errno.ENOENT or Errno.ENOTDIR or Errno.EISDIR)
                 {
                     continue;
                 }
@@ -91,29 +91,18 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
 
     private static string Join(string dir, string name) => (dir.EndsWith('/') ? dir : dir + "/") + name;
 
-    private static byte[]? ReadHead(ContainerRootfs root, string containerPath, out int errno)
+    private static byte[]? ReadHead(ContainerRootfs root, string containerPath, out Errno errno)
     {
-        var fd = root.TryOpen(containerPath, Libc.O_RDONLY);
-        if (fd < 0)
+        errno = root.TryOpen(containerPath, Libc.O_RDONLY, out var fd);
+        using (fd)
         {
-            errno = -fd;
-            return null;
-        }
-        try
-        {
+            if (errno != Errno.None)
+            {
+                return null;
+            }
             var buf = new byte[16];
-            var n = Libc.ReadSome(fd, buf);
-            errno = 0;
-            return buf[..n];
-        }
-        catch (IOException e)
-        {
-            errno = e.HResult;
-            return null;
-        }
-        finally
-        {
-            Libc.Close(fd);
+            var n = Libc.TryRead(fd.Fd, buf, out errno);
+            return n >= 0 ? buf[..n] : null;
         }
     }
 }

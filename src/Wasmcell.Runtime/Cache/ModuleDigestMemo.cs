@@ -15,7 +15,7 @@ internal sealed class ModuleDigestMemo(string directory, Action<string, byte[]> 
     /// <summary>Memos unused this long are dropped by eviction (they are tiny; this only bounds their number).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromDays(30);
 
-    public string? Find(InteropStatx.FileIdentity identity)
+    public string? Find(FileIdentity identity)
     {
         var path = PathOf(identity);
         string text;
@@ -37,7 +37,7 @@ internal sealed class ModuleDigestMemo(string directory, Action<string, byte[]> 
         return text;
     }
 
-    public void Remember(InteropStatx.FileIdentity identity, string sha256Hex) =>
+    public void Remember(FileIdentity identity, string sha256Hex) =>
         writeAtomically(PathOf(identity), Encoding.ASCII.GetBytes(sha256Hex + "\n"));
 
     public void Prune(DateTime olderThan)
@@ -52,6 +52,6 @@ internal sealed class ModuleDigestMemo(string directory, Action<string, byte[]> 
     }
 
     // The identity itself names the file: no hashing, so a hit never loads OpenSSL.
-    private string PathOf(InteropStatx.FileIdentity identity) =>
+    private string PathOf(FileIdentity identity) =>
         Path.Combine(directory, $"{identity.Inode:x}-{identity.Size:x}-{identity.MtimeNs:x}-{identity.CtimeNs:x}");
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Wasmtime;
+using Wasmcell.Linux;
 
 namespace Wasmcell.Runtime.Cache;
 
@@ -98,7 +99,7 @@ public sealed class PrecompileCache
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentException.ThrowIfNullOrEmpty(engineFingerprint);
         var name = Path.GetFileName(modulePath);
-        var identity = InteropStatx.Stat(modulePath, followSymlinks: true)
+        var identity = FileIdentity.Of(modulePath, followSymlinks: true)
                        ?? throw new FileNotFoundException($"Wasm module {modulePath} does not exist", modulePath);
         byte[]? bytes = null;
         var moduleSha = _memo.Find(identity);
@@ -163,7 +164,7 @@ public sealed class PrecompileCache
         }
 
         var objectPath = ObjectPath(recorded);
-        var identity = InteropStatx.Stat(objectPath, followSymlinks: false);
+        var identity = FileIdentity.Of(objectPath, followSymlinks: false);
         if (identity is null)
         {
             TryDelete(keyPath); // evicted or removed under us: a plain miss
@@ -396,7 +397,7 @@ public sealed class PrecompileCache
 
     private static void EnsurePrivateDirectory(string path)
     {
-        var existing = InteropStatx.Stat(path, followSymlinks: false);
+        var existing = FileIdentity.Of(path, followSymlinks: false);
         if (existing is { } found && (found.Mode & 0xF000) == 0xA000)
         {
             throw new IOException($"the precompile cache directory '{path}' is a symbolic link; refusing to use it");
@@ -405,11 +406,11 @@ public sealed class PrecompileCache
         if (existing is null)
         {
             Directory.CreateDirectory(path, PrivateDirMode);
-            existing = InteropStatx.Stat(path, followSymlinks: false);
+            existing = FileIdentity.Of(path, followSymlinks: false);
         }
 
         // Compiled code from this directory is executed: only its owner may write (or read) it.
-        var euid = InteropGeteuid.geteuid();
+        var euid = Libc.GetEuid();
         if (existing!.Value.Uid != euid)
         {
             throw new IOException($"the precompile cache directory '{path}' belongs to uid {existing.Value.Uid}, not to uid {euid}; refusing to use it");

@@ -28,7 +28,7 @@ public sealed class ContainerStdio : IDisposable
         try
         {
             io.Stdout = io.OpenOutput(stdout);
-            io.Stderr = stderr.Length > 0 && stderr == stdout ? Dup(io.Stdout) : io.OpenOutput(stderr);
+            io.Stderr = stderr.Length > 0 && stderr == stdout ? Libc.DupCloexec(io.Stdout, 3) : io.OpenOutput(stderr);
             if (stdin.Length > 0)
             {
                 var path = PathOf(stdin, "stdin");
@@ -144,7 +144,7 @@ public sealed class ContainerStdio : IDisposable
         // A FIFO whose reader is gone would make O_WRONLY|O_NONBLOCK fail with ENXIO and a plain O_WRONLY
         // block forever; O_RDWR never blocks on Linux and keeps writes from failing with EPIPE.
         var fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-        if (fd < 0 && Libc.Errno == Libc.ENXIO)
+        if (fd < 0 && Libc.Errno == Errno.ENXIO)
         {
             fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
         }
@@ -175,11 +175,5 @@ public sealed class ContainerStdio : IDisposable
             return uri;
         }
         throw new NotSupportedException($"{what} '{uri}' is not supported: use a FIFO path or file:// URI");
-    }
-
-    private static int Dup(int fd)
-    {
-        var d = Libc.Fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3);
-        return d >= 0 ? d : throw Libc.IoError("dup", Libc.Errno);
     }
 }

@@ -103,16 +103,16 @@ public static class RootfsMounts
                 continue;
             }
             var e = Libc.Errno;
-            if (e is Libc.EINVAL or Libc.ENOENT)
+            if (e is Errno.EINVAL or Errno.ENOENT)
             {
                 return;
             }
-            if (e == Libc.EBUSY && busy++ < 50)
+            if (e == Errno.EBUSY && busy++ < 50)
             {
                 Thread.Sleep(50);
                 continue;
             }
-            if (e == Libc.EBUSY)
+            if (e == Errno.EBUSY)
             {
                 // Still busy after 2.5 s: detach so the bundle can be removed.
                 Libc.Umount2(target, 2 /* MNT_DETACH */);

@@ -105,7 +105,7 @@ public sealed class CellProcess : ITaskProcess
     /// <summary>Kills a cell that will never start, reaps it and closes its barrier.</summary>
     public async Task AbandonAsync()
     {
-        Libc.Kill(Pid, 9);
+        Libc.Kill(Pid, Signals.SIGKILL);
         await _reaped.ConfigureAwait(false);
         CloseBarrier();
         ChildReaper.Instance.Forget(Pid);
@@ -147,7 +147,7 @@ public sealed class CellProcess : ITaskProcess
         }
         catch (TimeoutException)
         {
-            Libc.Kill(Pid, 9);
+            Libc.Kill(Pid, Signals.SIGKILL);
             await _reaped.ConfigureAwait(false);
         }
         return true;

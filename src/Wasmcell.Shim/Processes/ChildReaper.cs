@@ -47,7 +47,7 @@ public sealed class ChildReaper
                 continue;
             }
             var errno = Libc.Errno;
-            if (errno == Libc.EINTR)
+            if (errno == Errno.EINTR)
             {
                 continue;
             }

@@ -31,7 +31,7 @@ public static class ProcessRunner
         var done = await Task.WhenAny(exited, Task.Delay(timeout ?? TimeSpan.FromSeconds(60))).ConfigureAwait(false);
         if (done != exited)
         {
-            Libc.Kill(pid, 9);
+            Libc.Kill(pid, Signals.SIGKILL);
         }
         var status = await exited.ConfigureAwait(false);
         ChildReaper.Instance.Forget(pid);

@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 using Wasmcell.Wasi.Sys;
 
 namespace Wasmcell.Wasi.Groups;
@@ -74,9 +73,9 @@ internal static unsafe partial class Fd
         if (offset < 0) return Errno.Inval;
         e = Gather(h, iovs, iovsLen, out var vecs);
         if (e != Errno.Success) return e;
-        int hostFlags = Libc.fcntl(entry.HostFd, Libc.F_GETFL, 0);
+        int hostFlags = Libc.Fcntl(entry.HostFd, Libc.F_GETFL, 0);
         bool append = hostFlags >= 0 && (hostFlags & Libc.O_APPEND) != 0;
-        if (append) Libc.fcntl(entry.HostFd, Libc.F_SETFL, hostFlags & ~Libc.O_APPEND);
+        if (append) Libc.Fcntl(entry.HostFd, Libc.F_SETFL, hostFlags & ~Libc.O_APPEND);
         try
         {
             e = Transfer(h, entry, vecs, Libc.POLLOUT, offset, out long n);
@@ -85,7 +84,7 @@ internal static unsafe partial class Fd
         }
         finally
         {
-            if (append) Libc.fcntl(entry.HostFd, Libc.F_SETFL, hostFlags);
+            if (append) Libc.Fcntl(entry.HostFd, Libc.F_SETFL, hostFlags);
         }
         return Errno.Success;
     }
@@ -119,16 +118,16 @@ internal static unsafe partial class Fd
             {
                 n = (offset, write) switch
                 {
-                    ( < 0, false) => Libc.readv(entry.HostFd, v, vecs.Length),
-                    ( < 0, true) => Libc.writev(entry.HostFd, v, vecs.Length),
-                    (_, false) => Libc.preadv(entry.HostFd, v, vecs.Length, offset),
-                    (_, true) => Libc.pwritev(entry.HostFd, v, vecs.Length, offset),
+                    ( < 0, false) => Libc.Readv(entry.HostFd, v, vecs.Length),
+                    ( < 0, true) => Libc.Writev(entry.HostFd, v, vecs.Length),
+                    (_, false) => Libc.Preadv(entry.HostFd, v, vecs.Length, offset),
+                    (_, true) => Libc.Pwritev(entry.HostFd, v, vecs.Length, offset),
                 };
             }
             if (n >= 0) { count = n; return Errno.Success; }
-            int errno = Libc.Errno;
-            if (errno == Libc.EINTR) continue;
-            if (errno == Libc.EAGAIN && entry.MayBlock && !entry.NonBlocking) continue;
+            var errno = Libc.Errno;
+            if (errno == LinuxErrno.EINTR) continue;
+            if (errno == LinuxErrno.EAGAIN && entry.MayBlock && !entry.NonBlocking) continue;
             return ErrnoMapping.FromLinux(errno);
         }
     }
@@ -151,7 +150,7 @@ internal static unsafe partial class Fd
         if (e != Errno.Success) return e;
         if (entry.Type == FileType.Directory) return Errno.BadF;
         if (linux < 0) return Errno.Inval;
-        long r = Libc.lseek(entry.HostFd, offset, linux);
+        long r = Libc.Lseek(entry.HostFd, offset, linux);
         if (r < 0) return ErrnoMapping.FromLinux(Libc.Errno);
         h.Memory.WriteU64(newOffset, (ulong)r);
         return Errno.Success;
@@ -163,7 +162,7 @@ internal static unsafe partial class Fd
         var e = Get(h, fd, Rights.FdTell, out var entry);
         if (e != Errno.Success) return e;
         if (entry.MayBlock) return Errno.SPipe;
-        long r = Libc.lseek(entry.HostFd, 0, Libc.SEEK_CUR);
+        long r = Libc.Lseek(entry.HostFd, 0, Libc.SEEK_CUR);
         if (r < 0) return ErrnoMapping.FromLinux(Libc.Errno);
         h.Memory.WriteU64(offsetPtr, (ulong)r);
         return Errno.Success;

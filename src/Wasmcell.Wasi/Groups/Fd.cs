@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 using Wasmcell.Wasi.Sys;
 
 namespace Wasmcell.Wasi.Groups;
@@ -39,8 +38,8 @@ internal static unsafe partial class Fd
         // WASI: normal, sequential, random, willneed, dontneed, noreuse; Linux swaps sequential/random.
         int linux = advice switch { 0 => 0, 1 => 2, 2 => 1, 3 => 3, 4 => 4, 5 => 5, _ => -1 };
         if (linux < 0) return Errno.Inval;
-        int r = Libc.posix_fadvise(entry.HostFd, offset, len, linux);
-        return r == 0 ? Errno.Success : ErrnoMapping.FromLinux(r);
+        int r = Libc.PosixFadvise(entry.HostFd, offset, len, linux);
+        return r == 0 ? Errno.Success : ErrnoMapping.FromLinux((LinuxErrno)r);
     }
 
     /// <summary>fd_allocate(fd, offset, len).</summary>
@@ -50,8 +49,8 @@ internal static unsafe partial class Fd
         var e = Get(h, fd, Rights.FdAllocate, out var entry);
         if (e != Errno.Success) return e;
         if (entry.Type == FileType.Directory) return Errno.BadF;
-        int r = Libc.posix_fallocate(entry.HostFd, offset, len);
-        return r == 0 ? Errno.Success : ErrnoMapping.FromLinux(r);
+        int r = Libc.PosixFallocate(entry.HostFd, offset, len);
+        return r == 0 ? Errno.Success : ErrnoMapping.FromLinux((LinuxErrno)r);
     }
 
     /// <summary>fd_close(fd). Preopens may be closed too.</summary>
@@ -62,7 +61,7 @@ internal static unsafe partial class Fd
     {
         var e = Get(h, fd, Rights.FdDatasync, out var entry);
         if (e != Errno.Success) return e;
-        return Libc.fdatasync(entry.HostFd) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        return Libc.Fdatasync(entry.HostFd) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
     /// <summary>fd_fdstat_get(fd, *fdstat): filetype u8 @0, flags u16 @2, rights_base u64 @8, rights_inheriting u64 @16.</summary>
@@ -89,10 +88,10 @@ internal static unsafe partial class Fd
         if ((flags & ~0x1f) != 0) return Errno.Inval;
         if ((f & (FdFlags.Dsync | FdFlags.Rsync | FdFlags.Sync)) != (entry.Flags & (FdFlags.Dsync | FdFlags.Rsync | FdFlags.Sync)))
             return Errno.NotSup;
-        int host = Libc.fcntl(entry.HostFd, Libc.F_GETFL, 0);
+        int host = Libc.Fcntl(entry.HostFd, Libc.F_GETFL, 0);
         if (host < 0) return ErrnoMapping.FromLinux(Libc.Errno);
         int wanted = (f & FdFlags.Append) != 0 ? host | Libc.O_APPEND : host & ~Libc.O_APPEND;
-        if (entry.Type != FileType.Directory && wanted != host && Libc.fcntl(entry.HostFd, Libc.F_SETFL, wanted) < 0)
+        if (entry.Type != FileType.Directory && wanted != host && Libc.Fcntl(entry.HostFd, Libc.F_SETFL, wanted) < 0)
             return ErrnoMapping.FromLinux(Libc.Errno);
         entry.Flags = f;
         return Errno.Success;
@@ -148,7 +147,7 @@ internal static unsafe partial class Fd
         var e = Get(h, fd, Rights.FdFilestatSetSize, out var entry);
         if (e != Errno.Success) return e;
         if (entry.ReadOnly) return Errno.RoFs;
-        return Libc.ftruncate(entry.HostFd, size) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        return Libc.Ftruncate(entry.HostFd, size) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
     /// <summary>fd_filestat_set_times(fd, atim, mtim, fst_flags).</summary>
@@ -161,7 +160,7 @@ internal static unsafe partial class Fd
         if (e != Errno.Success) return e;
         if (entry.ReadOnly) return Errno.RoFs;
         var ts = stackalloc Timespec[2] { a, m };
-        return Libc.futimens(entry.HostFd, ts) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        return Libc.Futimens(entry.HostFd, ts) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
     /// <summary>fstflags: ATIM=1, ATIM_NOW=2, MTIM=4, MTIM_NOW=8.</summary>
@@ -204,6 +203,6 @@ internal static unsafe partial class Fd
     {
         var e = Get(h, fd, Rights.FdSync, out var entry);
         if (e != Errno.Success) return e;
-        return Libc.fsync(entry.HostFd) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        return Libc.Fsync(entry.HostFd) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 }

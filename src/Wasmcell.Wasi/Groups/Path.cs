@@ -1,6 +1,5 @@
 using System.Text;
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 using Wasmcell.Wasi.Sys;
 
 namespace Wasmcell.Wasi.Groups;
@@ -75,7 +74,7 @@ internal static unsafe partial class Path
         using (p)
         {
             if (p.NameIsDot) return Errno.Exist;
-            fixed (byte* name = p.NameZ) return Check(Libc.mkdirat(p.Fd, name, 0x1ff));
+            fixed (byte* name = p.NameZ) return Check(Libc.Mkdirat(p.Fd, name, 0x1ff));
         }
     }
 
@@ -90,7 +89,7 @@ internal static unsafe partial class Path
             e = OpenPathFd(h, dir, path, len, out int pfd);
             if (e != Errno.Success) return e;
             e = HostStat.OfFd(pfd, out st);
-            Libc.close(pfd);
+            Libc.Close(pfd);
         }
         else
         {
@@ -117,14 +116,14 @@ internal static unsafe partial class Path
             e = OpenPathFd(h, dir, path, len, out int pfd);
             if (e != Errno.Success) return e;
             // utimensat has no AT_EMPTY_PATH; /proc/self/fd/N names exactly the resolved file.
-            fixed (byte* proc = ProcFdPath(pfd)) e = Check(Libc.utimensat(Libc.AT_FDCWD, proc, ts, 0));
-            Libc.close(pfd);
+            fixed (byte* proc = ProcFdPath(pfd)) e = Check(Libc.Utimensat(Libc.AT_FDCWD, proc, ts, 0));
+            Libc.Close(pfd);
             return e;
         }
         e = PathResolver.OpenParent(dir.HostFd, GuestPath(h, dir, path, len), out var p);
         if (e != Errno.Success) return e;
         using (p)
-            fixed (byte* name = p.NameZ) return Check(Libc.utimensat(p.Fd, name, ts, Libc.AT_SYMLINK_NOFOLLOW));
+            fixed (byte* name = p.NameZ) return Check(Libc.Utimensat(p.Fd, name, ts, Libc.AT_SYMLINK_NOFOLLOW));
     }
 
     /// <summary>
@@ -138,7 +137,7 @@ internal static unsafe partial class Path
         if (e != Errno.Success) return e;
         e = OpenPathFd(h, dir, path, len, out int pfd);
         if (e != Errno.Success) return e;
-        Libc.close(pfd);
+        Libc.Close(pfd);
         return found;
     }
 
@@ -162,8 +161,8 @@ internal static unsafe partial class Path
                 if (e != Errno.Success) return e;
                 fixed (byte* proc = ProcFdPath(pfd))
                 fixed (byte* nn = target.NameZ)
-                    e = Check(Libc.linkat(Libc.AT_FDCWD, proc, target.Fd, nn, Libc.AT_SYMLINK_FOLLOW));
-                Libc.close(pfd);
+                    e = Check(Libc.Linkat(Libc.AT_FDCWD, proc, target.Fd, nn, Libc.AT_SYMLINK_FOLLOW));
+                Libc.Close(pfd);
                 return e;
             }
             e = Parent(h, oldFd, oldPath, oldLen, mutate: false, out var source);
@@ -171,7 +170,7 @@ internal static unsafe partial class Path
             using (source)
             fixed (byte* on = source.NameZ)
             fixed (byte* nn = target.NameZ)
-                return Check(Libc.linkat(source.Fd, on, target.Fd, nn, 0));
+                return Check(Libc.Linkat(source.Fd, on, target.Fd, nn, 0));
         }
     }
 
@@ -214,7 +213,7 @@ internal static unsafe partial class Path
         e = PathResolver.Open(dir.HostFd, Z(bytes), flags, 0x1b6, out int hostFd);
         if (e != Errno.Success) return e;
         e = HostStat.TypeOfFd(hostFd, out var type);
-        if (e != Errno.Success) { Libc.close(hostFd); return e; }
+        if (e != Errno.Success) { Libc.Close(hostFd); return e; }
 
         var entry = new FdEntry
         {
@@ -228,7 +227,7 @@ internal static unsafe partial class Path
             ReadOnly = dir.ReadOnly,
         };
         e = h.Fds.Insert(entry, out int newFd);
-        if (e != Errno.Success) { Libc.close(hostFd); return e; }
+        if (e != Errno.Success) { Libc.Close(hostFd); return e; }
         h.Memory.WriteU32(openedFd, (uint)newFd);
         return Errno.Success;
     }
@@ -247,7 +246,7 @@ internal static unsafe partial class Path
         {
             byte* dst = h.Memory.Pointer(buf, (uint)bufLen);
             nint n;
-            fixed (byte* name = p.NameZ) n = Libc.readlinkat(p.Fd, name, dst, (nuint)(uint)bufLen);
+            fixed (byte* name = p.NameZ) n = Libc.Readlinkat(p.Fd, name, dst, (nuint)(uint)bufLen);
             if (n < 0) return ErrnoMapping.FromLinux(Libc.Errno);
             h.Memory.WriteU32(bufUsed, (uint)n);
             return Errno.Success;
@@ -261,7 +260,7 @@ internal static unsafe partial class Path
         var e = Parent(h, fd, path, len, mutate: true, out var p);
         if (e != Errno.Success) return e;
         using (p)
-            fixed (byte* name = p.NameZ) return Check(Libc.unlinkat(p.Fd, name, Libc.AT_REMOVEDIR));
+            fixed (byte* name = p.NameZ) return Check(Libc.Unlinkat(p.Fd, name, Libc.AT_REMOVEDIR));
     }
 
     /// <summary>path_rename(fd, old_path, old_len, new_fd, new_path, new_len).</summary>
@@ -276,7 +275,7 @@ internal static unsafe partial class Path
             using (target)
             fixed (byte* on = source.NameZ)
             fixed (byte* nn = target.NameZ)
-                return Check(Libc.renameat(source.Fd, on, target.Fd, nn));
+                return Check(Libc.Renameat(source.Fd, on, target.Fd, nn));
         }
     }
 
@@ -295,7 +294,7 @@ internal static unsafe partial class Path
         using (p)
         fixed (byte* t = targetZ)
         fixed (byte* name = p.NameZ)
-            return Check(Libc.symlinkat(t, p.Fd, name));
+            return Check(Libc.Symlinkat(t, p.Fd, name));
     }
 
     /// <summary>path_unlink_file(fd, path, path_len).</summary>
@@ -305,6 +304,6 @@ internal static unsafe partial class Path
         var e = Parent(h, fd, path, len, mutate: true, out var p);
         if (e != Errno.Success) return e;
         using (p)
-            fixed (byte* name = p.NameZ) return Check(Libc.unlinkat(p.Fd, name, 0));
+            fixed (byte* name = p.NameZ) return Check(Libc.Unlinkat(p.Fd, name, 0));
     }
 }

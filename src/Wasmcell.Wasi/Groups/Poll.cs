@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 using Wasmcell.Wasi.Sys;
 
 namespace Wasmcell.Wasi.Groups;
@@ -90,7 +89,7 @@ internal static unsafe partial class Poll
             if (tag == TagFdRead)
             {
                 int avail = 0;
-                if (Libc.ioctl(fds[index].Fd, Libc.FIONREAD, &avail) == 0) nbytes = (ulong)avail;
+                if (Libc.Ioctl(fds[index].Fd, Libc.FIONREAD, &avail) == 0) nbytes = (ulong)avail;
             }
             ready.Add(new Event(userData, Errno.Success, tag, nbytes, flags));
         }
@@ -116,7 +115,7 @@ internal static unsafe partial class Poll
     /// <summary>Bytes between the file offset and the end of a regular file.</summary>
     private static ulong Remaining(int fd)
     {
-        long pos = Libc.lseek(fd, 0, Libc.SEEK_CUR);
+        long pos = Libc.Lseek(fd, 0, Libc.SEEK_CUR);
         if (pos < 0 || HostStat.OfFd(fd, out var st) != Errno.Success) return 0;
         return st.Size > (ulong)pos ? st.Size - (ulong)pos : 0;
     }

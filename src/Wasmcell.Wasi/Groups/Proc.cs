@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 
 namespace Wasmcell.Wasi.Groups;
 
@@ -25,7 +24,7 @@ internal static partial class Proc
     public static Errno SchedYield(WasiHost h)
     {
         h.Stop.ThrowIfStopped();
-        Libc.sched_yield();
+        Libc.SchedYield();
         return Errno.Success;
     }
 }

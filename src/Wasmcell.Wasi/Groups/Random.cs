@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Wasmcell.Wasi.Abi;
 
 namespace Wasmcell.Wasi.Groups;
@@ -6,8 +5,6 @@ namespace Wasmcell.Wasi.Groups;
 /// <summary>random_get.</summary>
 internal static unsafe partial class Random
 {
-    private const int EINTR = 4;
-
     /// <summary>random_get(buf, len): fills from the kernel's CSPRNG (getrandom(2), blocking only until it is seeded at boot).</summary>
     /// <returns>Fault when the buffer is out of bounds.</returns>
     public static Errno RandomGet(WasiHost h, int buf, int len)
@@ -19,11 +16,11 @@ internal static unsafe partial class Random
             // Large requests can return short (or EINTR) when a signal arrives; continue where it stopped.
             while (filled < span.Length)
             {
-                var n = Interop.Libc.getrandom(p + filled, (nuint)(span.Length - filled), 0);
+                var n = Libc.Getrandom(p + filled, (nuint)(span.Length - filled), 0);
                 if (n < 0)
                 {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
+                    var errno = Libc.Errno;
+                    if (errno == LinuxErrno.EINTR)
                     {
                         continue;
                     }

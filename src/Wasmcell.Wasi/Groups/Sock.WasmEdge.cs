@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 using Wasmcell.Wasi.Sys;
 
 namespace Wasmcell.Wasi.Groups;
@@ -23,7 +22,7 @@ internal static unsafe partial class Sock
         int st = type switch { 0 or 2 => Libc.SOCK_STREAM, 1 => Libc.SOCK_DGRAM, _ => -1 };
         if (af < 0) return Errno.AfNoSupport;
         if (st < 0) return Errno.ProtoType;
-        int fd = Libc.socket(af, st | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        int fd = Libc.Socket(af, st | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) return ErrnoMapping.FromLinux(Libc.Errno);
         return Insert(h, new FdEntry
         {
@@ -77,8 +76,8 @@ internal static unsafe partial class Sock
         e = ReadAddress(h, addr, port, sa, out uint len);
         if (e != Errno.Success) return e;
         int one = 1;
-        Libc.setsockopt(entry.HostFd, Libc.SOL_SOCKET, 2 /* SO_REUSEADDR */, &one, 4);
-        fixed (byte* p = sa) return Libc.bind(entry.HostFd, p, len) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        Libc.Setsockopt(entry.HostFd, Libc.SOL_SOCKET, 2 /* SO_REUSEADDR */, &one, 4);
+        fixed (byte* p = sa) return Libc.Bind(entry.HostFd, p, len) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
     /// <summary>sock_listen(fd, backlog).</summary>
@@ -86,7 +85,7 @@ internal static unsafe partial class Sock
     {
         var e = Socket(h, fd, out var entry);
         if (e != Errno.Success) return e;
-        return Libc.listen(entry.HostFd, Math.Clamp(backlog, 1, 4096)) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        return Libc.Listen(entry.HostFd, Math.Clamp(backlog, 1, 4096)) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
     /// <summary>sock_accept(fd, *new_fd) — WasmEdge's 2-parameter form. The new fd inherits nothing.</summary>
@@ -105,15 +104,15 @@ internal static unsafe partial class Sock
         e = ReadAddress(h, addr, port, sa, out uint len);
         if (e != Errno.Success) return e;
         int rc;
-        fixed (byte* p = sa) rc = Libc.connect(entry.HostFd, p, len);
+        fixed (byte* p = sa) rc = Libc.Connect(entry.HostFd, p, len);
         if (rc == 0) return Errno.Success;
-        int errno = Libc.Errno;
-        if (errno != Libc.EINPROGRESS) return ErrnoMapping.FromLinux(errno);
+        var errno = Libc.Errno;
+        if (errno != LinuxErrno.EINPROGRESS) return ErrnoMapping.FromLinux(errno);
         if (entry.NonBlocking) return Errno.InProgress;
         h.Stop.WaitFor(entry.HostFd, Libc.POLLOUT);
         int err = 0; uint errLen = 4;
-        Libc.getsockopt(entry.HostFd, Libc.SOL_SOCKET, Libc.SO_ERROR, &err, &errLen);
-        return err == 0 ? Errno.Success : ErrnoMapping.FromLinux(err);
+        Libc.Getsockopt(entry.HostFd, Libc.SOL_SOCKET, Libc.SO_ERROR, &err, &errLen);
+        return err == 0 ? Errno.Success : ErrnoMapping.FromLinux((LinuxErrno)err);
     }
 
     /// <summary>sock_recv_from(fd, iovs, iovs_len, *addr, flags, *port?, *nread, *oflags): not offered.</summary>
@@ -205,7 +204,7 @@ internal static unsafe partial class Sock
         if (level != 0 || opt < 0) return Errno.NoProtoOpt;
         var bytes = h.Memory.Span(value, valueLen);
         fixed (byte* p = bytes)
-            return Libc.setsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, (uint)bytes.Length) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+            return Libc.Setsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, (uint)bytes.Length) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
     private const int SoType = 3, SoError = 4;
@@ -220,12 +219,12 @@ internal static unsafe partial class Sock
         uint len = h.Memory.ReadU32(valueLenPtr);
         var bytes = h.Memory.Span(value, len);
         fixed (byte* p = bytes)
-            if (Libc.getsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, &len) != 0) return ErrnoMapping.FromLinux(Libc.Errno);
+            if (Libc.Getsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, &len) != 0) return ErrnoMapping.FromLinux(Libc.Errno);
         // WasmEdge reports values in its own terms: its socket types (stream 2, datagram 1) and WASI errnos.
         if (len == 4 && opt is SoType or SoError)
         {
             int v = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-            v = opt == SoType ? v switch { 1 => 2, 2 => 1, _ => v } : v == 0 ? 0 : (int)ErrnoMapping.FromLinux(v);
+            v = opt == SoType ? v switch { 1 => 2, 2 => 1, _ => v } : v == 0 ? 0 : (int)ErrnoMapping.FromLinux((LinuxErrno)v);
             BinaryPrimitives.WriteInt32LittleEndian(bytes, v);
         }
         h.Memory.WriteU32(valueLenPtr, len);
@@ -244,7 +243,7 @@ internal static unsafe partial class Sock
         if (e != Errno.Success) return e;
         byte* sa = stackalloc byte[28];
         uint len = 28;
-        int rc = peer ? Libc.getpeername(entry.HostFd, sa, &len) : Libc.getsockname(entry.HostFd, sa, &len);
+        int rc = peer ? Libc.Getpeername(entry.HostFd, sa, &len) : Libc.Getsockname(entry.HostFd, sa, &len);
         if (rc != 0) return ErrnoMapping.FromLinux(Libc.Errno);
         var s = new ReadOnlySpan<byte>(sa, 28);
         bool v4 = BinaryPrimitives.ReadUInt16LittleEndian(s) == Libc.AF_INET;

@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 using Wasmcell.Wasi.Sys;
 
 namespace Wasmcell.Wasi.Groups;
@@ -28,9 +27,9 @@ internal static unsafe partial class Sock
             else if (!StopSignal.IsReady(entry.HostFd, events)) { result = -1; return Errno.Again; }
             result = op();
             if (result >= 0) return Errno.Success;
-            int errno = Libc.Errno;
-            if (errno == Libc.EINTR) continue;
-            if (errno != Libc.EAGAIN || entry.NonBlocking) return ErrnoMapping.FromLinux(errno);
+            var errno = Libc.Errno;
+            if (errno == LinuxErrno.EINTR) continue;
+            if (errno != LinuxErrno.EAGAIN || entry.NonBlocking) return ErrnoMapping.FromLinux(errno);
         }
     }
 
@@ -52,7 +51,7 @@ internal static unsafe partial class Sock
         var e = Socket(h, fd, out var listener);
         if (e != Errno.Success) return e;
         if ((listener.Base & Rights.SockAccept) == 0) return Errno.NotCapable;
-        e = Retry(h, listener, Libc.POLLIN, () => Libc.accept4(listener.HostFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC), out nint conn);
+        e = Retry(h, listener, Libc.POLLIN, () => Libc.Accept4(listener.HostFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC), out nint conn);
         if (e != Errno.Success) return e;
         accepted = new FdEntry
         {
@@ -67,7 +66,7 @@ internal static unsafe partial class Sock
     internal static Errno Insert(WasiHost h, FdEntry entry, int fdPtr)
     {
         var e = h.Fds.Insert(entry, out int fd);
-        if (e != Errno.Success) { Libc.close(entry.HostFd); return e; }
+        if (e != Errno.Success) { Libc.Close(entry.HostFd); return e; }
         h.Memory.WriteU32(fdPtr, (uint)fd);
         return Errno.Success;
     }
@@ -88,7 +87,7 @@ internal static unsafe partial class Sock
             fixed (IoVec* v = vecs)
             {
                 var msg = new MsgHdr { Iov = v, IovLength = (nuint)vecs.Length };
-                nint n = Libc.recvmsg(entry.HostFd, &msg, flags);
+                nint n = Libc.Recvmsg(entry.HostFd, &msg, flags);
                 outFlags = msg.Flags;
                 return n;
             }
@@ -112,7 +111,7 @@ internal static unsafe partial class Sock
             fixed (IoVec* v = vecs)
             {
                 var msg = new MsgHdr { Iov = v, IovLength = (nuint)vecs.Length };
-                return Libc.sendmsg(entry.HostFd, &msg, Libc.MSG_NOSIGNAL);
+                return Libc.Sendmsg(entry.HostFd, &msg, Libc.MSG_NOSIGNAL);
             }
         }, out nint sent);
         if (e != Errno.Success) return e;
@@ -128,6 +127,6 @@ internal static unsafe partial class Sock
         if (e != Errno.Success) return e;
         int linux = how switch { 1 => Libc.SHUT_RD, 2 => Libc.SHUT_WR, 3 => Libc.SHUT_RDWR, _ => -1 };
         if (linux < 0) return Errno.Inval;
-        return Libc.shutdown(entry.HostFd, linux) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        return Libc.Shutdown(entry.HostFd, linux) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 }

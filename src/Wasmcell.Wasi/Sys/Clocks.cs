@@ -1,4 +1,3 @@
-using Wasmcell.Wasi.Interop;
 
 namespace Wasmcell.Wasi.Sys;
 
@@ -12,14 +11,14 @@ internal static unsafe class Clocks
     public static long Now(int linuxClock)
     {
         Timespec ts;
-        Libc.clock_gettime(linuxClock, &ts);
+        Libc.ClockGettime(linuxClock, &ts);
         return ts.Seconds * 1_000_000_000 + ts.Nanoseconds;
     }
 
     public static long Resolution(int linuxClock)
     {
         Timespec ts;
-        Libc.clock_getres(linuxClock, &ts);
+        Libc.ClockGetres(linuxClock, &ts);
         return ts.Seconds * 1_000_000_000 + ts.Nanoseconds;
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 
 namespace Wasmcell.Wasi.Sys;
 
@@ -19,15 +18,15 @@ internal sealed unsafe class DirectoryListing
     public static Errno Read(int dirFd, out DirectoryListing listing)
     {
         listing = new DirectoryListing();
-        if (Libc.lseek(dirFd, 0, Libc.SEEK_SET) < 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        if (Libc.Lseek(dirFd, 0, Libc.SEEK_SET) < 0) return ErrnoMapping.FromLinux(Libc.Errno);
         var buf = new byte[32 * 1024];
         while (true)
         {
             nint n;
-            fixed (byte* p = buf) n = Libc.getdents64(dirFd, p, (nuint)buf.Length);
+            fixed (byte* p = buf) n = Libc.Getdents64(dirFd, p, (nuint)buf.Length);
             if (n < 0)
             {
-                if (Libc.Errno == Libc.EINTR) continue;
+                if (Libc.Errno == LinuxErrno.EINTR) continue;
                 return ErrnoMapping.FromLinux(Libc.Errno);
             }
             if (n == 0) return Errno.Success;

@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 
 namespace Wasmcell.Wasi.Sys;
 
@@ -43,7 +42,7 @@ internal sealed class FdTable : IDisposable
     {
         if (!TryGet(fd, out var entry)) return Errno.BadF;
         _entries[fd] = null;
-        Libc.close(entry.HostFd);
+        Libc.Close(entry.HostFd);
         TrimTail();
         return Errno.Success;
     }
@@ -53,7 +52,7 @@ internal sealed class FdTable : IDisposable
     {
         if (!TryGet(from, out var entry) || !TryGet(to, out var old)) return Errno.BadF;
         if (from == to) return Errno.Success;
-        Libc.close(old.HostFd);
+        Libc.Close(old.HostFd);
         _entries[to] = entry;
         _entries[from] = null;
         TrimTail();
@@ -68,7 +67,7 @@ internal sealed class FdTable : IDisposable
     public void Dispose()
     {
         foreach (var e in _entries)
-            if (e is not null) Libc.close(e.HostFd);
+            if (e is not null) Libc.Close(e.HostFd);
         _entries.Clear();
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 
 namespace Wasmcell.Wasi.Sys;
 
@@ -28,7 +27,7 @@ internal static unsafe class HostStat
     private static Errno Statx(int dirfd, byte* path, int flags, out Filestat stat)
     {
         byte* buf = stackalloc byte[256];
-        if (Libc.statx(dirfd, path, flags, STATX_BASIC_STATS, buf) < 0)
+        if (Libc.Statx(dirfd, path, flags, STATX_BASIC_STATS, buf) < 0)
         {
             stat = default;
             return ErrnoMapping.FromLinux(Libc.Errno);
@@ -74,7 +73,7 @@ internal static unsafe class HostStat
         if (type == FileType.SocketStream)
         {
             int so = 0; uint len = 4;
-            if (Libc.getsockopt(fd, Libc.SOL_SOCKET, Libc.SO_TYPE, &so, &len) == 0 && so == Libc.SOCK_DGRAM)
+            if (Libc.Getsockopt(fd, Libc.SOL_SOCKET, Libc.SO_TYPE, &so, &len) == 0 && so == Libc.SOCK_DGRAM)
                 type = FileType.SocketDgram;
         }
         return Errno.Success;

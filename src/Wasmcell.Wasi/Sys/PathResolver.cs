@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 
 namespace Wasmcell.Wasi.Sys;
 
@@ -32,11 +31,11 @@ internal static unsafe class PathResolver
         var how = new OpenHow { Flags = (ulong)(uint)flags, Mode = (flags & Libc.O_CREAT) != 0 ? mode : 0, Resolve = Resolve };
         while (true)
         {
-            fixed (byte* p = pathZ) fd = Libc.openat2(dirfd, p, &how);
+            fixed (byte* p = pathZ) fd = Libc.Openat2(dirfd, p, &how);
             if (fd >= 0) return Errno.Success;
-            int errno = Libc.Errno;
-            if (errno == Libc.EINTR || errno == Libc.EAGAIN) continue; // EAGAIN: concurrent rename race, retry
-            return errno == 18 ? Errno.Perm : ErrnoMapping.FromLinux(errno);
+            var errno = Libc.Errno;
+            if (errno == LinuxErrno.EINTR || errno == LinuxErrno.EAGAIN) continue; // EAGAIN: concurrent rename race, retry
+            return errno == LinuxErrno.EXDEV ? Errno.Perm : ErrnoMapping.FromLinux(errno);
         }
     }
 
@@ -97,6 +96,6 @@ internal readonly struct ParentDir : IDisposable
     public bool NameIsDot => NameZ.Length == 2 && NameZ[0] == (byte)'.';
     public void Dispose()
     {
-        if (Owned) Libc.close(Fd);
+        if (Owned) Libc.Close(Fd);
     }
 }

@@ -1,5 +1,4 @@
 using Wasmcell.Wasi.Abi;
-using Wasmcell.Wasi.Interop;
 
 namespace Wasmcell.Wasi.Sys;
 
@@ -17,7 +16,7 @@ internal sealed unsafe class StopSignal : IDisposable
 
     public StopSignal()
     {
-        _eventFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        _eventFd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
         if (_eventFd < 0) throw new IOException($"eventfd failed: errno {Libc.Errno}");
     }
 
@@ -31,7 +30,7 @@ internal sealed unsafe class StopSignal : IDisposable
         {
             if (_disposed) return;
             ulong one = 1;
-            Libc.write(_eventFd, (byte*)&one, 8);
+            Libc.Write(_eventFd, (byte*)&one, 8);
         }
     }
 
@@ -62,10 +61,10 @@ internal sealed unsafe class StopSignal : IDisposable
                 tsp = &ts;
             }
             int n;
-            fixed (PollFd* p = all) n = Libc.ppoll(p, (nuint)all.Length, tsp, null);
+            fixed (PollFd* p = all) n = Libc.Ppoll(p, (nuint)all.Length, tsp, null);
             if (n < 0)
             {
-                if (Libc.Errno == Libc.EINTR) continue;
+                if (Libc.Errno == LinuxErrno.EINTR) continue;
                 throw new IOException($"ppoll failed: errno {Libc.Errno}");
             }
             ThrowIfStopped();
@@ -88,7 +87,7 @@ internal sealed unsafe class StopSignal : IDisposable
         var p = new PollFd { Fd = fd, Events = events };
         var zero = new Timespec();
         int n;
-        do n = Libc.ppoll(&p, 1, &zero, null); while (n < 0 && Libc.Errno == Libc.EINTR);
+        do n = Libc.Ppoll(&p, 1, &zero, null); while (n < 0 && Libc.Errno == LinuxErrno.EINTR);
         return n > 0;
     }
 
@@ -98,7 +97,7 @@ internal sealed unsafe class StopSignal : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            Libc.close(_eventFd);
+            Libc.Close(_eventFd);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Wasmcell.IntegrationTests.Infrastructure;
 
 namespace Wasmcell.IntegrationTests;
@@ -14,24 +13,12 @@ public sealed class ShimPrivilegeTests(PrivateContainerd containerd)
 {
     private string WriteSpec(string id, string rootfs, uint uid, string[] args)
     {
-        var spec = new Dictionary<string, object>
-        {
-            ["ociVersion"] = "1.0.2",
-            ["process"] = new Dictionary<string, object>
-            {
-                ["user"] = new Dictionary<string, object> { ["uid"] = uid, ["gid"] = uid, ["additionalGids"] = new[] { uid + 1 } },
-                ["args"] = args,
-                ["env"] = new[] { $"SHOW_FILE={Rootfs.GreetingPath}" },
-                ["cwd"] = "/",
-                ["noNewPrivileges"] = true,
-                ["rlimits"] = new[] { new Dictionary<string, object> { ["type"] = "RLIMIT_NOFILE", ["hard"] = 512, ["soft"] = 256 } },
-            },
-            ["root"] = new Dictionary<string, object> { ["path"] = rootfs },
-            ["linux"] = new Dictionary<string, object> { ["namespaces"] = new[] { new Dictionary<string, string> { ["type"] = "mount" } } },
-        };
-        var path = Path.Combine(containerd.Dir, $"{id}.spec.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(spec));
-        return path;
+        var spec = SpecFile.Minimal(rootfs, args, [$"SHOW_FILE={Rootfs.GreetingPath}"]);
+        var process = SpecFile.Process(spec);
+        process["user"] = new Dictionary<string, object> { ["uid"] = uid, ["gid"] = uid, ["additionalGids"] = new[] { uid + 1 } };
+        process["noNewPrivileges"] = true;
+        process["rlimits"] = new[] { new Dictionary<string, object> { ["type"] = "RLIMIT_NOFILE", ["hard"] = 512, ["soft"] = 256 } };
+        return SpecFile.Write(containerd, id, spec);
     }
 
     private Task<CommandResult> RunAsync(string id, string specPath, bool detach = false)

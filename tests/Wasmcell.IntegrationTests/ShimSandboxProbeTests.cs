@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Wasmcell.IntegrationTests.Infrastructure;
 
 namespace Wasmcell.IntegrationTests;
@@ -47,22 +46,9 @@ public sealed class ShimSandboxProbeTests(PrivateContainerd containerd)
 
     private string WriteSpec(string id, string rootfs, bool socketsAllowed)
     {
-        var env = new List<string> { "PATH=/bin" };
-        if (socketsAllowed)
-        {
-            env.Add("WASMCELL_SOCKETS=allow");
-        }
-        var spec = new Dictionary<string, object>
-        {
-            ["ociVersion"] = "1.0.2",
-            ["process"] = new Dictionary<string, object> { ["args"] = new[] { "/hello.wasm" }, ["cwd"] = "/", ["env"] = env },
-            ["root"] = new Dictionary<string, object> { ["path"] = rootfs },
-            ["annotations"] = new Dictionary<string, string> { ["wasmcell.io/test-sandbox-probe"] = "1" },
-            ["linux"] = new Dictionary<string, object> { ["namespaces"] = new[] { new Dictionary<string, string> { ["type"] = "mount" } } },
-        };
-        var path = Path.Combine(containerd.Dir, $"{id}.spec.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(spec));
-        return path;
+        var spec = SpecFile.Minimal(rootfs, ["/hello.wasm"], socketsAllowed ? ["PATH=/bin", "WASMCELL_SOCKETS=allow"] : null);
+        spec["annotations"] = new Dictionary<string, string> { ["wasmcell.io/test-sandbox-probe"] = "1" };
+        return SpecFile.Write(containerd, id, spec);
     }
 
     /// <summary>containerd finds io.containerd.wasmprobe.v1 as containerd-shim-wasmprobe-v1 in its opt/bin.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Wasmcell.IntegrationTests.Infrastructure;
 
 namespace Wasmcell.IntegrationTests;
@@ -13,21 +12,12 @@ public sealed class ShimSeccompTests(PrivateContainerd containerd)
 {
     private string WriteSpec(string id, string rootfs, string[] args, object? seccomp)
     {
-        var linux = new Dictionary<string, object> { ["namespaces"] = new[] { new Dictionary<string, string> { ["type"] = "mount" } } };
+        var spec = SpecFile.Minimal(rootfs, args);
         if (seccomp is not null)
         {
-            linux["seccomp"] = seccomp;
+            SpecFile.Linux(spec)["seccomp"] = seccomp;
         }
-        var spec = new Dictionary<string, object>
-        {
-            ["ociVersion"] = "1.0.2",
-            ["process"] = new Dictionary<string, object> { ["args"] = args, ["cwd"] = "/", ["env"] = new[] { "PATH=/bin" } },
-            ["root"] = new Dictionary<string, object> { ["path"] = rootfs },
-            ["linux"] = linux,
-        };
-        var path = Path.Combine(containerd.Dir, $"{id}.spec.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(spec));
-        return path;
+        return SpecFile.Write(containerd, id, spec);
     }
 
     private Task<CommandResult> RunAsync(string id, string specPath, bool detach = false)

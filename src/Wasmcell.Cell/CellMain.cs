@@ -1,9 +1,9 @@
-using Wasmcell.Cell.Protocol;
 using System.Runtime.InteropServices;
 using System.Text;
+using Wasmcell.Cell.Protocol;
+using Wasmcell.Linux;
 using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Runtime;
-using Wasmcell.Linux;
 
 namespace Wasmcell.Cell;
 
@@ -181,7 +181,8 @@ public static class CellMain
         {
             Thread.Sleep(StopGrace);
             Environment.Exit(128 + signal);
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         timer.Start();
     }
 

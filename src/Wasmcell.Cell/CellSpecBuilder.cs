@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
-using Wasmcell.Linux;
 using Wasmcell.Cell.Protocol;
+using Wasmcell.Linux;
 using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Runtime;
 using Wasmcell.Wasi;

@@ -1,5 +1,5 @@
-using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Linux;
+using Wasmcell.Oci.RuntimeSpec;
 
 namespace Wasmcell.Cell;
 
@@ -14,10 +14,22 @@ public static class PrivilegeDrop
 {
     private static readonly Dictionary<string, int> Rlimits = new(StringComparer.Ordinal)
     {
-        ["RLIMIT_CPU"] = 0, ["RLIMIT_FSIZE"] = 1, ["RLIMIT_DATA"] = 2, ["RLIMIT_STACK"] = 3, ["RLIMIT_CORE"] = 4,
-        ["RLIMIT_RSS"] = 5, ["RLIMIT_NPROC"] = 6, ["RLIMIT_NOFILE"] = 7, ["RLIMIT_MEMLOCK"] = 8, ["RLIMIT_AS"] = 9,
-        ["RLIMIT_LOCKS"] = 10, ["RLIMIT_SIGPENDING"] = 11, ["RLIMIT_MSGQUEUE"] = 12, ["RLIMIT_NICE"] = 13,
-        ["RLIMIT_RTPRIO"] = 14, ["RLIMIT_RTTIME"] = 15,
+        ["RLIMIT_CPU"] = 0,
+        ["RLIMIT_FSIZE"] = 1,
+        ["RLIMIT_DATA"] = 2,
+        ["RLIMIT_STACK"] = 3,
+        ["RLIMIT_CORE"] = 4,
+        ["RLIMIT_RSS"] = 5,
+        ["RLIMIT_NPROC"] = 6,
+        ["RLIMIT_NOFILE"] = 7,
+        ["RLIMIT_MEMLOCK"] = 8,
+        ["RLIMIT_AS"] = 9,
+        ["RLIMIT_LOCKS"] = 10,
+        ["RLIMIT_SIGPENDING"] = 11,
+        ["RLIMIT_MSGQUEUE"] = 12,
+        ["RLIMIT_NICE"] = 13,
+        ["RLIMIT_RTPRIO"] = 14,
+        ["RLIMIT_RTTIME"] = 15,
     };
 
     public static unsafe void Apply(Spec spec)

@@ -50,8 +50,15 @@ public sealed class CgroupDirectory
                     break;
                 }
             }
-            if (errno == Errno.ENOENT && attempt < 3) continue;
-            if (errno is not (Errno.None or Errno.EEXIST)) throw new CgroupException("mkdir", current, errno);
+            if (errno == Errno.ENOENT && attempt < 3)
+            {
+                continue;
+            }
+
+            if (errno is not (Errno.None or Errno.EEXIST))
+            {
+                throw new CgroupException("mkdir", current, errno);
+            }
 
             var dir = new CgroupDirectory(current);
             dir._createdParents.AddRange(created.Where(d => d != current));
@@ -68,8 +75,15 @@ public sealed class CgroupDirectory
             var errno = Libc.Rmdir(_createdParents[i]);
             // A parent still holding another cgroup stays. It outlives us unless we are the last one out: only
             // its creator removes it, so a shared parent like /k8s.io may remain (runc never removes parents).
-            if (errno is Errno.EBUSY or Errno.ENOTEMPTY or Errno.EEXIST) break;
-            if (errno is not (Errno.None or Errno.ENOENT)) throw new CgroupException("rmdir", _createdParents[i], errno);
+            if (errno is Errno.EBUSY or Errno.ENOTEMPTY or Errno.EEXIST)
+            {
+                break;
+            }
+
+            if (errno is not (Errno.None or Errno.ENOENT))
+            {
+                throw new CgroupException("rmdir", _createdParents[i], errno);
+            }
         }
     }
 
@@ -78,8 +92,16 @@ public sealed class CgroupDirectory
         for (var attempt = 1; ; attempt++)
         {
             var errno = Libc.Rmdir(path);
-            if (errno is Errno.None or Errno.ENOENT) return;
-            if (errno != Errno.EBUSY || attempt >= RmdirAttempts) throw new CgroupException("rmdir", path, errno);
+            if (errno is Errno.None or Errno.ENOENT)
+            {
+                return;
+            }
+
+            if (errno != Errno.EBUSY || attempt >= RmdirAttempts)
+            {
+                throw new CgroupException("rmdir", path, errno);
+            }
+
             Thread.Sleep(RmdirBackoff);
         }
     }

@@ -1,6 +1,6 @@
-using Wasmcell.Linux;
 using System.Globalization;
 using System.Text;
+using Wasmcell.Linux;
 
 namespace Wasmcell.Cgroups;
 
@@ -14,7 +14,10 @@ public static class CgroupFile
     public static void Write(string path, string value)
     {
         var errno = TryWrite(path, value);
-        if (errno != Errno.None) throw new CgroupException($"write \"{value}\" to", path, errno);
+        if (errno != Errno.None)
+        {
+            throw new CgroupException($"write \"{value}\" to", path, errno);
+        }
     }
 
     public static Errno TryWrite(string path, string value)
@@ -70,14 +73,28 @@ public static class CgroupFile
     {
         var result = new Dictionary<string, ulong>(StringComparer.Ordinal);
         var text = TryRead(path);
-        if (text is null) return result;
+        if (text is null)
+        {
+            return result;
+        }
+
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var space = line.IndexOf(' ');
-            if (space <= 0) continue;
+            if (space <= 0)
+            {
+                continue;
+            }
+
             var value = line[(space + 1)..].Trim();
-            if (ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) result[line[..space]] = v;
-            else if (value == "max") result[line[..space]] = ulong.MaxValue;
+            if (ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+            {
+                result[line[..space]] = v;
+            }
+            else if (value == "max")
+            {
+                result[line[..space]] = ulong.MaxValue;
+            }
         }
         return result;
     }
@@ -88,7 +105,10 @@ public static class CgroupFile
         var pids = new List<int>();
         foreach (var line in Read(path).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) pids.Add(pid);
+            if (int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                pids.Add(pid);
+            }
         }
         return pids;
     }

@@ -32,10 +32,17 @@ public sealed class CgroupPath
                 $"cgroupsPath \"{cgroupsPath}\" uses the systemd cgroup driver form (slice:prefix:name), which Wasmcell does not support; configure containerd with SystemdCgroup = false");
         }
         var components = cgroupsPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (components.Length == 0) throw new ArgumentException($"cgroupsPath \"{cgroupsPath}\" names the root cgroup", nameof(cgroupsPath));
+        if (components.Length == 0)
+        {
+            throw new ArgumentException($"cgroupsPath \"{cgroupsPath}\" names the root cgroup", nameof(cgroupsPath));
+        }
+
         foreach (var c in components)
         {
-            if (c is "." or "..") throw new ArgumentException($"cgroupsPath \"{cgroupsPath}\" must not contain \".\" or \"..\"", nameof(cgroupsPath));
+            if (c is "." or "..")
+            {
+                throw new ArgumentException($"cgroupsPath \"{cgroupsPath}\" must not contain \".\" or \"..\"", nameof(cgroupsPath));
+            }
         }
         return new CgroupPath(cgroupsPath, components);
     }

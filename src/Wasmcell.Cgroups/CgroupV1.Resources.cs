@@ -13,8 +13,16 @@ public sealed partial class CgroupV1
         {
             throw new NotSupportedException("linux.resources.unified needs cgroup v2; this host runs cgroup v1");
         }
-        if (resources.Memory is { } memory) ApplyMemory(memory);
-        if (resources.Cpu is { } cpu) ApplyCpu(cpu);
+        if (resources.Memory is { } memory)
+        {
+            ApplyMemory(memory);
+        }
+
+        if (resources.Cpu is { } cpu)
+        {
+            ApplyCpu(cpu);
+        }
+
         if (resources.Pids is { } pids)
         {
             CgroupFile.Write(System.IO.Path.Combine(RequireDir("pids"), "pids.max"), pids.Limit > 0 ? CgroupFile.Format(pids.Limit) : "max");
@@ -32,7 +40,10 @@ public sealed partial class CgroupV1
         // OCI swap is memory+swap, exactly what memsw.limit_in_bytes holds. An unlimited memory limit
         // without a swap value must lift memsw too, or the old memsw keeps capping the cgroup (runc does the same).
         var swap = memory.Swap is { } s && s != 0 ? s : limit == -1 ? -1 : (long?)null;
-        if (!swapAccounting) swap = null;
+        if (!swapAccounting)
+        {
+            swap = null;
+        }
 
         if (limit is { } newLimit && swap is { } newSwap)
         {
@@ -84,11 +95,28 @@ public sealed partial class CgroupV1
             var quotaFile = System.IO.Path.Combine(dir, "cpu.cfs_quota_us");
             // A new period can be refused (EINVAL) while the old quota no longer fits it; then set the quota first.
             var periodErrno = hasPeriod ? CgroupFile.TryWrite(periodFile, CgroupFile.Format(cpu.Period!.Value)) : Errno.None;
-            if (hasQuota) CgroupFile.Write(quotaFile, CgroupFile.Format(cpu.Quota!.Value));
-            if (periodErrno == Errno.EINVAL) CgroupFile.Write(periodFile, CgroupFile.Format(cpu.Period!.Value));
-            else if (periodErrno != Errno.None) throw new CgroupException($"write \"{cpu.Period}\" to", periodFile, periodErrno);
+            if (hasQuota)
+            {
+                CgroupFile.Write(quotaFile, CgroupFile.Format(cpu.Quota!.Value));
+            }
+
+            if (periodErrno == Errno.EINVAL)
+            {
+                CgroupFile.Write(periodFile, CgroupFile.Format(cpu.Period!.Value));
+            }
+            else if (periodErrno != Errno.None)
+            {
+                throw new CgroupException($"write \"{cpu.Period}\" to", periodFile, periodErrno);
+            }
         }
-        if (!string.IsNullOrEmpty(cpu.Cpus)) CgroupFile.Write(System.IO.Path.Combine(RequireDir("cpuset"), "cpuset.cpus"), cpu.Cpus);
-        if (!string.IsNullOrEmpty(cpu.Mems)) CgroupFile.Write(System.IO.Path.Combine(RequireDir("cpuset"), "cpuset.mems"), cpu.Mems);
+        if (!string.IsNullOrEmpty(cpu.Cpus))
+        {
+            CgroupFile.Write(System.IO.Path.Combine(RequireDir("cpuset"), "cpuset.cpus"), cpu.Cpus);
+        }
+
+        if (!string.IsNullOrEmpty(cpu.Mems))
+        {
+            CgroupFile.Write(System.IO.Path.Combine(RequireDir("cpuset"), "cpuset.mems"), cpu.Mems);
+        }
     }
 }

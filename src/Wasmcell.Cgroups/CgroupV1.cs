@@ -25,7 +25,11 @@ public sealed partial class CgroupV1 : ICgroup
 
     public static CgroupV1 Create(V1Hierarchies hierarchies, CgroupPath path)
     {
-        if (hierarchies.All.Count == 0) throw new NotSupportedException("no cgroup v1 hierarchy is mounted");
+        if (hierarchies.All.Count == 0)
+        {
+            throw new NotSupportedException("no cgroup v1 hierarchy is mounted");
+        }
+
         var dirs = new List<(V1Hierarchy, CgroupDirectory)>();
         try
         {
@@ -33,12 +37,19 @@ public sealed partial class CgroupV1 : ICgroup
             {
                 var dir = CgroupDirectory.Create(h.MountPoint, path);
                 dirs.Add((h, dir));
-                if (h.Controllers.Contains("cpuset")) InheritCpuset(h.MountPoint, path);
+                if (h.Controllers.Contains("cpuset"))
+                {
+                    InheritCpuset(h.MountPoint, path);
+                }
             }
         }
         catch
         {
-            foreach (var (_, dir) in dirs) TryDelete(dir);
+            foreach (var (_, dir) in dirs)
+            {
+                TryDelete(dir);
+            }
+
             throw;
         }
         return new CgroupV1(path, dirs);
@@ -50,7 +61,10 @@ public sealed partial class CgroupV1 : ICgroup
         var dirs = new List<(V1Hierarchy, CgroupDirectory)>();
         foreach (var h in hierarchies.All)
         {
-            if (CgroupDirectory.Existing(h.MountPoint, path) is { } dir) dirs.Add((h, dir));
+            if (CgroupDirectory.Existing(h.MountPoint, path) is { } dir)
+            {
+                dirs.Add((h, dir));
+            }
         }
         return dirs.Count == 0 ? null : new CgroupV1(path, dirs);
     }
@@ -69,7 +83,11 @@ public sealed partial class CgroupV1 : ICgroup
             foreach (var file in new[] { "cpuset.cpus", "cpuset.mems" })
             {
                 var own = CgroupFile.TryRead(System.IO.Path.Combine(dir, file));
-                if (own is null || own.Trim().Length > 0) continue;
+                if (own is null || own.Trim().Length > 0)
+                {
+                    continue;
+                }
+
                 CgroupFile.Write(System.IO.Path.Combine(dir, file), CgroupFile.Read(System.IO.Path.Combine(parent, file)).Trim());
             }
             parent = dir;
@@ -81,7 +99,10 @@ public sealed partial class CgroupV1 : ICgroup
     {
         foreach (var (h, d) in _dirs)
         {
-            if (h.Controllers.Contains(controller)) return d.FullPath;
+            if (h.Controllers.Contains(controller))
+            {
+                return d.FullPath;
+            }
         }
         return null;
     }
@@ -92,7 +113,10 @@ public sealed partial class CgroupV1 : ICgroup
     public void AddProcess(int pid)
     {
         var value = CgroupFile.Format(pid);
-        foreach (var (_, dir) in _dirs) CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "cgroup.procs"), value);
+        foreach (var (_, dir) in _dirs)
+        {
+            CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "cgroup.procs"), value);
+        }
     }
 
     public string? MemoryTasksFile => DirOf("memory") is { } dir ? System.IO.Path.Combine(dir, "tasks") : null;
@@ -104,7 +128,11 @@ public sealed partial class CgroupV1 : ICgroup
         {
             foreach (var (h, dir) in _dirs)
             {
-                if (h.Controllers.Contains("memory")) continue;
+                if (h.Controllers.Contains("memory"))
+                {
+                    continue;
+                }
+
                 CgroupFile.Write(System.IO.Path.Combine(dir.FullPath, "tasks"), ThreadCgroups.Self);
                 visit.Moved.Add(h);
             }
@@ -171,10 +199,18 @@ public sealed partial class CgroupV1 : ICgroup
         while (true)
         {
             CgroupFile.Write(file, state);
-            if (CgroupFile.Read(file).Trim() == state) return;
+            if (CgroupFile.Read(file).Trim() == state)
+            {
+                return;
+            }
+
             if (Environment.TickCount64 >= deadline)
             {
-                if (state == "FROZEN") CgroupFile.TryWrite(file, "THAWED"); // never leave a half-frozen container behind
+                if (state == "FROZEN")
+                {
+                    CgroupFile.TryWrite(file, "THAWED"); // never leave a half-frozen container behind
+                }
+
                 throw new TimeoutException($"cgroup {Path}: freezer did not reach {state} within {FreezeTimeout}");
             }
             Thread.Sleep(delayMs);
@@ -194,7 +230,11 @@ public sealed partial class CgroupV1 : ICgroup
         get
         {
             var memory = DirOf("memory");
-            if (memory is null) return false;
+            if (memory is null)
+            {
+                return false;
+            }
+
             var control = CgroupFile.TryReadKeyed(System.IO.Path.Combine(memory, "memory.oom_control"));
             // oom_kill exists since Linux 4.13; before that, only an OOM notification seen by a watcher tells.
             return control.TryGetValue("oom_kill", out var kills) ? kills > 0 : _lastWatcher?.Fired == true;
@@ -206,7 +246,10 @@ public sealed partial class CgroupV1 : ICgroup
         get
         {
             var memory = DirOf("memory");
-            if (memory is null) return null;
+            if (memory is null)
+            {
+                return null;
+            }
             // hierarchical_memory_limit is the smallest limit on the way to the root.
             var stat = CgroupFile.TryReadKeyed(System.IO.Path.Combine(memory, "memory.stat"));
             var limit = stat.TryGetValue("hierarchical_memory_limit", out var h)
@@ -231,7 +274,10 @@ public sealed partial class CgroupV1 : ICgroup
                 first ??= e; // keep going: every other hierarchy should still be cleaned up
             }
         }
-        if (first is not null) throw first;
+        if (first is not null)
+        {
+            throw first;
+        }
     }
 
     private static void TryDelete(CgroupDirectory dir)

@@ -52,7 +52,11 @@ public sealed partial class CgroupV2 : ICgroup
             var available = Words(CgroupFile.TryRead(System.IO.Path.Combine(current, "cgroup.controllers")));
             var enabled = Words(CgroupFile.TryRead(System.IO.Path.Combine(current, "cgroup.subtree_control")));
             var missing = WantedControllers.Where(c => available.Contains(c) && !enabled.Contains(c)).ToArray();
-            if (missing.Length > 0) Enable(System.IO.Path.Combine(current, "cgroup.subtree_control"), missing);
+            if (missing.Length > 0)
+            {
+                Enable(System.IO.Path.Combine(current, "cgroup.subtree_control"), missing);
+            }
+
             current = current + "/" + path.Components[i];
         }
     }
@@ -64,8 +68,15 @@ public sealed partial class CgroupV2 : ICgroup
     /// </summary>
     private static void Enable(string subtreeControl, string[] controllers)
     {
-        if (CgroupFile.TryWrite(subtreeControl, string.Join(' ', controllers.Select(c => "+" + c))) == Errno.None) return;
-        foreach (var c in controllers) CgroupFile.TryWrite(subtreeControl, "+" + c);
+        if (CgroupFile.TryWrite(subtreeControl, string.Join(' ', controllers.Select(c => "+" + c))) == Errno.None)
+        {
+            return;
+        }
+
+        foreach (var c in controllers)
+        {
+            CgroupFile.TryWrite(subtreeControl, "+" + c);
+        }
     }
 
     private static HashSet<string> Words(string? text) =>
@@ -107,7 +118,11 @@ public sealed partial class CgroupV2 : ICgroup
         {
             if (Environment.TickCount64 >= deadline)
             {
-                if (frozen) CgroupFile.TryWrite(FileIn("cgroup.freeze"), "0"); // never leave a half-frozen container behind
+                if (frozen)
+                {
+                    CgroupFile.TryWrite(FileIn("cgroup.freeze"), "0"); // never leave a half-frozen container behind
+                }
+
                 throw new TimeoutException($"cgroup {Path}: not {(frozen ? "frozen" : "thawed")} within {FreezeTimeout}");
             }
             Thread.Sleep(delayMs);
@@ -128,7 +143,10 @@ public sealed partial class CgroupV2 : ICgroup
             for (var dir = _dir.FullPath; dir.Length > _root.Length; dir = System.IO.Path.GetDirectoryName(dir)!)
             {
                 var max = CgroupFile.TryReadUInt64(System.IO.Path.Combine(dir, "memory.max"));
-                if (max is { } m && m != ulong.MaxValue && (smallest is null || m < smallest)) smallest = m;
+                if (max is { } m && m != ulong.MaxValue && (smallest is null || m < smallest))
+                {
+                    smallest = m;
+                }
             }
             return smallest;
         }

@@ -1,5 +1,5 @@
-using Wasmcell.Linux;
 using System.Globalization;
+using Wasmcell.Linux;
 
 namespace Wasmcell.Cgroups;
 
@@ -35,7 +35,11 @@ public sealed class OomWatcherV1 : IDisposable
         ArgumentNullException.ThrowIfNull(onOom);
         var controlPath = Path.Combine(memoryDir, "memory.oom_control");
         var eventFd = new SafeFdHandle(Libc.EventFd(0, Libc.EFD_CLOEXEC));
-        if (eventFd.IsInvalid) throw new CgroupException("eventfd for", controlPath, Libc.Errno);
+        if (eventFd.IsInvalid)
+        {
+            throw new CgroupException("eventfd for", controlPath, Libc.Errno);
+        }
+
         var errno = Libc.TryOpen(controlPath, Libc.O_RDONLY, out var controlFd);
         if (errno != Errno.None)
         {
@@ -63,13 +67,24 @@ public sealed class OomWatcherV1 : IDisposable
         {
             while (true)
             {
-                if (Libc.TryRead(_eventFd.Fd, counter, out _) != 8) return;
+                if (Libc.TryRead(_eventFd.Fd, counter, out _) != 8)
+                {
+                    return;
+                }
+
                 lock (_lock)
                 {
-                    if (_disposed) return;
+                    if (_disposed)
+                    {
+                        return;
+                    }
                 }
                 // The last notification of a removed cgroup is not an OOM.
-                if (!File.Exists(_controlPath)) return;
+                if (!File.Exists(_controlPath))
+                {
+                    return;
+                }
+
                 _fired = true;
                 try
                 {
@@ -96,10 +111,17 @@ public sealed class OomWatcherV1 : IDisposable
     {
         lock (_lock)
         {
-            if (_disposed) return;
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             // Wake the blocked read; the thread sees _disposed and closes the fds itself (no fd reuse race).
-            if (!_closed) Libc.WriteOnce(_eventFd.Fd, BitConverter.GetBytes(1UL));
+            if (!_closed)
+            {
+                Libc.WriteOnce(_eventFd.Fd, BitConverter.GetBytes(1UL));
+            }
         }
     }
 }

@@ -27,7 +27,11 @@ public sealed class OomWatcherV2 : IDisposable
     {
         ArgumentNullException.ThrowIfNull(onOom);
         var eventsPath = Path.Combine(dir, "memory.events");
-        if (!File.Exists(eventsPath)) throw new CgroupException("watch", eventsPath, Errno.ENOENT);
+        if (!File.Exists(eventsPath))
+        {
+            throw new CgroupException("watch", eventsPath, Errno.ENOENT);
+        }
+
         var watcher = new OomWatcherV2(eventsPath, onOom, interval, OomKills(eventsPath) ?? 0);
         // The baseline is read now, so no OOM is missed before the first poll.
         DedicatedThread.StartSoon(watcher.Loop, "cgroup-oom-v2");
@@ -45,8 +49,16 @@ public sealed class OomWatcherV2 : IDisposable
         while (!_stop.Wait(_interval))
         {
             var kills = OomKills(_eventsPath);
-            if (kills is null && !File.Exists(_eventsPath)) return; // the cgroup is gone
-            if (kills is not { } k || k <= _seen) continue;
+            if (kills is null && !File.Exists(_eventsPath))
+            {
+                return; // the cgroup is gone
+            }
+
+            if (kills is not { } k || k <= _seen)
+            {
+                continue;
+            }
+
             _seen = k;
             try
             {

@@ -1,5 +1,5 @@
-using Wasmcell.Linux;
 using System.Globalization;
+using Wasmcell.Linux;
 
 namespace Wasmcell.Cgroups;
 

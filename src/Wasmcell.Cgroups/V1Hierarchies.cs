@@ -35,15 +35,29 @@ public sealed class V1Hierarchies
         {
             var fields = line.Split(' ');
             var dash = Array.IndexOf(fields, "-");
-            if (dash < 6 || fields.Length < dash + 4 || fields[dash + 1] != "cgroup") continue;
+            if (dash < 6 || fields.Length < dash + 4 || fields[dash + 1] != "cgroup")
+            {
+                continue;
+            }
+
             var mountPoint = Unescape(fields[4]);
-            if (!mountPoint.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            if (!mountPoint.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
             // The same hierarchy can be mounted twice (bind mounts); one entry per superblock.
-            if (!seenDevices.Add(fields[2])) continue;
+            if (!seenDevices.Add(fields[2]))
+            {
+                continue;
+            }
+
             var controllers = fields[dash + 3].Split(',')
                 .Where(o => KnownControllers.Contains(o) || o.StartsWith("name=", StringComparison.Ordinal))
                 .ToArray();
-            if (controllers.Length > 0) result.Add(new V1Hierarchy(mountPoint, controllers));
+            if (controllers.Length > 0)
+            {
+                result.Add(new V1Hierarchy(mountPoint, controllers));
+            }
         }
         return new V1Hierarchies(result);
     }
@@ -51,7 +65,11 @@ public sealed class V1Hierarchies
     // mountinfo escapes space, tab, newline and backslash as \ooo.
     private static string Unescape(string field)
     {
-        if (!field.Contains('\\')) return field;
+        if (!field.Contains('\\'))
+        {
+            return field;
+        }
+
         var sb = new System.Text.StringBuilder(field.Length);
         for (var i = 0; i < field.Length; i++)
         {

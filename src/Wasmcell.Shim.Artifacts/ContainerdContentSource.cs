@@ -4,11 +4,11 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Wasmcell.Oci.Images;
 using Wasmcell.Protos.Containerd.Containers.V1;
+using Wasmcell.Protos.Containerd.Content.V1;
+using Wasmcell.Protos.Containerd.Images.V1;
 using ContainersClient = Wasmcell.Protos.Containerd.Containers.V1.Containers.ContainersClient;
 using ContentClient = Wasmcell.Protos.Containerd.Content.V1.Content.ContentClient;
 using ImagesClient = Wasmcell.Protos.Containerd.Images.V1.Images.ImagesClient;
-using Wasmcell.Protos.Containerd.Content.V1;
-using Wasmcell.Protos.Containerd.Images.V1;
 
 namespace Wasmcell.Shim.Artifacts;
 

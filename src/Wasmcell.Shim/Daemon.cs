@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Wasmcell.Shim.Events;
 using Wasmcell.Linux;
+using Wasmcell.Shim.Events;
 using Wasmcell.Shim.Processes;
 using Wasmcell.Ttrpc;
 

@@ -1,7 +1,7 @@
-using Wasmcell.Cgroups;
 using Wasmcell.Cell.Protocol;
-using Wasmcell.Shim.Containers;
+using Wasmcell.Cgroups;
 using Wasmcell.Linux;
+using Wasmcell.Shim.Containers;
 using Wasmcell.Shim.Processes;
 
 namespace Wasmcell.Shim;

@@ -1,8 +1,8 @@
-using Wasmcell.Linux;
 using Containerd.Events;
 using Containerd.Task.V2;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Wasmcell.Linux;
 using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Shim.Containers;
 using Wasmcell.Shim.Events;

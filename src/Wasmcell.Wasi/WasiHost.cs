@@ -36,8 +36,15 @@ public sealed unsafe class WasiHost : IDisposable
             AddStdio(options.Stdin, Libc.O_RDONLY);
             AddStdio(options.Stdout, Libc.O_WRONLY);
             AddStdio(options.Stderr, Libc.O_WRONLY);
-            foreach (var p in options.Preopens) AddPreopen(p);
-            foreach (var s in options.Listeners) AddListener(s);
+            foreach (var p in options.Preopens)
+            {
+                AddPreopen(p);
+            }
+
+            foreach (var s in options.Listeners)
+            {
+                AddListener(s);
+            }
         }
         catch
         {
@@ -89,15 +96,28 @@ public sealed unsafe class WasiHost : IDisposable
             bool added = false;
             handle.DangerousAddRef(ref added);
             try { fd = Libc.Fcntl((int)handle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0); }
-            finally { if (added) handle.DangerousRelease(); }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
             // A closed inherited descriptor (a daemon without stdio) is treated as "none", not as an error.
-            if (fd < 0 && Libc.Errno != LinuxErrno.EBADF) throw new IOException($"cannot bind stdio: errno {Libc.Errno}");
+            if (fd < 0 && Libc.Errno != LinuxErrno.EBADF)
+            {
+                throw new IOException($"cannot bind stdio: errno {Libc.Errno}");
+            }
         }
         if (fd < 0 && nullMode == Libc.O_RDONLY)
         {
             // No stdin: a pipe whose writer is already closed reads EOF and is not a tty.
             int* fds = stackalloc int[2];
-            if (Libc.Pipe2(fds, Libc.O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: errno {Libc.Errno}");
+            if (Libc.Pipe2(fds, Libc.O_CLOEXEC) != 0)
+            {
+                throw new IOException($"pipe2 failed: errno {Libc.Errno}");
+            }
+
             Libc.Close(fds[1]);
             fd = fds[0];
         }
@@ -109,12 +129,24 @@ public sealed unsafe class WasiHost : IDisposable
                 fd = Libc.Openat2(Libc.AT_FDCWD, devNull, &how);
             }
         }
-        if (fd < 0) throw new IOException($"cannot bind stdio: errno {Libc.Errno}");
-        if (HostStat.TypeOfFd(fd, out var type) != Errno.Success) type = FileType.Unknown;
+        if (fd < 0)
+        {
+            throw new IOException($"cannot bind stdio: errno {Libc.Errno}");
+        }
+
+        if (HostStat.TypeOfFd(fd, out var type) != Errno.Success)
+        {
+            type = FileType.Unknown;
+        }
+
         int hostFlags = Libc.Fcntl(fd, Libc.F_GETFL, 0);
         var rights = Fd.RightsOf(type);
         // A tty is a character device without seek/tell: exactly what wasi-libc's isatty checks.
-        if (type == FileType.CharacterDevice && Libc.Isatty(fd) == 0) rights |= Rights.FdSeek | Rights.FdTell;
+        if (type == FileType.CharacterDevice && Libc.Isatty(fd) == 0)
+        {
+            rights |= Rights.FdSeek | Rights.FdTell;
+        }
+
         Add(new FdEntry
         {
             HostFd = fd,
@@ -130,8 +162,16 @@ public sealed unsafe class WasiHost : IDisposable
         var how = new OpenHow { Flags = (ulong)(Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC) };
         var path = Encoding.UTF8.GetBytes(p.HostPath + "\0");
         int fd;
-        fixed (byte* pp = path) fd = Libc.Openat2(Libc.AT_FDCWD, pp, &how);
-        if (fd < 0) throw new DirectoryNotFoundException($"cannot preopen '{p.HostPath}': errno {Libc.Errno}");
+        fixed (byte* pp = path)
+        {
+            fd = Libc.Openat2(Libc.AT_FDCWD, pp, &how);
+        }
+
+        if (fd < 0)
+        {
+            throw new DirectoryNotFoundException($"cannot preopen '{p.HostPath}': errno {Libc.Errno}");
+        }
+
         Add(new FdEntry
         {
             HostFd = fd,
@@ -146,7 +186,11 @@ public sealed unsafe class WasiHost : IDisposable
     private void AddListener(System.Net.Sockets.Socket socket)
     {
         int fd = Libc.Fcntl((int)socket.SafeHandle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0);
-        if (fd < 0) throw new IOException($"cannot hand over listener: errno {Libc.Errno}");
+        if (fd < 0)
+        {
+            throw new IOException($"cannot hand over listener: errno {Libc.Errno}");
+        }
+
         Add(new FdEntry
         {
             HostFd = fd,

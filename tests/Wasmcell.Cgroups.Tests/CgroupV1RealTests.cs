@@ -1,7 +1,7 @@
-using Wasmcell.Linux;
-using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Cgroups;
 using Wasmcell.Cgroups.Tests.Infrastructure;
+using Wasmcell.Linux;
+using Wasmcell.Oci.RuntimeSpec;
 using CgroupsApi = Wasmcell.Cgroups.Cgroups;
 
 namespace Wasmcell.Cgroups.Tests;
@@ -248,12 +248,19 @@ public sealed class CgroupV1RealTests : IDisposable
     {
         var cg = CgroupsApi.Create(_scratch.PathFor("c"));
         var sleepers = Enumerable.Range(0, 3).Select(_ => _scratch.Start("exec sleep 1000")).ToList();
-        foreach (var s in sleepers) cg.AddProcess(s.Id);
+        foreach (var s in sleepers)
+        {
+            cg.AddProcess(s.Id);
+        }
+
         var outsider = _scratch.Start("exec sleep 1000");
 
         cg.KillAll(9);
 
-        foreach (var s in sleepers) Assert.True(V1Scratch.WaitExited(s.Id, Bound));
+        foreach (var s in sleepers)
+        {
+            Assert.True(V1Scratch.WaitExited(s.Id, Bound));
+        }
         // Alive: sleeping, or still running its way into sleep on a busy host.
         Assert.Contains(V1Scratch.State(outsider.Id), new[] { "S", "R" });
     }

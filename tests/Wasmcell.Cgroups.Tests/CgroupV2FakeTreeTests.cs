@@ -1,6 +1,6 @@
-using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Cgroups;
 using Wasmcell.Cgroups.Tests.Infrastructure;
+using Wasmcell.Oci.RuntimeSpec;
 using CgroupsApi = Wasmcell.Cgroups.Cgroups;
 
 namespace Wasmcell.Cgroups.Tests;
@@ -168,7 +168,11 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
     /// <summary>Waits for cgroup.freeze to hold <paramref name="request"/>, then reports the state in cgroup.events.</summary>
     private async Task PlayKernel(string request, string events)
     {
-        for (var i = 0; i < 1500 && _tree.Read("/wct/abc", "cgroup.freeze").Trim() != request; i++) await Task.Delay(20);
+        for (var i = 0; i < 1500 && _tree.Read("/wct/abc", "cgroup.freeze").Trim() != request; i++)
+        {
+            await Task.Delay(20);
+        }
+
         Assert.Equal(request, _tree.Read("/wct/abc", "cgroup.freeze").Trim());
         _tree.Write("/wct/abc", "cgroup.events", events);
     }

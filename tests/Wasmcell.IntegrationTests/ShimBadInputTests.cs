@@ -77,7 +77,10 @@ public sealed class ShimBadInputTests(PrivateContainerd containerd)
             ["linux"] = new Dictionary<string, object> { ["cgroupsPath"] = containerd.CgroupOf(id) },
         }));
         if (flavor == Flavor.Wasm)
+        {
             containerd.RequireShim();
+        }
+
         var r = await containerd.Ctr.RunAsync(
             "run", "--rm", "--runtime", Runtimes.Of(flavor), "--fifo-dir", containerd.FifoDir, "--runc-root", containerd.RuncRoot,
             "--config", spec, id);

@@ -44,9 +44,15 @@ public sealed class ShimCrashTests(PrivateContainerd containerd)
                 || (flavor == Flavor.Runc && leftover.StartsWith($"shim socket {socket} ", StringComparison.Ordinal));
             var left = await LeakCheck.LeftoversAsync(containerd, [id], tolerate: Tolerated);
             foreach (var fifo in Directory.EnumerateFiles(containerd.FifoDir, id + "-*", SearchOption.AllDirectories))
+            {
                 File.Delete(fifo);
+            }
+
             if (flavor == Flavor.Runc && File.Exists(socket) && !ShimSocket.HasListener(socket))
+            {
                 File.Delete(socket);
+            }
+
             Assert.True(left.Count == 0, LeakCheck.Describe(left));
         }
         finally

@@ -77,7 +77,10 @@ public sealed class ShimLeakTests(PrivateContainerd containerd)
             await RunMemberAsync();
             var baseline = await SettledFdsAsync(shim);
             for (var i = 0; i < Members; i++)
+            {
                 await RunMemberAsync();
+            }
+
             var after = await SettledFdsAsync(shim);
 
             // A per-container leak would show as >= Members extra fds; a few may legitimately come and go.
@@ -103,7 +106,10 @@ public sealed class ShimLeakTests(PrivateContainerd containerd)
             await Task.Delay(100);
             var now = HostProcesses.OpenFds(pid);
             if (now.Count == last.Count)
+            {
                 return now;
+            }
+
             last = now;
         }
         return last;

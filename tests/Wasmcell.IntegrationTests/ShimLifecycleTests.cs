@@ -33,7 +33,10 @@ public sealed class ShimLifecycleTests(PrivateContainerd containerd)
         {
             var spec = await containerd.SpecFileAsync(id, rootfs, new Programs(flavor).WriteRoot("/started.txt"));
             if (flavor == Flavor.Wasm)
+            {
                 containerd.RequireShim();
+            }
+
             var create = await containerd.Ctr.RunAsync("containers", "create", "--runtime", Runtimes.Of(flavor), "--config", spec, id);
             Assert.True(create.ExitCode == 0, create.Describe());
 

@@ -111,7 +111,10 @@ public sealed class ShimRunTests(PrivateContainerd containerd)
         try
         {
             if (flavor == Flavor.Wasm)
+            {
                 containerd.RequireShim();
+            }
+
             var r = await containerd.Ctr.RunAsync(
                 "run", "--rm", "--runtime", Runtimes.Of(flavor), "--fifo-dir", containerd.FifoDir, "--cgroup", containerd.CgroupOf(id),
                 "--runc-root", containerd.RuncRoot, image, id);

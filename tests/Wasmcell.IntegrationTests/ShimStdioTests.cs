@@ -34,7 +34,9 @@ public sealed class ShimStdioTests(PrivateContainerd containerd)
         var id = containerd.NewId(name);
         var input = new StringBuilder();
         for (var i = 0; i < lines; i++)
+        {
             input.Append("stdin line ").Append(i).Append('\n');
+        }
         // ctr 1.6 sends CloseIO on stdin EOF only if the EOF comes after the task was created (its closer is
         // set after Create; an earlier EOF is dropped and the guest waits forever, with runc too). So: write
         // once the task runs.
@@ -70,7 +72,9 @@ public sealed class ShimStdioTests(PrivateContainerd containerd)
         var id = containerd.NewId("stdio-tty");
         var request = containerd.Request(flavor, id, new Programs(flavor).Hello) with { Tty = true };
         if (request.Runtime == Runtimes.Wasm)
+        {
             containerd.RequireShim();
+        }
         // ctr -t needs a terminal of its own: script(1) gives it one and copies everything it prints.
         var ctrLine = string.Join(' ', new[] { "ctr", "--address", containerd.Address, "--namespace", containerd.Ctr.Namespace }
             .Concat(containerd.RunArgs(request)).Select(CommandRunner.Quote));

@@ -68,12 +68,19 @@ public sealed class CgroupMetricsTests
             Pids = new PidsStats { Current = 3, Limit = 50 },
             Cpu = new V1CpuStats
             {
-                Total = 10, User = 6, Kernel = 4, PerCpu = [7, 3],
+                Total = 10,
+                User = 6,
+                Kernel = 4,
+                PerCpu = [7, 3],
                 Throttling = new V1CpuThrottling { Periods = 8, ThrottledPeriods = 2, ThrottledTime = 900 },
             },
             Memory = new V1MemoryStats
             {
-                Cache = 11, Rss = 12, TotalRss = 13, TotalPgMajFault = 14, HierarchicalMemoryLimit = 15,
+                Cache = 11,
+                Rss = 12,
+                TotalRss = 13,
+                TotalPgMajFault = 14,
+                HierarchicalMemoryLimit = 15,
                 Usage = new V1MemoryCounters { Limit = 16, Usage = 17, Max = 18, Failcnt = 19 },
                 Kernel = new V1MemoryCounters { Usage = 20 },
                 KernelTcp = new V1MemoryCounters { Usage = 21 },

@@ -1,5 +1,5 @@
-using Wasmcell.Shim.Containers;
 using Wasmcell.Linux;
+using Wasmcell.Shim.Containers;
 
 namespace Wasmcell.Shim.Tests;
 

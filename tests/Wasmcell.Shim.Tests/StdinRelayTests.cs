@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
-using Wasmcell.Shim.Containers;
 using Wasmcell.Linux;
+using Wasmcell.Shim.Containers;
 
 namespace Wasmcell.Shim.Tests;
 

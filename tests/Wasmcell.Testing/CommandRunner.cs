@@ -25,7 +25,10 @@ public static class CommandRunner
             UseShellExecute = false,
         };
         foreach (var a in args)
+        {
             psi.ArgumentList.Add(a);
+        }
+
         var commandLine = file + " " + string.Join(' ', args.Select(Quote));
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {commandLine}");
         return new RunningCommand(process, commandLine, timeout, stdin, holdStdin);
@@ -88,7 +91,9 @@ public sealed class RunningCommand
         get
         {
             lock (_gate)
+            {
                 return System.Text.Encoding.UTF8.GetString(_stdout.GetBuffer(), 0, (int)_stdout.Length);
+            }
         }
     }
 
@@ -103,7 +108,10 @@ public sealed class RunningCommand
         while (!StdoutSoFar.Contains(text, StringComparison.Ordinal))
         {
             if (Completion.IsCompleted || DateTime.UtcNow > deadline)
+            {
                 return StdoutSoFar.Contains(text, StringComparison.Ordinal);
+            }
+
             await Task.Delay(20);
         }
         return true;
@@ -117,7 +125,9 @@ public sealed class RunningCommand
         while ((n = await stream.ReadAsync(buf)) > 0)
         {
             lock (_gate)
+            {
                 _stdout.Write(buf, 0, n);
+            }
         }
     }
 
@@ -167,7 +177,10 @@ public sealed class RunningCommand
 
         byte[] bytes;
         lock (_gate)
+        {
             bytes = _stdout.ToArray();
+        }
+
         var stderr = stderrDone.IsCompletedSuccessfully ? stderrDone.Result : "";
         return new CommandResult(commandLine, process.ExitCode, bytes, stderr, timedOut);
     }

@@ -17,11 +17,19 @@ public static class ContainerdShutdown
         {
             var ctr = new Ctr(address, ns);
             foreach (var task in await ctr.TasksAsync())
+            {
                 await ctr.RunAsync(["tasks", "kill", "--all", "--signal", "SIGKILL", task.Id], TimeSpan.FromSeconds(10));
+            }
+
             foreach (var task in await ctr.TasksAsync())
+            {
                 await ctr.RunAsync(["tasks", "delete", "--force", task.Id], TimeSpan.FromSeconds(15));
+            }
+
             foreach (var id in await ctr.ContainerIdsAsync())
+            {
                 await ctr.RunAsync(["containers", "rm", id], TimeSpan.FromSeconds(10));
+            }
         }
     }
 
@@ -29,6 +37,8 @@ public static class ContainerdShutdown
     {
         await CommandRunner.RunAsync("kill", ["-TERM", containerdPid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
         if (!await HostProcesses.WaitGoneAsync(containerdPid, TimeSpan.FromSeconds(10)))
+        {
             await HostProcesses.KillAndWaitAsync([containerdPid]);
+        }
     }
 }

@@ -32,7 +32,10 @@ public sealed class Ctr(string address, string ns)
     {
         var r = await RunAsync("tasks", "ls");
         if (r.ExitCode != 0)
+        {
             throw new InvalidOperationException("ctr tasks ls failed: " + r.Describe());
+        }
+
         return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(c => c.Length >= 3)
@@ -50,7 +53,10 @@ public sealed class Ctr(string address, string ns)
         {
             var row = await TaskAsync(id);
             if (row?.Status == status || DateTime.UtcNow > deadline)
+            {
                 return row;
+            }
+
             await Task.Delay(50);
         }
     }

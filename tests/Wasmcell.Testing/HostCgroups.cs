@@ -14,12 +14,17 @@ public static class HostCgroups
         relative = relative.Trim('/');
         var found = new List<string>();
         if (Directory.Exists(Path.Combine(Root, relative)) && File.Exists(Path.Combine(Root, "cgroup.controllers")))
+        {
             found.Add(Path.Combine(Root, relative)); // cgroup v2 unified
+        }
+
         foreach (var h in SafeSubdirectories(Root, SearchOption.TopDirectoryOnly))
         {
             var d = Path.Combine(h, relative);
             if (Directory.Exists(d))
+            {
                 found.Add(d);
+            }
         }
         return found;
     }
@@ -36,7 +41,9 @@ public static class HostCgroups
                     foreach (var l in File.ReadLines(Path.Combine(sub, "cgroup.procs")))
                     {
                         if (int.TryParse(l, out var pid))
+                        {
                             pids.Add(pid);
+                        }
                     }
                 }
                 catch (IOException)

@@ -26,7 +26,9 @@ public static class HostProcesses
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
                 yield return pid;
+            }
         }
     }
 
@@ -38,10 +40,15 @@ public static class HostProcesses
         foreach (var pid in AllPids())
         {
             if (pid == self || except.Contains(pid))
+            {
                 continue;
+            }
+
             var cmd = Cmdline(pid);
             if (cmd is not null && cmd.Contains(text, StringComparison.Ordinal) && IsAlive(pid))
+            {
                 found.Add((pid, cmd));
+            }
         }
         return found;
     }
@@ -58,7 +65,9 @@ public static class HostProcesses
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
                 if (line.StartsWith("State:", StringComparison.Ordinal))
+                {
                     return !line.Contains('Z') && !line.Contains('X');
+                }
             }
             return false;
         }
@@ -123,17 +132,24 @@ public static class HostProcesses
         {
             var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (cols.Length >= 8 && cols[7] == socketPath)
+            {
                 inodes.Add($"socket:[{cols[6]}]");
+            }
         }
         if (inodes.Count == 0)
+        {
             return [];
+        }
+
         var pids = new List<int>();
         foreach (var pid in AllPids())
         {
             try
             {
                 if (Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Any(fd => SafeLinkTarget(fd) is { } t && inodes.Contains(t)))
+                {
                     pids.Add(pid);
+                }
             }
             catch (IOException)
             {
@@ -151,7 +167,10 @@ public static class HostProcesses
         while (IsAlive(pid))
         {
             if (DateTime.UtcNow > deadline)
+            {
                 return false;
+            }
+
             await Task.Delay(50);
         }
         return true;
@@ -175,7 +194,9 @@ public static class HostProcesses
             }
         }
         foreach (var pid in list)
+        {
             await WaitGoneAsync(pid, TimeSpan.FromSeconds(5));
+        }
     }
 
     private static string? SafeLinkTarget(string path)

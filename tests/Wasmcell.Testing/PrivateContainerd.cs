@@ -120,13 +120,20 @@ public sealed class PrivateContainerd : IAsyncLifetime
         foreach (var tool in new[] { "containerd", "ctr", "runc" })
         {
             if (!File.Exists($"/usr/bin/{tool}") && !File.Exists($"/usr/sbin/{tool}"))
+            {
                 throw new InvalidOperationException($"{tool} is not installed: apt-get install -y containerd runc busybox-static");
+            }
         }
         if (Address.Length + ".ttrpc".Length >= 100)
+        {
             throw new InvalidOperationException($"socket path {Address}.ttrpc is too long for sun_path");
+        }
 
         foreach (var d in new[] { "root", "state", "tmp", "fifo", "opt/bin" })
+        {
             Directory.CreateDirectory(Path.Combine(Dir, d));
+        }
+
         Directory.CreateDirectory(RuncRoot);
         if (_options.InstallShim)
         {
@@ -141,7 +148,9 @@ public sealed class PrivateContainerd : IAsyncLifetime
     {
         var problems = await PrivateContainerdTeardown.RunAsync(this);
         if (problems.Count > 0)
+        {
             throw new InvalidOperationException("teardown left things behind:\n" + string.Join('\n', problems));
+        }
     }
 
     /// <summary>
@@ -153,7 +162,9 @@ public sealed class PrivateContainerd : IAsyncLifetime
         lock (_shimGate)
         {
             if (_shimInstalled)
+            {
                 return;
+            }
             // Everything beside the binary (libwasmtime.so; for a non-AOT build also its assemblies and
             // runtimes/), except debug symbols: the shim must find its parts next to itself.
             var from = ShimBinary.EnsurePublished();
@@ -161,7 +172,10 @@ public sealed class PrivateContainerd : IAsyncLifetime
             foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
             {
                 if (file.EndsWith(".pdb", StringComparison.Ordinal) || file.EndsWith(".dbg", StringComparison.Ordinal))
+                {
                     continue;
+                }
+
                 var target = Path.Combine(bin, Path.GetRelativePath(from, file));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(file, target, overwrite: true);
@@ -175,22 +189,45 @@ public sealed class PrivateContainerd : IAsyncLifetime
     {
         var args = new List<string> { "run" };
         if (r.Detach)
+        {
             args.Add("--detach");
+        }
         else if (r.Remove)
+        {
             args.Add("--rm");
+        }
+
         args.AddRange(["--runtime", r.Runtime, "--fifo-dir", FifoDir, "--cgroup", CgroupOf(r.Id), "--runc-root", RuncRoot]);
         if (r.ReadOnly)
+        {
             args.Add("--read-only");
+        }
+
         if (r.Tty)
+        {
             args.Add("--tty");
+        }
+
         if (r.Cwd is not null)
+        {
             args.AddRange(["--cwd", r.Cwd]);
+        }
+
         if (r.LogFile is not null)
+        {
             args.AddRange(["--log-uri", "file://" + r.LogFile]);
+        }
+
         foreach (var e in r.Env)
+        {
             args.AddRange(["--env", e]);
+        }
+
         foreach (var (k, v) in r.Annotations)
+        {
             args.AddRange(["--annotation", $"{k}={v}"]);
+        }
+
         args.AddRange(["--rootfs", r.Rootfs, r.Id]);
         args.AddRange(r.Args);
         return args;
@@ -200,7 +237,10 @@ public sealed class PrivateContainerd : IAsyncLifetime
     public Task<CommandResult> RunAsync(RunRequest r, byte[]? stdin = null, TimeSpan? timeout = null)
     {
         if (r.Runtime == Runtimes.Wasm)
+        {
             RequireShim();
+        }
+
         return Ctr.RunAsync(RunArgs(r), timeout, stdin);
     }
 
@@ -208,7 +248,10 @@ public sealed class PrivateContainerd : IAsyncLifetime
     public RunningCommand StartRun(RunRequest r, TimeSpan? timeout = null, bool holdStdin = false)
     {
         if (r.Runtime == Runtimes.Wasm)
+        {
             RequireShim();
+        }
+
         return CommandRunner.Start("ctr", ["--address", Address, "--namespace", Namespace, .. RunArgs(r)], timeout ?? Ctr.DefaultTimeout, holdStdin: holdStdin);
     }
 
@@ -224,7 +267,10 @@ public sealed class PrivateContainerd : IAsyncLifetime
     {
         var defaults = await CommandRunner.RunAsync("ctr", ["oci", "spec"], TimeSpan.FromSeconds(10));
         if (defaults.ExitCode != 0)
+        {
             throw new InvalidOperationException("ctr oci spec failed: " + defaults.Describe());
+        }
+
         var spec = System.Text.Json.Nodes.JsonNode.Parse(defaults.Stdout)!.AsObject();
         spec["process"]!["args"] = new System.Text.Json.Nodes.JsonArray(args.Select(a => (System.Text.Json.Nodes.JsonNode?)a).ToArray());
         spec["process"]!["cwd"] = "/";
@@ -245,7 +291,9 @@ public sealed class PrivateContainerd : IAsyncLifetime
             await Ctr.RunAsync("tasks", "delete", "--force", id);
         }
         if ((await Ctr.ContainerIdsAsync()).Contains(id))
+        {
             await Ctr.RunAsync("containers", "rm", id);
+        }
     }
 
     public long LogLength => File.Exists(LogPath) ? new FileInfo(LogPath).Length : 0;
@@ -278,8 +326,10 @@ public sealed class PrivateContainerd : IAsyncLifetime
         var uid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal))
             .Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];
         if (uid != "0")
+        {
             throw new InvalidOperationException(
                 $"tests with a private containerd need root (containerd, runc, mounts, cgroups): effective uid is {uid}. Run them as root, or leave them out with --filter \"Needs!=root\".");
+        }
     }
 
     private string ConfigToml() => $"""
@@ -328,7 +378,10 @@ public sealed class PrivateContainerd : IAsyncLifetime
             psi.Environment["WASMCELL_PRECOMPILE_DIR"] = PrecompileDir;
         }
         using (var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start containerd"))
+        {
             ContainerdPid = p.Id;
+        }
+
         await File.WriteAllTextAsync(Path.Combine(Dir, "containerd.pid"), ContainerdPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
@@ -338,7 +391,9 @@ public sealed class PrivateContainerd : IAsyncLifetime
             {
                 var v = await CommandRunner.RunAsync("ctr", ["--address", Address, "version"], TimeSpan.FromSeconds(5));
                 if (v.ExitCode == 0 && AcceptsConnections(TtrpcAddress))
+                {
                     break;
+                }
             }
             if (!HostProcesses.IsAlive(ContainerdPid) || DateTime.UtcNow > deadline)
             {
@@ -348,6 +403,8 @@ public sealed class PrivateContainerd : IAsyncLifetime
             await Task.Delay(50);
         }
         if (HostProcesses.Cmdline(ContainerdPid)?.Contains($"--address {Address}", StringComparison.Ordinal) != true)
+        {
             throw new InvalidOperationException($"pid {ContainerdPid} is not our containerd: {HostProcesses.Cmdline(ContainerdPid)}");
+        }
     }
 }

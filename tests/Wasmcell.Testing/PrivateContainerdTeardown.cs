@@ -26,7 +26,9 @@ public static class PrivateContainerdTeardown
             foreach (var nsDir in Directory.EnumerateDirectories(env.RuncRoot))
             {
                 foreach (var c in Directory.EnumerateDirectories(nsDir))
+                {
                     await CommandRunner.RunAsync("runc", ["--root", nsDir, "delete", "--force", Path.GetFileName(c)], TimeSpan.FromSeconds(10));
+                }
             }
         }
 
@@ -35,15 +37,21 @@ public static class PrivateContainerdTeardown
         {
             var r = await CommandRunner.RunAsync("umount", [m], TimeSpan.FromSeconds(10));
             if (r.ExitCode != 0)
+            {
                 await CommandRunner.RunAsync("umount", ["-l", m], TimeSpan.FromSeconds(10));
+            }
         }
 
         foreach (var s in sockets.Where(File.Exists))
         {
             if (ShimSocket.HasListener(s))
+            {
                 problems.Add($"shim socket {s} still has a listener");
+            }
             else
+            {
                 File.Delete(s);
+            }
         }
 
         problems.AddRange(HostCgroups.RemoveTree(env.CgroupParent));
@@ -51,7 +59,9 @@ public static class PrivateContainerdTeardown
         try
         {
             if (Directory.Exists(env.Dir))
+            {
                 Directory.Delete(env.Dir, recursive: true);
+            }
         }
         catch (IOException e)
         {

@@ -26,7 +26,10 @@ public static class Rootfs
     {
         AddData(dir);
         foreach (var module in Directory.EnumerateFiles(TestWasm.Dir, "*.wasm"))
+        {
             File.Copy(module, Path.Combine(dir, Path.GetFileName(module)), overwrite: true);
+        }
+
         return dir;
     }
 
@@ -42,7 +45,9 @@ public static class Rootfs
         {
             var link = Path.Combine(bin, applet);
             if (!File.Exists(link))
+            {
                 File.CreateSymbolicLink(link, "busybox");
+            }
         }
         var script = Path.Combine(dir, "args-env-cwd.sh");
         File.WriteAllText(script, ArgsEnvCwdScript.Replace("\r\n", "\n"));

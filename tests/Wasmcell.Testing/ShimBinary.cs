@@ -34,14 +34,23 @@ public static class ShimBinary
     {
         using var _ = FileLock.Acquire(Path.Combine(RepoLayout.Artifacts, ".shim.lock"), TimeSpan.FromMinutes(15));
         if (File.Exists(Path.Combine(Dir, FileName)))
+        {
             return Dir;
+        }
+
         if (Environment.GetEnvironmentVariable("WASMCELL_SHIM_DIR") is { Length: > 0 })
+        {
             throw new InvalidOperationException($"WASMCELL_SHIM_DIR={Dir} has no {FileName}");
+        }
+
         var result = CommandRunner.RunAsync(
             "bash", [Path.Combine(RepoLayout.Root, "scripts", "publish.sh")],
             TimeSpan.FromMinutes(15)).GetAwaiter().GetResult();
         if (result.ExitCode != 0 || !File.Exists(Path.Combine(Dir, FileName)))
+        {
             throw new InvalidOperationException($"the shim is not available: {FileName} missing in {Dir} and publishing failed:\n" + result.Describe());
+        }
+
         return Dir;
     }
 }

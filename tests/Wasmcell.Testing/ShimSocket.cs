@@ -24,7 +24,10 @@ public static class ShimSocket
     {
         var tasks = Path.Combine(dir, "state", "io.containerd.runtime.v2.task");
         if (!Directory.Exists(tasks))
+        {
             yield break;
+        }
+
         foreach (var nsDir in Directory.EnumerateDirectories(tasks))
         {
             foreach (var bundle in Directory.EnumerateDirectories(nsDir))
@@ -35,7 +38,9 @@ public static class ShimSocket
                 {
                     var recorded = File.ReadAllText(addressFile).Trim();
                     if (recorded.StartsWith("unix://", StringComparison.Ordinal))
+                    {
                         yield return recorded["unix://".Length..];
+                    }
                 }
             }
         }

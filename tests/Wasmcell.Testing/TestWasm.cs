@@ -19,7 +19,10 @@ public static class TestWasm
             "/bin/sh", [Path.Combine(RepoLayout.Scripts, "build-test-wasm.sh"), dir], TimeSpan.FromMinutes(5))
             .GetAwaiter().GetResult();
         if (result.ExitCode != 0)
+        {
             throw new InvalidOperationException("building the test wasm modules failed:\n" + result.Describe());
+        }
+
         return dir;
     }
 }

@@ -33,9 +33,17 @@ public sealed class SandboxEscapeTests : IDisposable
     {
         var options = new WasiOptions();
         options.Args.Add("escape.wasm");
-        if (mode is not null) options.Args.Add(mode);
+        if (mode is not null)
+        {
+            options.Args.Add(mode);
+        }
+
         options.Preopens.Add(new Preopen(Jail, "/jail", ReadOnly: false));
-        if (second is not null) options.Preopens.Add(second);
+        if (second is not null)
+        {
+            options.Preopens.Add(second);
+        }
+
         var result = GuestRun.Run(CProgram.Build("escape"), options);
         Assert.True(result.ExitCode == 0, result.Stderr + result.Trap);
         return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -44,7 +44,11 @@ public sealed class SocketTests
     public async Task WasmEdge_http_server_answers_a_real_post()
     {
         int port;
-        using (var probe = LoopbackListener()) port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        using (var probe = LoopbackListener())
+        {
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
         var options = new WasiOptions { AllowSocketExtension = true };
         options.Args.Add("http_server.wasm");
         options.Env.Add($"PORT={port}");

@@ -53,19 +53,36 @@ public sealed class WasiTestsuiteTests
             var options = new WasiOptions();
             options.Args.Add(parts[1] + ".wasm");
             options.Args.AddRange(spec.Args);
-            foreach (var (k, v) in spec.Env) options.Env.Add($"{k}={v}");
-            if (rootPreopen && spec.Dirs.Count > 0) options.Preopens.Add(new Preopen(work, "/", ReadOnly: false));
+            foreach (var (k, v) in spec.Env)
+            {
+                options.Env.Add($"{k}={v}");
+            }
+
+            if (rootPreopen && spec.Dirs.Count > 0)
+            {
+                options.Preopens.Add(new Preopen(work, "/", ReadOnly: false));
+            }
+
             foreach (var d in spec.Dirs)
             {
                 CopyTree(System.IO.Path.Combine(folder, d), System.IO.Path.Combine(work, d));
                 if (!rootPreopen || parts[0] == "rust")
+                {
                     options.Preopens.Add(new Preopen(System.IO.Path.Combine(work, d), d, ReadOnly: false));
+                }
             }
             var result = GuestRun.Run(wasm, options);
             Assert.True(result.Trap is null, $"stderr: {result.Stderr}\ntrapped: {result.Trap}");
             Assert.True(spec.ExitCode == result.ExitCode, $"exit {result.ExitCode}, expected {spec.ExitCode}\nstdout: {result.Stdout}\nstderr: {result.Stderr}");
-            if (spec.Stdout is not null) Assert.Equal(spec.Stdout, result.Stdout);
-            if (spec.Stderr is not null) Assert.Equal(spec.Stderr, result.Stderr);
+            if (spec.Stdout is not null)
+            {
+                Assert.Equal(spec.Stdout, result.Stdout);
+            }
+
+            if (spec.Stderr is not null)
+            {
+                Assert.Equal(spec.Stderr, result.Stderr);
+            }
         }
         finally
         {
@@ -76,8 +93,15 @@ public sealed class WasiTestsuiteTests
     private static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, System.IO.Path.Combine(to, System.IO.Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from)) CopyTree(d, System.IO.Path.Combine(to, System.IO.Path.GetFileName(d)));
+        foreach (var f in Directory.GetFiles(from))
+        {
+            File.Copy(f, System.IO.Path.Combine(to, System.IO.Path.GetFileName(f)));
+        }
+
+        foreach (var d in Directory.GetDirectories(from))
+        {
+            CopyTree(d, System.IO.Path.Combine(to, System.IO.Path.GetFileName(d)));
+        }
     }
 
     private sealed record Spec(List<string> Args, List<string> Dirs, Dictionary<string, string> Env, int ExitCode, string? Stdout, string? Stderr)
@@ -85,12 +109,31 @@ public sealed class WasiTestsuiteTests
         public static Spec Load(string path)
         {
             var spec = new Spec(new(), new(), new(), 0, null, null);
-            if (!File.Exists(path)) return spec;
+            if (!File.Exists(path))
+            {
+                return spec;
+            }
+
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
-            if (root.TryGetProperty("args", out var a)) spec.Args.AddRange(a.EnumerateArray().Select(x => x.GetString()!));
-            if (root.TryGetProperty("dirs", out var d)) spec.Dirs.AddRange(d.EnumerateArray().Select(x => x.GetString()!));
-            if (root.TryGetProperty("env", out var e)) foreach (var p in e.EnumerateObject()) spec.Env[p.Name] = p.Value.GetString()!;
+            if (root.TryGetProperty("args", out var a))
+            {
+                spec.Args.AddRange(a.EnumerateArray().Select(x => x.GetString()!));
+            }
+
+            if (root.TryGetProperty("dirs", out var d))
+            {
+                spec.Dirs.AddRange(d.EnumerateArray().Select(x => x.GetString()!));
+            }
+
+            if (root.TryGetProperty("env", out var e))
+            {
+                foreach (var p in e.EnumerateObject())
+                {
+                    spec.Env[p.Name] = p.Value.GetString()!;
+                }
+            }
+
             return spec with
             {
                 ExitCode = root.TryGetProperty("exit_code", out var x) ? x.GetInt32() : 0,

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Xunit.Abstractions;
 using Wasmcell.Wasi.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Wasmcell.Wasi.Tests;
 

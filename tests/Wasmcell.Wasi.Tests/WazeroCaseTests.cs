@@ -77,7 +77,11 @@ public sealed class WazeroCaseTests
     {
         using var root = new TempDir();
         Directory.CreateDirectory(root["big"]);
-        for (int i = 0; i < 8096; i++) File.WriteAllText(System.IO.Path.Combine(root["big"], $"file{i}"), "");
+        for (int i = 0; i < 8096; i++)
+        {
+            File.WriteAllText(System.IO.Path.Combine(root["big"], $"file{i}"), "");
+        }
+
         var r = RunWasi(toolchain, root.Path, "ls", "./big");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(8096, Lines(r).Distinct().Count());

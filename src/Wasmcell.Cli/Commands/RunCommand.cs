@@ -58,8 +58,17 @@ internal static class RunCommand
         {
             var preopens = dirs.Select(ParseDir).ToList();
             foreach (var e in env)
-                if (!e.Contains('=')) throw new ArgumentException($"--env '{e}': expected K=V");
-            foreach (var addr in listen) listeners.Add(TcpListeners.Listen(addr));
+            {
+                if (!e.Contains('='))
+                {
+                    throw new ArgumentException($"--env '{e}': expected K=V");
+                }
+            }
+
+            foreach (var addr in listen)
+            {
+                listeners.Add(TcpListeners.Listen(addr));
+            }
 
             using var engine = new WasmEngine();
             using var wasm = ModuleLoader.Load(engine, modulePath);
@@ -76,7 +85,11 @@ internal static class RunCommand
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             var outcome = runner.Run(wasm, spec);
-            if (outcome.TrapMessage is not null) Console.Error.WriteLine(outcome.TrapMessage);
+            if (outcome.TrapMessage is not null)
+            {
+                Console.Error.WriteLine(outcome.TrapMessage);
+            }
+
             return outcome.ExitCode;
 
             void Stop(PosixSignalContext context)
@@ -92,7 +105,10 @@ internal static class RunCommand
         }
         finally
         {
-            foreach (var l in listeners) l.Dispose();
+            foreach (var l in listeners)
+            {
+                l.Dispose();
+            }
         }
     }
 
@@ -100,12 +116,24 @@ internal static class RunCommand
     internal static Preopen ParseDir(string value)
     {
         bool readOnly = value.EndsWith(":ro", StringComparison.Ordinal);
-        if (readOnly) value = value[..^3];
+        if (readOnly)
+        {
+            value = value[..^3];
+        }
+
         int sep = value.IndexOf("::", StringComparison.Ordinal);
         string host = sep < 0 ? value : value[..sep];
         string guest = sep < 0 ? value : value[(sep + 2)..];
-        if (host.Length == 0 || guest.Length == 0) throw new ArgumentException($"--dir '{value}': expected HOST[::GUEST][:ro]");
-        if (!Directory.Exists(host)) throw new ArgumentException($"--dir '{value}': {host} is not a directory");
+        if (host.Length == 0 || guest.Length == 0)
+        {
+            throw new ArgumentException($"--dir '{value}': expected HOST[::GUEST][:ro]");
+        }
+
+        if (!Directory.Exists(host))
+        {
+            throw new ArgumentException($"--dir '{value}': {host} is not a directory");
+        }
+
         return new Preopen(Path.GetFullPath(host), guest, readOnly);
     }
 }

@@ -1,5 +1,5 @@
-using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Linux;
+using Wasmcell.Oci.RuntimeSpec;
 
 namespace Wasmcell.Oci.RuntimeSpec;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Wasmtime;
 using Wasmcell.Linux;
+using Wasmtime;
 
 namespace Wasmcell.Runtime.Cache;
 
@@ -224,11 +224,11 @@ public sealed class PrecompileCache
         try
         {
             using (var file = new FileStream(temp, new FileStreamOptions
-                   {
-                       Mode = FileMode.CreateNew,
-                       Access = FileAccess.Write,
-                       UnixCreateMode = PrivateFileMode,
-                   }))
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = PrivateFileMode,
+            }))
             {
                 file.Write(content);
                 file.Flush(flushToDisk: true); // whole file on disk before the name can point at it

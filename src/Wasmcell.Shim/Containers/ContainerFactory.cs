@@ -1,7 +1,7 @@
-using Wasmcell.Cell.Protocol;
 using Containerd.Task.V2;
-using Wasmcell.Oci.RuntimeSpec;
+using Wasmcell.Cell.Protocol;
 using Wasmcell.Cgroups;
+using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Shim.Events;
 using Wasmcell.Shim.Processes;
 

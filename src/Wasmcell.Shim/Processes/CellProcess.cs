@@ -1,7 +1,7 @@
-using Wasmcell.Cgroups;
-using Wasmcell.Cell.Protocol;
 using System.Net.Sockets;
 using System.Text;
+using Wasmcell.Cell.Protocol;
+using Wasmcell.Cgroups;
 using Wasmcell.Linux;
 
 namespace Wasmcell.Shim.Processes;

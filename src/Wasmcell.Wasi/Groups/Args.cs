@@ -34,7 +34,11 @@ internal static partial class Args
     private static Errno WriteSizes(WasiHost h, byte[][] items, int count, int bufSize)
     {
         uint total = 0;
-        foreach (var item in items) total += (uint)item.Length;
+        foreach (var item in items)
+        {
+            total += (uint)item.Length;
+        }
+
         h.Memory.WriteU32(count, (uint)items.Length);
         h.Memory.WriteU32(bufSize, total);
         return Errno.Success;

@@ -10,7 +10,11 @@ internal static partial class Clock
     /// <returns>Inval for an unknown clock id. https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#clock_res_get</returns>
     public static Errno ClockResGet(WasiHost h, int id, int resolution)
     {
-        if ((uint)id > 3) return Errno.Inval;
+        if ((uint)id > 3)
+        {
+            return Errno.Inval;
+        }
+
         h.Memory.WriteU64(resolution, (ulong)Clocks.Resolution(id));
         return Errno.Success;
     }
@@ -20,7 +24,11 @@ internal static partial class Clock
     public static Errno ClockTimeGet(WasiHost h, int id, long precision, int time)
     {
         _ = precision;
-        if ((uint)id > 3) return Errno.Inval;
+        if ((uint)id > 3)
+        {
+            return Errno.Inval;
+        }
+
         h.Memory.WriteU64(time, (ulong)Clocks.Now(id));
         return Errno.Success;
     }

@@ -16,12 +16,24 @@ internal static partial class Fd
     public static Errno FdReaddir(WasiHost h, int fd, int buf, int bufLen, long cookie, int bufUsed)
     {
         var e = Get(h, fd, Rights.FdReaddir, out var entry);
-        if (e != Errno.Success) return e;
-        if (entry.Type != FileType.Directory) return Errno.NotDir;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.Type != FileType.Directory)
+        {
+            return Errno.NotDir;
+        }
+
         if (cookie == 0 || entry.Listing is null)
         {
             e = DirectoryListing.Read(entry.HostFd, out var listing);
-            if (e != Errno.Success) return e;
+            if (e != Errno.Success)
+            {
+                return e;
+            }
+
             entry.Listing = listing;
         }
         var entries = entry.Listing.Entries;

@@ -10,7 +10,11 @@ internal static unsafe partial class Fd
     internal static Errno Gather(WasiHost h, int iovs, int count, out IoVec[] vecs)
     {
         vecs = Array.Empty<IoVec>();
-        if ((uint)count > 1024) return Errno.Inval;
+        if ((uint)count > 1024)
+        {
+            return Errno.Inval;
+        }
+
         vecs = new IoVec[count];
         for (int i = 0; i < count; i++)
         {
@@ -26,11 +30,23 @@ internal static unsafe partial class Fd
     public static Errno FdRead(WasiHost h, int fd, int iovs, int iovsLen, int nread)
     {
         var e = Get(h, fd, Rights.FdRead, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Gather(h, iovs, iovsLen, out var vecs);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Transfer(h, entry, vecs, Libc.POLLIN, -1, out long n);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         h.Memory.WriteU32(nread, (uint)n);
         return Errno.Success;
     }
@@ -39,11 +55,23 @@ internal static unsafe partial class Fd
     public static Errno FdWrite(WasiHost h, int fd, int iovs, int iovsLen, int nwritten)
     {
         var e = Get(h, fd, Rights.FdWrite, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Gather(h, iovs, iovsLen, out var vecs);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Transfer(h, entry, vecs, Libc.POLLOUT, -1, out long n);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         h.Memory.WriteU32(nwritten, (uint)n);
         return Errno.Success;
     }
@@ -53,12 +81,28 @@ internal static unsafe partial class Fd
     public static Errno FdPread(WasiHost h, int fd, int iovs, int iovsLen, long offset, int nread)
     {
         var e = Get(h, fd, Rights.FdRead | Rights.FdSeek, out var entry);
-        if (e != Errno.Success) return e;
-        if (offset < 0) return Errno.Inval;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (offset < 0)
+        {
+            return Errno.Inval;
+        }
+
         e = Gather(h, iovs, iovsLen, out var vecs);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Transfer(h, entry, vecs, Libc.POLLIN, offset, out long n);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         h.Memory.WriteU32(nread, (uint)n);
         return Errno.Success;
     }
@@ -69,22 +113,45 @@ internal static unsafe partial class Fd
     public static Errno FdPwrite(WasiHost h, int fd, int iovs, int iovsLen, long offset, int nwritten)
     {
         var e = Get(h, fd, Rights.FdWrite | Rights.FdSeek, out var entry);
-        if (e != Errno.Success) return e;
-        if (offset < 0) return Errno.Inval;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (offset < 0)
+        {
+            return Errno.Inval;
+        }
+
         e = Gather(h, iovs, iovsLen, out var vecs);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         int hostFlags = Libc.Fcntl(entry.HostFd, Libc.F_GETFL, 0);
         bool append = hostFlags >= 0 && (hostFlags & Libc.O_APPEND) != 0;
-        if (append) Libc.Fcntl(entry.HostFd, Libc.F_SETFL, hostFlags & ~Libc.O_APPEND);
+        if (append)
+        {
+            Libc.Fcntl(entry.HostFd, Libc.F_SETFL, hostFlags & ~Libc.O_APPEND);
+        }
+
         try
         {
             e = Transfer(h, entry, vecs, Libc.POLLOUT, offset, out long n);
-            if (e != Errno.Success) return e;
+            if (e != Errno.Success)
+            {
+                return e;
+            }
+
             h.Memory.WriteU32(nwritten, (uint)n);
         }
         finally
         {
-            if (append) Libc.Fcntl(entry.HostFd, Libc.F_SETFL, hostFlags);
+            if (append)
+            {
+                Libc.Fcntl(entry.HostFd, Libc.F_SETFL, hostFlags);
+            }
         }
         return Errno.Success;
     }
@@ -99,14 +166,21 @@ internal static unsafe partial class Fd
     {
         count = 0;
         bool write = direction == Libc.POLLOUT;
-        if (entry.ReadOnly && write) return Errno.BadF;
+        if (entry.ReadOnly && write)
+        {
+            return Errno.BadF;
+        }
+
         while (true)
         {
             if (entry.MayBlock)
             {
                 if (entry.NonBlocking)
                 {
-                    if (!StopSignal.IsReady(entry.HostFd, direction)) return Errno.Again;
+                    if (!StopSignal.IsReady(entry.HostFd, direction))
+                    {
+                        return Errno.Again;
+                    }
                 }
                 else
                 {
@@ -126,8 +200,16 @@ internal static unsafe partial class Fd
             }
             if (n >= 0) { count = n; return Errno.Success; }
             var errno = Libc.Errno;
-            if (errno == LinuxErrno.EINTR) continue;
-            if (errno == LinuxErrno.EAGAIN && entry.MayBlock && !entry.NonBlocking) continue;
+            if (errno == LinuxErrno.EINTR)
+            {
+                continue;
+            }
+
+            if (errno == LinuxErrno.EAGAIN && entry.MayBlock && !entry.NonBlocking)
+            {
+                continue;
+            }
+
             return ErrnoMapping.FromLinux(errno);
         }
     }
@@ -144,14 +226,34 @@ internal static unsafe partial class Fd
             (AbiVersion.Preview1, 2) or (AbiVersion.Unstable, 1) => Libc.SEEK_END,
             _ => -1,
         };
-        if (h.Fds.TryGet(fd, out var stream) && stream.MayBlock) return Errno.SPipe;
+        if (h.Fds.TryGet(fd, out var stream) && stream.MayBlock)
+        {
+            return Errno.SPipe;
+        }
+
         var needed = linux == Libc.SEEK_CUR && offset == 0 ? Rights.FdTell : Rights.FdSeek;
         var e = Get(h, fd, needed, out var entry);
-        if (e != Errno.Success) return e;
-        if (entry.Type == FileType.Directory) return Errno.BadF;
-        if (linux < 0) return Errno.Inval;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.Type == FileType.Directory)
+        {
+            return Errno.BadF;
+        }
+
+        if (linux < 0)
+        {
+            return Errno.Inval;
+        }
+
         long r = Libc.Lseek(entry.HostFd, offset, linux);
-        if (r < 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        if (r < 0)
+        {
+            return ErrnoMapping.FromLinux(Libc.Errno);
+        }
+
         h.Memory.WriteU64(newOffset, (ulong)r);
         return Errno.Success;
     }
@@ -160,10 +262,22 @@ internal static unsafe partial class Fd
     public static Errno FdTell(WasiHost h, int fd, int offsetPtr)
     {
         var e = Get(h, fd, Rights.FdTell, out var entry);
-        if (e != Errno.Success) return e;
-        if (entry.MayBlock) return Errno.SPipe;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.MayBlock)
+        {
+            return Errno.SPipe;
+        }
+
         long r = Libc.Lseek(entry.HostFd, 0, Libc.SEEK_CUR);
-        if (r < 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        if (r < 0)
+        {
+            return ErrnoMapping.FromLinux(Libc.Errno);
+        }
+
         h.Memory.WriteU64(offsetPtr, (ulong)r);
         return Errno.Success;
     }

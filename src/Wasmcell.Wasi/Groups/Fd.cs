@@ -10,9 +10,15 @@ internal static unsafe partial class Fd
     /// <summary>Looks up `fd` and checks it holds `rights`.</summary>
     internal static Errno Get(WasiHost h, int fd, Rights rights, out FdEntry entry)
     {
-        if (!h.Fds.TryGet(fd, out entry)) return Errno.BadF;
+        if (!h.Fds.TryGet(fd, out entry))
+        {
+            return Errno.BadF;
+        }
         // A right this kind of fd can never have (seek on a directory) is EBADF, as on POSIX.
-        if ((RightsOf(entry.Type) & rights) != rights) return Errno.BadF;
+        if ((RightsOf(entry.Type) & rights) != rights)
+        {
+            return Errno.BadF;
+        }
         // A right given up with fd_fdstat_set_rights is ENOTCAPABLE. Rights the guest simply did
         // not ask for at path_open are not enforced: the open mode is (EBADF from the kernel),
         // as in Wasmtime, and programs that open with rights 0 and then read rely on that.
@@ -33,11 +39,22 @@ internal static unsafe partial class Fd
     public static Errno FdAdvise(WasiHost h, int fd, long offset, long len, int advice)
     {
         var e = Get(h, fd, Rights.FdAdvise, out var entry);
-        if (e != Errno.Success) return e;
-        if (entry.Type == FileType.Directory) return Errno.BadF;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.Type == FileType.Directory)
+        {
+            return Errno.BadF;
+        }
         // WASI: normal, sequential, random, willneed, dontneed, noreuse; Linux swaps sequential/random.
         int linux = advice switch { 0 => 0, 1 => 2, 2 => 1, 3 => 3, 4 => 4, 5 => 5, _ => -1 };
-        if (linux < 0) return Errno.Inval;
+        if (linux < 0)
+        {
+            return Errno.Inval;
+        }
+
         int r = Libc.PosixFadvise(entry.HostFd, offset, len, linux);
         return r == 0 ? Errno.Success : ErrnoMapping.FromLinux((LinuxErrno)r);
     }
@@ -47,8 +64,16 @@ internal static unsafe partial class Fd
     public static Errno FdAllocate(WasiHost h, int fd, long offset, long len)
     {
         var e = Get(h, fd, Rights.FdAllocate, out var entry);
-        if (e != Errno.Success) return e;
-        if (entry.Type == FileType.Directory) return Errno.BadF;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.Type == FileType.Directory)
+        {
+            return Errno.BadF;
+        }
+
         int r = Libc.PosixFallocate(entry.HostFd, offset, len);
         return r == 0 ? Errno.Success : ErrnoMapping.FromLinux((LinuxErrno)r);
     }
@@ -60,14 +85,22 @@ internal static unsafe partial class Fd
     public static Errno FdDatasync(WasiHost h, int fd)
     {
         var e = Get(h, fd, Rights.FdDatasync, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         return Libc.Fdatasync(entry.HostFd) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
     /// <summary>fd_fdstat_get(fd, *fdstat): filetype u8 @0, flags u16 @2, rights_base u64 @8, rights_inheriting u64 @16.</summary>
     public static Errno FdFdstatGet(WasiHost h, int fd, int buf)
     {
-        if (!h.Fds.TryGet(fd, out var entry)) return Errno.BadF;
+        if (!h.Fds.TryGet(fd, out var entry))
+        {
+            return Errno.BadF;
+        }
+
         var s = h.Memory.Span(buf, 24);
         s.Clear();
         s[0] = (byte)entry.Type;
@@ -83,16 +116,34 @@ internal static unsafe partial class Fd
     public static Errno FdFdstatSetFlags(WasiHost h, int fd, int flags)
     {
         var e = Get(h, fd, Rights.FdFdstatSetFlags, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         var f = (FdFlags)(ushort)flags;
-        if ((flags & ~0x1f) != 0) return Errno.Inval;
+        if ((flags & ~0x1f) != 0)
+        {
+            return Errno.Inval;
+        }
+
         if ((f & (FdFlags.Dsync | FdFlags.Rsync | FdFlags.Sync)) != (entry.Flags & (FdFlags.Dsync | FdFlags.Rsync | FdFlags.Sync)))
+        {
             return Errno.NotSup;
+        }
+
         int host = Libc.Fcntl(entry.HostFd, Libc.F_GETFL, 0);
-        if (host < 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        if (host < 0)
+        {
+            return ErrnoMapping.FromLinux(Libc.Errno);
+        }
+
         int wanted = (f & FdFlags.Append) != 0 ? host | Libc.O_APPEND : host & ~Libc.O_APPEND;
         if (entry.Type != FileType.Directory && wanted != host && Libc.Fcntl(entry.HostFd, Libc.F_SETFL, wanted) < 0)
+        {
             return ErrnoMapping.FromLinux(Libc.Errno);
+        }
+
         entry.Flags = f;
         return Errno.Success;
     }
@@ -101,10 +152,18 @@ internal static unsafe partial class Fd
     /// <returns>NotCapable when asking for a right the fd does not hold.</returns>
     public static Errno FdFdstatSetRights(WasiHost h, int fd, long rightsBase, long rightsInheriting)
     {
-        if (!h.Fds.TryGet(fd, out var entry)) return Errno.BadF;
+        if (!h.Fds.TryGet(fd, out var entry))
+        {
+            return Errno.BadF;
+        }
+
         var b = (Rights)rightsBase;
         var i = (Rights)rightsInheriting;
-        if ((b & ~entry.Base) != 0 || (i & ~entry.Inheriting) != 0) return Errno.NotCapable;
+        if ((b & ~entry.Base) != 0 || (i & ~entry.Inheriting) != 0)
+        {
+            return Errno.NotCapable;
+        }
+
         entry.Revoked |= entry.Base & ~b;
         entry.Base = b;
         entry.Inheriting = i;
@@ -115,10 +174,22 @@ internal static unsafe partial class Fd
     public static Errno FdFilestatGet(WasiHost h, int fd, int buf)
     {
         var e = Get(h, fd, Rights.FdFilestatGet, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = HostStat.OfFd(entry.HostFd, out var st);
-        if (e != Errno.Success) return e;
-        if (entry.IsSocket) st = st with { Type = entry.Type };
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.IsSocket)
+        {
+            st = st with { Type = entry.Type };
+        }
+
         WriteFilestat(h, buf, st);
         return Errno.Success;
     }
@@ -145,8 +216,16 @@ internal static unsafe partial class Fd
     public static Errno FdFilestatSetSize(WasiHost h, int fd, long size)
     {
         var e = Get(h, fd, Rights.FdFilestatSetSize, out var entry);
-        if (e != Errno.Success) return e;
-        if (entry.ReadOnly) return Errno.RoFs;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.ReadOnly)
+        {
+            return Errno.RoFs;
+        }
+
         return Libc.Ftruncate(entry.HostFd, size) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
@@ -155,10 +234,22 @@ internal static unsafe partial class Fd
     public static Errno FdFilestatSetTimes(WasiHost h, int fd, long atim, long mtim, int fstFlags)
     {
         var e = Get(h, fd, Rights.FdFilestatSetTimes, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Times(atim, mtim, fstFlags, out var a, out var m);
-        if (e != Errno.Success) return e;
-        if (entry.ReadOnly) return Errno.RoFs;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (entry.ReadOnly)
+        {
+            return Errno.RoFs;
+        }
+
         var ts = stackalloc Timespec[2] { a, m };
         return Libc.Futimens(entry.HostFd, ts) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
@@ -167,7 +258,11 @@ internal static unsafe partial class Fd
     internal static Errno Times(long atim, long mtim, int flags, out Timespec a, out Timespec m)
     {
         a = m = default;
-        if ((flags & ~0xf) != 0 || (flags & 3) == 3 || (flags & 12) == 12) return Errno.Inval;
+        if ((flags & ~0xf) != 0 || (flags & 3) == 3 || (flags & 12) == 12)
+        {
+            return Errno.Inval;
+        }
+
         a = (flags & 1) != 0 ? Ts(atim) : new Timespec { Nanoseconds = (flags & 2) != 0 ? Libc.UTIME_NOW : Libc.UTIME_OMIT };
         m = (flags & 4) != 0 ? Ts(mtim) : new Timespec { Nanoseconds = (flags & 8) != 0 ? Libc.UTIME_NOW : Libc.UTIME_OMIT };
         return Errno.Success;
@@ -178,7 +273,11 @@ internal static unsafe partial class Fd
     /// <returns>BadF when fd is not a preopen (how guests find the end of the preopen list).</returns>
     public static Errno FdPrestatGet(WasiHost h, int fd, int buf)
     {
-        if (!h.Fds.TryGet(fd, out var entry) || entry.PreopenName is null) return Errno.BadF;
+        if (!h.Fds.TryGet(fd, out var entry) || entry.PreopenName is null)
+        {
+            return Errno.BadF;
+        }
+
         h.Memory.WriteU32(buf, 0);
         h.Memory.WriteU32(buf + 4, (uint)System.Text.Encoding.UTF8.GetByteCount(entry.PreopenName));
         return Errno.Success;
@@ -188,9 +287,17 @@ internal static unsafe partial class Fd
     /// <returns>NameTooLong when the buffer is shorter than the name.</returns>
     public static Errno FdPrestatDirName(WasiHost h, int fd, int path, int pathLen)
     {
-        if (!h.Fds.TryGet(fd, out var entry) || entry.PreopenName is null) return Errno.BadF;
+        if (!h.Fds.TryGet(fd, out var entry) || entry.PreopenName is null)
+        {
+            return Errno.BadF;
+        }
+
         var name = System.Text.Encoding.UTF8.GetBytes(entry.PreopenName);
-        if ((uint)pathLen < (uint)name.Length) return Errno.NameTooLong;
+        if ((uint)pathLen < (uint)name.Length)
+        {
+            return Errno.NameTooLong;
+        }
+
         name.CopyTo(h.Memory.Span(path, name.Length));
         return Errno.Success;
     }
@@ -202,7 +309,11 @@ internal static unsafe partial class Fd
     public static Errno FdSync(WasiHost h, int fd)
     {
         var e = Get(h, fd, Rights.FdSync, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         return Libc.Fsync(entry.HostFd) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 }

@@ -15,7 +15,11 @@ internal static unsafe partial class Path
 
     private static Errno Dir(WasiHost h, int fd, out FdEntry entry)
     {
-        if (!h.Fds.TryGet(fd, out entry)) return Errno.BadF;
+        if (!h.Fds.TryGet(fd, out entry))
+        {
+            return Errno.BadF;
+        }
+
         return entry.Type == FileType.Directory ? Errno.Success : Errno.NotDir;
     }
 
@@ -23,8 +27,16 @@ internal static unsafe partial class Path
     {
         parent = default;
         var e = Dir(h, fd, out var dir);
-        if (e != Errno.Success) return e;
-        if (mutate && dir.ReadOnly) return Errno.RoFs;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (mutate && dir.ReadOnly)
+        {
+            return Errno.RoFs;
+        }
+
         return PathResolver.OpenParent(dir.HostFd, GuestPath(h, dir, path, len), out parent);
     }
 
@@ -36,7 +48,11 @@ internal static unsafe partial class Path
     private static ReadOnlySpan<byte> GuestPath(WasiHost h, FdEntry dir, int path, int len)
     {
         var bytes = h.Memory.Span(path, len);
-        if (dir.PreopenName != "/" || bytes.IsEmpty || bytes[0] != (byte)'/') return bytes;
+        if (dir.PreopenName != "/" || bytes.IsEmpty || bytes[0] != (byte)'/')
+        {
+            return bytes;
+        }
+
         var rest = bytes.TrimStart((byte)'/');
         return rest.IsEmpty ? "."u8 : rest;
     }
@@ -56,8 +72,16 @@ internal static unsafe partial class Path
         fd = -1;
         var bytes = GuestPath(h, dir, path, len);
         var e = PathResolver.Validate(bytes);
-        if (e != Errno.Success) return e;
-        if (bytes[0] == (byte)'/') return Errno.Perm;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (bytes[0] == (byte)'/')
+        {
+            return Errno.Perm;
+        }
+
         return PathResolver.Open(dir.HostFd, Z(bytes), Libc.O_PATH | Libc.O_CLOEXEC, 0, out fd);
     }
 
@@ -70,11 +94,22 @@ internal static unsafe partial class Path
     public static Errno PathCreateDirectory(WasiHost h, int fd, int path, int len)
     {
         var e = Parent(h, fd, path, len, mutate: true, out var p);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (p)
         {
-            if (p.NameIsDot) return Errno.Exist;
-            fixed (byte* name = p.NameZ) return Check(Libc.Mkdirat(p.Fd, name, 0x1ff));
+            if (p.NameIsDot)
+            {
+                return Errno.Exist;
+            }
+
+            fixed (byte* name = p.NameZ)
+            {
+                return Check(Libc.Mkdirat(p.Fd, name, 0x1ff));
+            }
         }
     }
 
@@ -82,22 +117,41 @@ internal static unsafe partial class Path
     public static Errno PathFilestatGet(WasiHost h, int fd, int flags, int path, int len, int buf)
     {
         var e = Dir(h, fd, out var dir);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         Filestat st;
         if ((flags & LookupSymlinkFollow) != 0 || HasTrailingSlash(h, path, len))
         {
             e = OpenPathFd(h, dir, path, len, out int pfd);
-            if (e != Errno.Success) return e;
+            if (e != Errno.Success)
+            {
+                return e;
+            }
+
             e = HostStat.OfFd(pfd, out st);
             Libc.Close(pfd);
         }
         else
         {
             e = PathResolver.OpenParent(dir.HostFd, GuestPath(h, dir, path, len), out var p);
-            if (e != Errno.Success) return e;
-            using (p) e = HostStat.At(p.Fd, p.NameZ, follow: false, out st);
+            if (e != Errno.Success)
+            {
+                return e;
+            }
+
+            using (p)
+            {
+                e = HostStat.At(p.Fd, p.NameZ, follow: false, out st);
+            }
         }
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         Fd.WriteFilestat(h, buf, st);
         return Errno.Success;
     }
@@ -106,24 +160,52 @@ internal static unsafe partial class Path
     public static Errno PathFilestatSetTimes(WasiHost h, int fd, int flags, int path, int len, long atim, long mtim, int fstFlags)
     {
         var e = Fd.Times(atim, mtim, fstFlags, out var a, out var m);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Dir(h, fd, out var dir);
-        if (e != Errno.Success) return e;
-        if (dir.ReadOnly) return Errno.RoFs;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (dir.ReadOnly)
+        {
+            return Errno.RoFs;
+        }
+
         var ts = stackalloc Timespec[2] { a, m };
         if ((flags & LookupSymlinkFollow) != 0 || HasTrailingSlash(h, path, len))
         {
             e = OpenPathFd(h, dir, path, len, out int pfd);
-            if (e != Errno.Success) return e;
+            if (e != Errno.Success)
+            {
+                return e;
+            }
             // utimensat has no AT_EMPTY_PATH; /proc/self/fd/N names exactly the resolved file.
-            fixed (byte* proc = ProcFdPath(pfd)) e = Check(Libc.Utimensat(Libc.AT_FDCWD, proc, ts, 0));
+            fixed (byte* proc = ProcFdPath(pfd))
+            {
+                e = Check(Libc.Utimensat(Libc.AT_FDCWD, proc, ts, 0));
+            }
+
             Libc.Close(pfd);
             return e;
         }
         e = PathResolver.OpenParent(dir.HostFd, GuestPath(h, dir, path, len), out var p);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (p)
-            fixed (byte* name = p.NameZ) return Check(Libc.Utimensat(p.Fd, name, ts, Libc.AT_SYMLINK_NOFOLLOW));
+        {
+            fixed (byte* name = p.NameZ)
+            {
+                return Check(Libc.Utimensat(p.Fd, name, ts, Libc.AT_SYMLINK_NOFOLLOW));
+            }
+        }
     }
 
     /// <summary>
@@ -134,9 +216,17 @@ internal static unsafe partial class Path
     private static Errno TrailingSlashTarget(WasiHost h, int fd, int path, int len, Errno found)
     {
         var e = Dir(h, fd, out var dir);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = OpenPathFd(h, dir, path, len, out int pfd);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         Libc.Close(pfd);
         return found;
     }
@@ -146,7 +236,11 @@ internal static unsafe partial class Path
     public static Errno PathLink(WasiHost h, int oldFd, int oldFlags, int oldPath, int oldLen, int newFd, int newPath, int newLen)
     {
         var e = Parent(h, newFd, newPath, newLen, mutate: true, out var target);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (target)
         {
             if ((oldFlags & LookupSymlinkFollow) == 0 && HasTrailingSlash(h, oldPath, oldLen))
@@ -156,21 +250,40 @@ internal static unsafe partial class Path
             if ((oldFlags & LookupSymlinkFollow) != 0)
             {
                 e = Dir(h, oldFd, out var oldDir);
-                if (e != Errno.Success) return e;
+                if (e != Errno.Success)
+                {
+                    return e;
+                }
+
                 e = OpenPathFd(h, oldDir, oldPath, oldLen, out int pfd);
-                if (e != Errno.Success) return e;
+                if (e != Errno.Success)
+                {
+                    return e;
+                }
+
                 fixed (byte* proc = ProcFdPath(pfd))
                 fixed (byte* nn = target.NameZ)
+                {
                     e = Check(Libc.Linkat(Libc.AT_FDCWD, proc, target.Fd, nn, Libc.AT_SYMLINK_FOLLOW));
+                }
+
                 Libc.Close(pfd);
                 return e;
             }
             e = Parent(h, oldFd, oldPath, oldLen, mutate: false, out var source);
-            if (e != Errno.Success) return e;
+            if (e != Errno.Success)
+            {
+                return e;
+            }
+
             using (source)
-            fixed (byte* on = source.NameZ)
-            fixed (byte* nn = target.NameZ)
-                return Check(Libc.Linkat(source.Fd, on, target.Fd, nn, 0));
+            {
+                fixed (byte* on = source.NameZ)
+                fixed (byte* nn = target.NameZ)
+                {
+                    return Check(Libc.Linkat(source.Fd, on, target.Fd, nn, 0));
+                }
+            }
         }
     }
 
@@ -182,11 +295,22 @@ internal static unsafe partial class Path
         long rightsBase, long rightsInheriting, int fdflags, int openedFd)
     {
         var e = Dir(h, fd, out var dir);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         var bytes = GuestPath(h, dir, path, len);
         e = PathResolver.Validate(bytes);
-        if (e != Errno.Success) return e;
-        if (bytes[0] == (byte)'/') return Errno.Perm;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (bytes[0] == (byte)'/')
+        {
+            return Errno.Perm;
+        }
 
         var o = (OFlags)(ushort)oflags;
         var f = (FdFlags)(ushort)fdflags;
@@ -194,24 +318,66 @@ internal static unsafe partial class Path
         // Only FD_WRITE asks for a writable open: wasi-libc's O_RDONLY|O_TRUNC must stay read-only.
         bool read = (requested & (Rights.FdRead | Rights.FdReaddir)) != 0;
         bool write = (requested & Rights.FdWrite) != 0;
-        if ((o & OFlags.Directory) != 0 && write) return Errno.IsDir;
-        if (dir.ReadOnly && (write || (o & (OFlags.Creat | OFlags.Trunc)) != 0)) return Errno.RoFs;
+        if ((o & OFlags.Directory) != 0 && write)
+        {
+            return Errno.IsDir;
+        }
+
+        if (dir.ReadOnly && (write || (o & (OFlags.Creat | OFlags.Trunc)) != 0))
+        {
+            return Errno.RoFs;
+        }
 
         // O_NONBLOCK always: opening a FIFO must never hang the host. Guest-visible blocking is
         // emulated by waiting in the read/write paths.
         int flags = Libc.O_CLOEXEC | Libc.O_NOCTTY | Libc.O_NONBLOCK;
         flags |= write ? (read ? Libc.O_RDWR : Libc.O_WRONLY) : Libc.O_RDONLY;
-        if ((dirflags & LookupSymlinkFollow) == 0) flags |= Libc.O_NOFOLLOW;
-        if ((o & OFlags.Creat) != 0) flags |= Libc.O_CREAT;
-        if ((o & OFlags.Directory) != 0) flags |= Libc.O_DIRECTORY;
-        if ((o & OFlags.Excl) != 0) flags |= Libc.O_EXCL;
-        if ((o & OFlags.Trunc) != 0) flags |= Libc.O_TRUNC;
-        if ((f & FdFlags.Append) != 0) flags |= Libc.O_APPEND;
-        if ((f & FdFlags.Dsync) != 0) flags |= Libc.O_DSYNC;
-        if ((f & (FdFlags.Sync | FdFlags.Rsync)) != 0) flags |= Libc.O_SYNC;
+        if ((dirflags & LookupSymlinkFollow) == 0)
+        {
+            flags |= Libc.O_NOFOLLOW;
+        }
+
+        if ((o & OFlags.Creat) != 0)
+        {
+            flags |= Libc.O_CREAT;
+        }
+
+        if ((o & OFlags.Directory) != 0)
+        {
+            flags |= Libc.O_DIRECTORY;
+        }
+
+        if ((o & OFlags.Excl) != 0)
+        {
+            flags |= Libc.O_EXCL;
+        }
+
+        if ((o & OFlags.Trunc) != 0)
+        {
+            flags |= Libc.O_TRUNC;
+        }
+
+        if ((f & FdFlags.Append) != 0)
+        {
+            flags |= Libc.O_APPEND;
+        }
+
+        if ((f & FdFlags.Dsync) != 0)
+        {
+            flags |= Libc.O_DSYNC;
+        }
+
+        if ((f & (FdFlags.Sync | FdFlags.Rsync)) != 0)
+        {
+            flags |= Libc.O_SYNC;
+        }
 
         e = PathResolver.Open(dir.HostFd, Z(bytes), flags, 0x1b6, out int hostFd);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = HostStat.TypeOfFd(hostFd, out var type);
         if (e != Errno.Success) { Libc.Close(hostFd); return e; }
 
@@ -241,13 +407,25 @@ internal static unsafe partial class Path
             return TrailingSlashTarget(h, fd, path, len, Errno.Inval);
         }
         var e = Parent(h, fd, path, len, mutate: false, out var p);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (p)
         {
             byte* dst = h.Memory.Pointer(buf, (uint)bufLen);
             nint n;
-            fixed (byte* name = p.NameZ) n = Libc.Readlinkat(p.Fd, name, dst, (nuint)(uint)bufLen);
-            if (n < 0) return ErrnoMapping.FromLinux(Libc.Errno);
+            fixed (byte* name = p.NameZ)
+            {
+                n = Libc.Readlinkat(p.Fd, name, dst, (nuint)(uint)bufLen);
+            }
+
+            if (n < 0)
+            {
+                return ErrnoMapping.FromLinux(Libc.Errno);
+            }
+
             h.Memory.WriteU32(bufUsed, (uint)n);
             return Errno.Success;
         }
@@ -258,24 +436,45 @@ internal static unsafe partial class Path
     public static Errno PathRemoveDirectory(WasiHost h, int fd, int path, int len)
     {
         var e = Parent(h, fd, path, len, mutate: true, out var p);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (p)
-            fixed (byte* name = p.NameZ) return Check(Libc.Unlinkat(p.Fd, name, Libc.AT_REMOVEDIR));
+        {
+            fixed (byte* name = p.NameZ)
+            {
+                return Check(Libc.Unlinkat(p.Fd, name, Libc.AT_REMOVEDIR));
+            }
+        }
     }
 
     /// <summary>path_rename(fd, old_path, old_len, new_fd, new_path, new_len).</summary>
     public static Errno PathRename(WasiHost h, int fd, int oldPath, int oldLen, int newFd, int newPath, int newLen)
     {
         var e = Parent(h, fd, oldPath, oldLen, mutate: true, out var source);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (source)
         {
             e = Parent(h, newFd, newPath, newLen, mutate: true, out var target);
-            if (e != Errno.Success) return e;
+            if (e != Errno.Success)
+            {
+                return e;
+            }
+
             using (target)
-            fixed (byte* on = source.NameZ)
-            fixed (byte* nn = target.NameZ)
-                return Check(Libc.Renameat(source.Fd, on, target.Fd, nn));
+            {
+                fixed (byte* on = source.NameZ)
+                fixed (byte* nn = target.NameZ)
+                {
+                    return Check(Libc.Renameat(source.Fd, on, target.Fd, nn));
+                }
+            }
         }
     }
 
@@ -286,15 +485,30 @@ internal static unsafe partial class Path
     {
         var targetZ = h.Memory.ReadPathZ(oldPath, oldLen);
         var e = PathResolver.Validate(targetZ.AsSpan(0, targetZ.Length - 1));
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
         // An absolute target could never be followed beneath a preopen; refuse it up front.
-        if (targetZ[0] == (byte)'/') return Errno.Perm;
+        if (targetZ[0] == (byte)'/')
+        {
+            return Errno.Perm;
+        }
+
         e = Parent(h, fd, newPath, newLen, mutate: true, out var p);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (p)
-        fixed (byte* t = targetZ)
-        fixed (byte* name = p.NameZ)
-            return Check(Libc.Symlinkat(t, p.Fd, name));
+        {
+            fixed (byte* t = targetZ)
+            fixed (byte* name = p.NameZ)
+            {
+                return Check(Libc.Symlinkat(t, p.Fd, name));
+            }
+        }
     }
 
     /// <summary>path_unlink_file(fd, path, path_len).</summary>
@@ -302,8 +516,17 @@ internal static unsafe partial class Path
     public static Errno PathUnlinkFile(WasiHost h, int fd, int path, int len)
     {
         var e = Parent(h, fd, path, len, mutate: true, out var p);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         using (p)
-            fixed (byte* name = p.NameZ) return Check(Libc.Unlinkat(p.Fd, name, 0));
+        {
+            fixed (byte* name = p.NameZ)
+            {
+                return Check(Libc.Unlinkat(p.Fd, name, 0));
+            }
+        }
     }
 }

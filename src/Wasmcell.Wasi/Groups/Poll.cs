@@ -22,8 +22,16 @@ internal static unsafe partial class Poll
     /// in the events. https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#poll_oneoff</returns>
     public static Errno PollOneoff(WasiHost h, int input, int output, int count, int nevents)
     {
-        if (count <= 0) return Errno.Inval;
-        if (count > 4096) return Errno.Inval;
+        if (count <= 0)
+        {
+            return Errno.Inval;
+        }
+
+        if (count > 4096)
+        {
+            return Errno.Inval;
+        }
+
         var m = h.Memory;
         int subSize = h.Abi == AbiVersion.Unstable ? 56 : 48;
         m.Span(input, (uint)(subSize * count));
@@ -76,26 +84,44 @@ internal static unsafe partial class Poll
 
         var fds = pollFds.ToArray();
         long wait = ready.Count > 0 ? 0 : minTimeout;
-        if (fds.Length > 0 || wait != 0) h.Stop.Wait(fds, wait);
-        else h.Stop.ThrowIfStopped();
+        if (fds.Length > 0 || wait != 0)
+        {
+            h.Stop.Wait(fds, wait);
+        }
+        else
+        {
+            h.Stop.ThrowIfStopped();
+        }
 
         foreach (var (index, userData, tag) in fdSubs)
         {
             short rev = fds[index].Revents;
-            if (rev == 0) continue;
+            if (rev == 0)
+            {
+                continue;
+            }
+
             if ((rev & Libc.POLLNVAL) != 0) { ready.Add(new Event(userData, Errno.BadF, tag, 0, 0)); continue; }
             ushort flags = (rev & Libc.POLLHUP) != 0 ? EventHangup : (ushort)0;
             ulong nbytes = 0;
             if (tag == TagFdRead)
             {
                 int avail = 0;
-                if (Libc.Ioctl(fds[index].Fd, Libc.FIONREAD, &avail) == 0) nbytes = (ulong)avail;
+                if (Libc.Ioctl(fds[index].Fd, Libc.FIONREAD, &avail) == 0)
+                {
+                    nbytes = (ulong)avail;
+                }
             }
             ready.Add(new Event(userData, Errno.Success, tag, nbytes, flags));
         }
         long after = Clocks.MonotonicNs();
         foreach (var (userData, deadline) in clocks)
-            if (deadline <= after) ready.Add(new Event(userData, Errno.Success, TagClock, 0, 0));
+        {
+            if (deadline <= after)
+            {
+                ready.Add(new Event(userData, Errno.Success, TagClock, 0, 0));
+            }
+        }
 
         for (int i = 0; i < ready.Count; i++)
         {
@@ -116,7 +142,11 @@ internal static unsafe partial class Poll
     private static ulong Remaining(int fd)
     {
         long pos = Libc.Lseek(fd, 0, Libc.SEEK_CUR);
-        if (pos < 0 || HostStat.OfFd(fd, out var st) != Errno.Success) return 0;
+        if (pos < 0 || HostStat.OfFd(fd, out var st) != Errno.Success)
+        {
+            return 0;
+        }
+
         return st.Size > (ulong)pos ? st.Size - (ulong)pos : 0;
     }
 }

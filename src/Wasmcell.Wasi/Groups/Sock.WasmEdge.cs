@@ -20,10 +20,22 @@ internal static unsafe partial class Sock
     {
         int af = family switch { 0 or 1 => Libc.AF_INET, 2 => Libc.AF_INET6, _ => -1 };
         int st = type switch { 0 or 2 => Libc.SOCK_STREAM, 1 => Libc.SOCK_DGRAM, _ => -1 };
-        if (af < 0) return Errno.AfNoSupport;
-        if (st < 0) return Errno.ProtoType;
+        if (af < 0)
+        {
+            return Errno.AfNoSupport;
+        }
+
+        if (st < 0)
+        {
+            return Errno.ProtoType;
+        }
+
         int fd = Libc.Socket(af, st | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        if (fd < 0)
+        {
+            return ErrnoMapping.FromLinux(Libc.Errno);
+        }
+
         return Insert(h, new FdEntry
         {
             HostFd = fd,
@@ -41,14 +53,24 @@ internal static unsafe partial class Sock
         uint size = h.Memory.ReadU32(addrPtr + 4);
         var bytes = h.Memory.Span((int)buf, size);
         ReadOnlySpan<byte> ip;
-        if (size == 4 || size == 16) ip = bytes;
+        if (size == 4 || size == 16)
+        {
+            ip = bytes;
+        }
         else if (size >= 18)
         {
             ushort family = BinaryPrimitives.ReadUInt16LittleEndian(bytes);
             ip = family switch { 0 or 1 => bytes.Slice(2, 4), 2 => bytes.Slice(2, 16), _ => default };
-            if (ip.IsEmpty) return Errno.AfNoSupport;
+            if (ip.IsEmpty)
+            {
+                return Errno.AfNoSupport;
+            }
         }
-        else return Errno.Inval;
+        else
+        {
+            return Errno.Inval;
+        }
+
         sockaddr.Clear();
         if (ip.Length == 4)
         {
@@ -71,20 +93,35 @@ internal static unsafe partial class Sock
     public static Errno SockBind(WasiHost h, int fd, int addr, int port)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         Span<byte> sa = stackalloc byte[28];
         e = ReadAddress(h, addr, port, sa, out uint len);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         int one = 1;
         Libc.Setsockopt(entry.HostFd, Libc.SOL_SOCKET, 2 /* SO_REUSEADDR */, &one, 4);
-        fixed (byte* p = sa) return Libc.Bind(entry.HostFd, p, len) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        fixed (byte* p = sa)
+        {
+            return Libc.Bind(entry.HostFd, p, len) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        }
     }
 
     /// <summary>sock_listen(fd, backlog).</summary>
     public static Errno SockListen(WasiHost h, int fd, int backlog)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         return Libc.Listen(entry.HostFd, Math.Clamp(backlog, 1, 4096)) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 
@@ -99,16 +136,40 @@ internal static unsafe partial class Sock
     public static Errno SockConnect(WasiHost h, int fd, int addr, int port)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         Span<byte> sa = stackalloc byte[28];
         e = ReadAddress(h, addr, port, sa, out uint len);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         int rc;
-        fixed (byte* p = sa) rc = Libc.Connect(entry.HostFd, p, len);
-        if (rc == 0) return Errno.Success;
+        fixed (byte* p = sa)
+        {
+            rc = Libc.Connect(entry.HostFd, p, len);
+        }
+
+        if (rc == 0)
+        {
+            return Errno.Success;
+        }
+
         var errno = Libc.Errno;
-        if (errno != LinuxErrno.EINPROGRESS) return ErrnoMapping.FromLinux(errno);
-        if (entry.NonBlocking) return Errno.InProgress;
+        if (errno != LinuxErrno.EINPROGRESS)
+        {
+            return ErrnoMapping.FromLinux(errno);
+        }
+
+        if (entry.NonBlocking)
+        {
+            return Errno.InProgress;
+        }
+
         h.Stop.WaitFor(entry.HostFd, Libc.POLLOUT);
         int err = 0; uint errLen = 4;
         Libc.Getsockopt(entry.HostFd, Libc.SOL_SOCKET, Libc.SO_ERROR, &err, &errLen);
@@ -144,9 +205,16 @@ internal static unsafe partial class Sock
         byte wantFamily = h.Memory.ReadU8(hints + 2);
         byte socktype = h.Memory.ReadU8(hints + 3);
         ushort port = 0;
-        if (svc.Length > 0 && !ushort.TryParse(svc, out port)) return Errno.Inval;
+        if (svc.Length > 0 && !ushort.TryParse(svc, out port))
+        {
+            return Errno.Inval;
+        }
+
         IPAddress[] addresses;
-        if (IPAddress.TryParse(host, out var literal)) addresses = new[] { literal };
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            addresses = new[] { literal };
+        }
         else
         {
             try { addresses = Dns.GetHostAddresses(host.Length == 0 ? "localhost" : host); }
@@ -173,8 +241,15 @@ internal static unsafe partial class Sock
             var dst = h.Memory.Span(data, dataLen);
             sa.Clear();
             BinaryPrimitives.WriteUInt16BigEndian(sa, port);
-            if (v4) a.GetAddressBytes().CopyTo(sa[2..]);
-            else a.GetAddressBytes().CopyTo(sa[6..]);
+            if (v4)
+            {
+                a.GetAddressBytes().CopyTo(sa[2..]);
+            }
+            else
+            {
+                a.GetAddressBytes().CopyTo(sa[6..]);
+            }
+
             sa[..Math.Min(sa.Length, dst.Length)].CopyTo(dst);
             h.Memory.WriteU32(sockaddr + 4, v4 ? 14u : 26u);   // sa_data_len, as WasmEdge writes it
             h.Memory.WriteU32(ai + 8, v4 ? 16u : 28u);   // the native ai_addrlen, as WasmEdge reports it
@@ -190,8 +265,22 @@ internal static unsafe partial class Sock
     /// <summary>WasmEdge SOL_SOCKET option numbers to Linux ones.</summary>
     private static int LinuxOption(int name) => name switch
     {
-        0 => 2, 1 => 3, 2 => 4, 3 => 5, 4 => 6, 5 => 7, 6 => 8, 7 => 9, 8 => 10, 9 => 13,
-        10 => 18, 11 => 20, 12 => 21, 13 => 30, 14 => 25, _ => -1,
+        0 => 2,
+        1 => 3,
+        2 => 4,
+        3 => 5,
+        4 => 6,
+        5 => 7,
+        6 => 8,
+        7 => 9,
+        8 => 10,
+        9 => 13,
+        10 => 18,
+        11 => 20,
+        12 => 21,
+        13 => 30,
+        14 => 25,
+        _ => -1,
     };
 
     /// <summary>sock_setsockopt(fd, level, name, *value, value_len). Only SOL_SOCKET (0). Receive and
@@ -199,12 +288,22 @@ internal static unsafe partial class Sock
     public static Errno SockSetsockopt(WasiHost h, int fd, int level, int name, int value, int valueLen)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         int opt = LinuxOption(name);
-        if (level != 0 || opt < 0) return Errno.NoProtoOpt;
+        if (level != 0 || opt < 0)
+        {
+            return Errno.NoProtoOpt;
+        }
+
         var bytes = h.Memory.Span(value, valueLen);
         fixed (byte* p = bytes)
+        {
             return Libc.Setsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, (uint)bytes.Length) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
+        }
     }
 
     private const int SoType = 3, SoError = 4;
@@ -213,13 +312,26 @@ internal static unsafe partial class Sock
     public static Errno SockGetsockopt(WasiHost h, int fd, int level, int name, int value, int valueLenPtr)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         int opt = LinuxOption(name);
-        if (level != 0 || opt < 0) return Errno.NoProtoOpt;
+        if (level != 0 || opt < 0)
+        {
+            return Errno.NoProtoOpt;
+        }
+
         uint len = h.Memory.ReadU32(valueLenPtr);
         var bytes = h.Memory.Span(value, len);
         fixed (byte* p = bytes)
-            if (Libc.Getsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, &len) != 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        {
+            if (Libc.Getsockopt(entry.HostFd, Libc.SOL_SOCKET, opt, p, &len) != 0)
+            {
+                return ErrnoMapping.FromLinux(Libc.Errno);
+            }
+        }
         // WasmEdge reports values in its own terms: its socket types (stream 2, datagram 1) and WASI errnos.
         if (len == 4 && opt is SoType or SoError)
         {
@@ -240,11 +352,19 @@ internal static unsafe partial class Sock
     private static Errno Name(WasiHost h, int fd, int addr, int addrType, int portPtr, bool peer)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         byte* sa = stackalloc byte[28];
         uint len = 28;
         int rc = peer ? Libc.Getpeername(entry.HostFd, sa, &len) : Libc.Getsockname(entry.HostFd, sa, &len);
-        if (rc != 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        if (rc != 0)
+        {
+            return ErrnoMapping.FromLinux(Libc.Errno);
+        }
+
         var s = new ReadOnlySpan<byte>(sa, 28);
         bool v4 = BinaryPrimitives.ReadUInt16LittleEndian(s) == Libc.AF_INET;
         ushort port = BinaryPrimitives.ReadUInt16BigEndian(s[2..]);
@@ -259,10 +379,18 @@ internal static unsafe partial class Sock
         }
         else
         {
-            if (size < ip.Length) return Errno.Inval;
+            if (size < ip.Length)
+            {
+                return Errno.Inval;
+            }
+
             ip.CopyTo(dst);
         }
-        if (addrType != 0) h.Memory.WriteU32(addrType, v4 ? 4u : 6u);
+        if (addrType != 0)
+        {
+            h.Memory.WriteU32(addrType, v4 ? 4u : 6u);
+        }
+
         h.Memory.WriteU32(portPtr, port);
         return Errno.Success;
     }

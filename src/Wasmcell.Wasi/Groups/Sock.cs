@@ -10,7 +10,11 @@ internal static unsafe partial class Sock
 {
     private static Errno Socket(WasiHost h, int fd, out FdEntry entry)
     {
-        if (!h.Fds.TryGet(fd, out entry)) return Errno.BadF;
+        if (!h.Fds.TryGet(fd, out entry))
+        {
+            return Errno.BadF;
+        }
+
         return entry.IsSocket ? Errno.Success : Errno.NotSock;
     }
 
@@ -23,13 +27,27 @@ internal static unsafe partial class Sock
     {
         while (true)
         {
-            if (!entry.NonBlocking) h.Stop.WaitFor(entry.HostFd, events);
+            if (!entry.NonBlocking)
+            {
+                h.Stop.WaitFor(entry.HostFd, events);
+            }
             else if (!StopSignal.IsReady(entry.HostFd, events)) { result = -1; return Errno.Again; }
             result = op();
-            if (result >= 0) return Errno.Success;
+            if (result >= 0)
+            {
+                return Errno.Success;
+            }
+
             var errno = Libc.Errno;
-            if (errno == LinuxErrno.EINTR) continue;
-            if (errno != LinuxErrno.EAGAIN || entry.NonBlocking) return ErrnoMapping.FromLinux(errno);
+            if (errno == LinuxErrno.EINTR)
+            {
+                continue;
+            }
+
+            if (errno != LinuxErrno.EAGAIN || entry.NonBlocking)
+            {
+                return ErrnoMapping.FromLinux(errno);
+            }
         }
     }
 
@@ -38,9 +56,17 @@ internal static unsafe partial class Sock
     /// https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md#sock_accept</returns>
     public static Errno SockAccept(WasiHost h, int fd, int flags, int newFd)
     {
-        if ((flags & ~(int)FdFlags.NonBlock) != 0) return Errno.Inval;
+        if ((flags & ~(int)FdFlags.NonBlock) != 0)
+        {
+            return Errno.Inval;
+        }
+
         var e = Accept(h, fd, out var accepted);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         accepted.Flags = (FdFlags)(ushort)flags;
         return Insert(h, accepted, newFd);
     }
@@ -49,10 +75,22 @@ internal static unsafe partial class Sock
     {
         accepted = null!;
         var e = Socket(h, fd, out var listener);
-        if (e != Errno.Success) return e;
-        if ((listener.Base & Rights.SockAccept) == 0) return Errno.NotCapable;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if ((listener.Base & Rights.SockAccept) == 0)
+        {
+            return Errno.NotCapable;
+        }
+
         e = Retry(h, listener, Libc.POLLIN, () => Libc.Accept4(listener.HostFd, null, null, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC), out nint conn);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         accepted = new FdEntry
         {
             HostFd = (int)conn,
@@ -76,10 +114,22 @@ internal static unsafe partial class Sock
     public static Errno SockRecv(WasiHost h, int fd, int iovs, int iovsLen, int riFlags, int roDataLen, int roFlags)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
-        if ((riFlags & ~3) != 0) return Errno.Inval;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if ((riFlags & ~3) != 0)
+        {
+            return Errno.Inval;
+        }
+
         e = Fd.Gather(h, iovs, iovsLen, out var vecs);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         int flags = ((riFlags & 1) != 0 ? Libc.MSG_PEEK : 0) | ((riFlags & 2) != 0 ? Libc.MSG_WAITALL : 0);
         int outFlags = 0;
         e = Retry(h, entry, Libc.POLLIN, () =>
@@ -92,7 +142,11 @@ internal static unsafe partial class Sock
                 return n;
             }
         }, out nint received);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         h.Memory.WriteU32(roDataLen, (uint)received);
         h.Memory.WriteU16(roFlags, (ushort)((outFlags & Libc.MSG_TRUNC) != 0 ? 1 : 0));
         return Errno.Success;
@@ -103,9 +157,17 @@ internal static unsafe partial class Sock
     {
         _ = siFlags;
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Fd.Gather(h, iovs, iovsLen, out var vecs);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         e = Retry(h, entry, Libc.POLLOUT, () =>
         {
             fixed (IoVec* v = vecs)
@@ -114,7 +176,11 @@ internal static unsafe partial class Sock
                 return Libc.Sendmsg(entry.HostFd, &msg, Libc.MSG_NOSIGNAL);
             }
         }, out nint sent);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         h.Memory.WriteU32(soDataLen, (uint)sent);
         return Errno.Success;
     }
@@ -124,9 +190,17 @@ internal static unsafe partial class Sock
     public static Errno SockShutdown(WasiHost h, int fd, int how)
     {
         var e = Socket(h, fd, out var entry);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         int linux = how switch { 1 => Libc.SHUT_RD, 2 => Libc.SHUT_WR, 3 => Libc.SHUT_RDWR, _ => -1 };
-        if (linux < 0) return Errno.Inval;
+        if (linux < 0)
+        {
+            return Errno.Inval;
+        }
+
         return Libc.Shutdown(entry.HostFd, linux) == 0 ? Errno.Success : ErrnoMapping.FromLinux(Libc.Errno);
     }
 }

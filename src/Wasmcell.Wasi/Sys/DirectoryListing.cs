@@ -18,18 +18,34 @@ internal sealed unsafe class DirectoryListing
     public static Errno Read(int dirFd, out DirectoryListing listing)
     {
         listing = new DirectoryListing();
-        if (Libc.Lseek(dirFd, 0, Libc.SEEK_SET) < 0) return ErrnoMapping.FromLinux(Libc.Errno);
+        if (Libc.Lseek(dirFd, 0, Libc.SEEK_SET) < 0)
+        {
+            return ErrnoMapping.FromLinux(Libc.Errno);
+        }
+
         var buf = new byte[32 * 1024];
         while (true)
         {
             nint n;
-            fixed (byte* p = buf) n = Libc.Getdents64(dirFd, p, (nuint)buf.Length);
+            fixed (byte* p = buf)
+            {
+                n = Libc.Getdents64(dirFd, p, (nuint)buf.Length);
+            }
+
             if (n < 0)
             {
-                if (Libc.Errno == LinuxErrno.EINTR) continue;
+                if (Libc.Errno == LinuxErrno.EINTR)
+                {
+                    continue;
+                }
+
                 return ErrnoMapping.FromLinux(Libc.Errno);
             }
-            if (n == 0) return Errno.Success;
+            if (n == 0)
+            {
+                return Errno.Success;
+            }
+
             int off = 0;
             while (off < n)
             {
@@ -46,7 +62,10 @@ internal sealed unsafe class DirectoryListing
                 {
                     var z = new byte[name.Length + 1];
                     name.CopyTo(z, 0);
-                    if (HostStat.At(dirFd, z, follow: false, out var st) == Errno.Success) type = st.Type;
+                    if (HostStat.At(dirFd, z, follow: false, out var st) == Errno.Success)
+                    {
+                        type = st.Type;
+                    }
                 }
                 listing.Entries.Add(new DirEntry(ino, type, name));
                 off += reclen;

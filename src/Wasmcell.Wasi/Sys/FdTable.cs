@@ -30,7 +30,10 @@ internal sealed class FdTable : IDisposable
     public Errno Insert(FdEntry entry, out int fd)
     {
         for (fd = 0; fd < _entries.Count; fd++)
+        {
             if (_entries[fd] is null) { _entries[fd] = entry; return Errno.Success; }
+        }
+
         if (_entries.Count >= _capacity) { fd = -1; return Errno.NFile; }
         _entries.Add(entry);
         fd = _entries.Count - 1;
@@ -40,7 +43,11 @@ internal sealed class FdTable : IDisposable
     /// <summary>Removes and closes; EBADF when not open.</summary>
     public Errno Close(int fd)
     {
-        if (!TryGet(fd, out var entry)) return Errno.BadF;
+        if (!TryGet(fd, out var entry))
+        {
+            return Errno.BadF;
+        }
+
         _entries[fd] = null;
         Libc.Close(entry.HostFd);
         TrimTail();
@@ -50,8 +57,16 @@ internal sealed class FdTable : IDisposable
     /// <summary>fd_renumber: `to` must be open; it is closed and replaced by `from`.</summary>
     public Errno Renumber(int from, int to)
     {
-        if (!TryGet(from, out var entry) || !TryGet(to, out var old)) return Errno.BadF;
-        if (from == to) return Errno.Success;
+        if (!TryGet(from, out var entry) || !TryGet(to, out var old))
+        {
+            return Errno.BadF;
+        }
+
+        if (from == to)
+        {
+            return Errno.Success;
+        }
+
         Libc.Close(old.HostFd);
         _entries[to] = entry;
         _entries[from] = null;
@@ -61,13 +76,22 @@ internal sealed class FdTable : IDisposable
 
     private void TrimTail()
     {
-        while (_entries.Count > 0 && _entries[^1] is null) _entries.RemoveAt(_entries.Count - 1);
+        while (_entries.Count > 0 && _entries[^1] is null)
+        {
+            _entries.RemoveAt(_entries.Count - 1);
+        }
     }
 
     public void Dispose()
     {
         foreach (var e in _entries)
-            if (e is not null) Libc.Close(e.HostFd);
+        {
+            if (e is not null)
+            {
+                Libc.Close(e.HostFd);
+            }
+        }
+
         _entries.Clear();
     }
 }

@@ -42,7 +42,11 @@ internal sealed unsafe class GuestMemory
     private void Refresh()
     {
         _stale = false;
-        if (_memory is null) return;
+        if (_memory is null)
+        {
+            return;
+        }
+
         _base = (byte*)_memory.GetPointer();
         _length = (ulong)_memory.GetLength();
     }
@@ -54,8 +58,16 @@ internal sealed unsafe class GuestMemory
     /// <summary>Raw pointer for syscalls. Valid until the guest runs again.</summary>
     public byte* Pointer(int ptr, uint length)
     {
-        if (_stale) Refresh();
-        if (_base == null || length > int.MaxValue || (ulong)(uint)ptr + length > _length) throw new GuestMemoryFault();
+        if (_stale)
+        {
+            Refresh();
+        }
+
+        if (_base == null || length > int.MaxValue || (ulong)(uint)ptr + length > _length)
+        {
+            throw new GuestMemoryFault();
+        }
+
         return _base + (uint)ptr;
     }
 

@@ -21,7 +21,9 @@ internal static unsafe class HostStat
     public static Errno At(int dirfd, byte[] nameZ, bool follow, out Filestat stat)
     {
         fixed (byte* p = nameZ)
+        {
             return Statx(dirfd, p, follow ? 0 : Libc.AT_SYMLINK_NOFOLLOW, out stat);
+        }
     }
 
     private static Errno Statx(int dirfd, byte* path, int flags, out Filestat stat)
@@ -69,12 +71,18 @@ internal static unsafe class HostStat
     {
         var e = OfFd(fd, out var st);
         type = st.Type;
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         if (type == FileType.SocketStream)
         {
             int so = 0; uint len = 4;
             if (Libc.Getsockopt(fd, Libc.SOL_SOCKET, Libc.SO_TYPE, &so, &len) == 0 && so == Libc.SOCK_DGRAM)
+            {
                 type = FileType.SocketDgram;
+            }
         }
         return Errno.Success;
     }

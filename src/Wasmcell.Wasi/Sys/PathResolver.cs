@@ -20,8 +20,16 @@ internal static unsafe class PathResolver
     /// <summary>A guest path must be non-empty and free of NULs (a NUL would silently cut it short).</summary>
     public static Errno Validate(ReadOnlySpan<byte> path)
     {
-        if (path.Length == 0) return Errno.NoEnt;
-        if (path.IndexOf((byte)0) >= 0) return Errno.Inval;
+        if (path.Length == 0)
+        {
+            return Errno.NoEnt;
+        }
+
+        if (path.IndexOf((byte)0) >= 0)
+        {
+            return Errno.Inval;
+        }
+
         return Errno.Success;
     }
 
@@ -31,10 +39,22 @@ internal static unsafe class PathResolver
         var how = new OpenHow { Flags = (ulong)(uint)flags, Mode = (flags & Libc.O_CREAT) != 0 ? mode : 0, Resolve = Resolve };
         while (true)
         {
-            fixed (byte* p = pathZ) fd = Libc.Openat2(dirfd, p, &how);
-            if (fd >= 0) return Errno.Success;
+            fixed (byte* p = pathZ)
+            {
+                fd = Libc.Openat2(dirfd, p, &how);
+            }
+
+            if (fd >= 0)
+            {
+                return Errno.Success;
+            }
+
             var errno = Libc.Errno;
-            if (errno == LinuxErrno.EINTR || errno == LinuxErrno.EAGAIN) continue; // EAGAIN: concurrent rename race, retry
+            if (errno == LinuxErrno.EINTR || errno == LinuxErrno.EAGAIN)
+            {
+                continue; // EAGAIN: concurrent rename race, retry
+            }
+
             return errno == LinuxErrno.EXDEV ? Errno.Perm : ErrnoMapping.FromLinux(errno);
         }
     }
@@ -48,11 +68,22 @@ internal static unsafe class PathResolver
     {
         parent = default;
         var e = Validate(path);
-        if (e != Errno.Success) return e;
-        if (path[0] == (byte)'/') return Errno.Perm;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
+        if (path[0] == (byte)'/')
+        {
+            return Errno.Perm;
+        }
 
         int end = path.Length;
-        while (end > 0 && path[end - 1] == (byte)'/') end--;
+        while (end > 0 && path[end - 1] == (byte)'/')
+        {
+            end--;
+        }
+
         int slash = path[..end].LastIndexOf((byte)'/');
         var name = path[(slash + 1)..end];
         var trailing = path[end..];
@@ -79,7 +110,11 @@ internal static unsafe class PathResolver
         var pz = new byte[parentPath.Length + 1];
         parentPath.CopyTo(pz);
         e = Open(dirfd, pz, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0, out int fd);
-        if (e != Errno.Success) return e;
+        if (e != Errno.Success)
+        {
+            return e;
+        }
+
         parent = new ParentDir(fd, owned: true, last);
         return Errno.Success;
     }
@@ -96,6 +131,9 @@ internal readonly struct ParentDir : IDisposable
     public bool NameIsDot => NameZ.Length == 2 && NameZ[0] == (byte)'.';
     public void Dispose()
     {
-        if (Owned) Libc.Close(Fd);
+        if (Owned)
+        {
+            Libc.Close(Fd);
+        }
     }
 }

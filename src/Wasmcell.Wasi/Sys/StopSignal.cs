@@ -17,7 +17,10 @@ internal sealed unsafe class StopSignal : IDisposable
     public StopSignal()
     {
         _eventFd = Libc.EventFd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-        if (_eventFd < 0) throw new IOException($"eventfd failed: errno {Libc.Errno}");
+        if (_eventFd < 0)
+        {
+            throw new IOException($"eventfd failed: errno {Libc.Errno}");
+        }
     }
 
     public bool IsStopped => _stopped;
@@ -28,7 +31,11 @@ internal sealed unsafe class StopSignal : IDisposable
         _stopped = true;
         lock (_gate)
         {
-            if (_disposed) return;
+            if (_disposed)
+            {
+                return;
+            }
+
             ulong one = 1;
             Libc.Write(_eventFd, (byte*)&one, 8);
         }
@@ -36,7 +43,10 @@ internal sealed unsafe class StopSignal : IDisposable
 
     public void ThrowIfStopped()
     {
-        if (_stopped) throw new WasiStoppedException();
+        if (_stopped)
+        {
+            throw new WasiStoppedException();
+        }
     }
 
     /// <summary>
@@ -61,10 +71,18 @@ internal sealed unsafe class StopSignal : IDisposable
                 tsp = &ts;
             }
             int n;
-            fixed (PollFd* p = all) n = Libc.Ppoll(p, (nuint)all.Length, tsp, null);
+            fixed (PollFd* p = all)
+            {
+                n = Libc.Ppoll(p, (nuint)all.Length, tsp, null);
+            }
+
             if (n < 0)
             {
-                if (Libc.Errno == LinuxErrno.EINTR) continue;
+                if (Libc.Errno == LinuxErrno.EINTR)
+                {
+                    continue;
+                }
+
                 throw new IOException($"ppoll failed: errno {Libc.Errno}");
             }
             ThrowIfStopped();
@@ -87,7 +105,11 @@ internal sealed unsafe class StopSignal : IDisposable
         var p = new PollFd { Fd = fd, Events = events };
         var zero = new Timespec();
         int n;
-        do n = Libc.Ppoll(&p, 1, &zero, null); while (n < 0 && Libc.Errno == LinuxErrno.EINTR);
+        do
+        {
+            n = Libc.Ppoll(&p, 1, &zero, null);
+        }
+        while (n < 0 && Libc.Errno == LinuxErrno.EINTR);
         return n > 0;
     }
 
@@ -95,7 +117,11 @@ internal sealed unsafe class StopSignal : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed) return;
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             Libc.Close(_eventFd);
         }

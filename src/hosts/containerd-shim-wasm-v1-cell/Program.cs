@@ -1,5 +1,5 @@
-using Wasmcell.Cell.Protocol;
 using Wasmcell.Cell;
+using Wasmcell.Cell.Protocol;
 
 // containerd-shim-wasm-v1-cell __cell BUNDLE ROOTFS ID ENTRY [FUNCTION [MEMORY-TASKS]]: one Wasm container,
 // spawned by the daemon with its stdio, start barrier and status pipe (CellProcess).

@@ -1,5 +1,5 @@
-using Wasmcell.Shim;
 using Wasmcell.Linux;
+using Wasmcell.Shim;
 
 // containerd-shim-wasm-v1: containerd execs it for `start` and for `delete` after every stop, both on the
 // critical path of a container, so it answers those itself when it can and otherwise becomes the daemon

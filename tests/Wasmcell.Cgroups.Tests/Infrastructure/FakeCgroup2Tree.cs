@@ -50,7 +50,11 @@ internal sealed class FakeCgroup2Tree : IDisposable
             ["cpuset.cpus"] = "",
             ["cpuset.mems"] = "",
         };
-        foreach (var (name, content) in files) File.WriteAllText(Path.Combine(dir, name), content);
+        foreach (var (name, content) in files)
+        {
+            File.WriteAllText(Path.Combine(dir, name), content);
+        }
+
         return dir;
     }
 
@@ -61,7 +65,10 @@ internal sealed class FakeCgroup2Tree : IDisposable
     /// <summary>cgroupfs drops a cgroup's interface files on rmdir; a plain dir must be emptied first.</summary>
     public void RemoveInterfaceFiles(string relative)
     {
-        foreach (var f in Directory.GetFiles(DirOf(relative))) File.Delete(f);
+        foreach (var f in Directory.GetFiles(DirOf(relative)))
+        {
+            File.Delete(f);
+        }
     }
 
     public void Dispose()

@@ -78,7 +78,11 @@ internal sealed class V1Scratch : IDisposable
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < limit)
         {
-            if (State(pid) is null or "Z" or "X") return true;
+            if (State(pid) is null or "Z" or "X")
+            {
+                return true;
+            }
+
             Thread.Sleep(20);
         }
         return false;
@@ -119,7 +123,11 @@ internal sealed class V1Scratch : IDisposable
             {
             }
         }
-        foreach (var pid in pids) WaitExited(pid, TimeSpan.FromSeconds(10));
+        foreach (var pid in pids)
+        {
+            WaitExited(pid, TimeSpan.FromSeconds(10));
+        }
+
         foreach (var top in tops)
         {
             foreach (var dir in Directory.GetDirectories(top, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(top))
@@ -137,7 +145,10 @@ internal sealed class V1Scratch : IDisposable
                 }
             }
         }
-        foreach (var p in _children) p.Dispose();
+        foreach (var p in _children)
+        {
+            p.Dispose();
+        }
     }
 
     private static bool HasExited(Process p)

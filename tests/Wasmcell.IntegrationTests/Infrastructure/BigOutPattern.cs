@@ -16,7 +16,10 @@ internal static class BigOutPattern
             var off = line * LineBytes;
             Encoding.ASCII.GetBytes(line.ToString("D16", System.Globalization.CultureInfo.InvariantCulture), buf.AsSpan(off, 16));
             for (var j = 16; j < LineBytes - 1; j++)
+            {
                 buf[off + j] = (byte)('a' + (line + j) % 26);
+            }
+
             buf[off + LineBytes - 1] = (byte)'\n';
         }
         return buf;

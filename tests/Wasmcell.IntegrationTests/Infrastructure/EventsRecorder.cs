@@ -19,7 +19,9 @@ internal sealed class EventsRecorder : IAsyncDisposable
         _process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
+            {
                 _lines.Enqueue(e.Data);
+            }
         };
         _process.BeginOutputReadLine();
         _stderr = _process.StandardError.ReadToEndAsync();
@@ -37,7 +39,10 @@ internal sealed class EventsRecorder : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var a in new[] { "--address", env.Address, "events" })
+        {
             psi.ArgumentList.Add(a);
+        }
+
         var recorder = new EventsRecorder(Process.Start(psi) ?? throw new InvalidOperationException("cannot start ctr events"));
         var ready = await recorder.WaitForAsync(lines => lines.Any(l => l.Contains("/namespaces/create", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(10), async () =>
@@ -61,9 +66,15 @@ internal sealed class EventsRecorder : IAsyncDisposable
         while (!done(Lines))
         {
             if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
                 return done(Lines);
+            }
+
             if (poke is not null)
+            {
                 await poke();
+            }
+
             await Task.Delay(50);
         }
         return true;
@@ -72,7 +83,10 @@ internal sealed class EventsRecorder : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
+        {
             _process.Kill();
+        }
+
         await _process.WaitForExitAsync();
         await _stderr;
         _process.Dispose();

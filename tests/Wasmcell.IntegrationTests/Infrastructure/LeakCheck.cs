@@ -19,7 +19,10 @@ internal static class LeakCheck
         {
             var left = (await LookAsync(env, ids)).Where(l => tolerate?.Invoke(l) != true).ToList();
             if (left.Count == 0 || DateTime.UtcNow > deadline)
+            {
                 return left;
+            }
+
             await Task.Delay(100);
         }
     }
@@ -31,9 +34,14 @@ internal static class LeakCheck
     {
         var left = new List<string>();
         foreach (var (pid, cmd) in HostProcesses.Mentioning(env.Dir, env.ContainerdPid))
+        {
             left.Add($"process {pid}: {cmd}");
+        }
+
         foreach (var m in HostMounts.Under(env.Dir))
+        {
             left.Add($"mount {m}");
+        }
 
         var tasks = (await env.Ctr.TasksAsync()).Where(t => ids.Contains(t.Id));
         left.AddRange(tasks.Select(t => $"task {t.Id} ({t.Status}, pid {t.Pid})"));
@@ -43,14 +51,25 @@ internal static class LeakCheck
         {
             var socket = env.ShimSocketOf(id);
             if (File.Exists(socket))
+            {
                 left.Add($"shim socket {socket} of {id}{(ShimSocket.HasListener(socket) ? " (listening)" : " (stale)")}");
+            }
+
             var bundle = Path.Combine(env.BundlesDir, id);
             if (Directory.Exists(bundle))
+            {
                 left.Add($"bundle {bundle}");
+            }
+
             foreach (var pid in HostCgroups.Procs(env.CgroupOf(id)))
+            {
                 left.Add($"process {pid} in cgroup {env.CgroupOf(id)}: {HostProcesses.Cmdline(pid)}");
+            }
+
             foreach (var d in HostCgroups.Dirs(env.CgroupOf(id)))
+            {
                 left.Add($"cgroup {d}");
+            }
         }
 
         try
@@ -59,7 +78,9 @@ internal static class LeakCheck
             foreach (var f in fifos)
             {
                 if (ids.Any(id => Path.GetFileName(f).StartsWith(id + "-", StringComparison.Ordinal)))
+                {
                     left.Add($"fifo {f}");
+                }
             }
         }
         catch (IOException e)

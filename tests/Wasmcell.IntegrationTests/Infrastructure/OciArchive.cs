@@ -21,7 +21,10 @@ internal static class OciArchive
         var layer = LayerTar(files, symlinks ?? new Dictionary<string, string>());
         var imageConfig = new Dictionary<string, object> { ["Entrypoint"] = entrypoint, ["Env"] = new[] { "PATH=/bin" } };
         if (workingDir is not null)
+        {
             imageConfig["WorkingDir"] = workingDir;
+        }
+
         var layerDigest = Digest(layer);
         var config = Json(new Dictionary<string, object>
         {
@@ -54,7 +57,9 @@ internal static class OciArchive
         Add(tar, "oci-layout", Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}"));
         Add(tar, "index.json", index);
         foreach (var blob in new[] { config, manifest, layer })
+        {
             Add(tar, "blobs/sha256/" + Digest(blob)["sha256:".Length..], blob);
+        }
     }
 
     private static byte[] LayerTar(IReadOnlyDictionary<string, string> files, IReadOnlyDictionary<string, string> symlinks)

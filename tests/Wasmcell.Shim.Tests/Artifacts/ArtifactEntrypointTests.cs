@@ -45,7 +45,7 @@ public sealed class ArtifactEntrypointTests : IDisposable
                 var fetched = await new ArtifactModuleFetcher(_source).FetchAsync(Id, _bundle, cancel);
                 return fetched is null ? null : FetchedModule.From(fetched);
             }
-            : null);
+    : null);
 
     [Fact]
     public async Task Rootfs_entrypoint_is_used_without_asking_containerd()

@@ -16,7 +16,10 @@ internal static class CProgram
         {
             var output = System.IO.Path.Combine(OutDir, name + ".wasm");
             var source = System.IO.Path.Combine(RepoLayout.Root, "tests/wasm-wasi", name + ".c");
-            if (File.Exists(output) && File.GetLastWriteTimeUtc(output) >= File.GetLastWriteTimeUtc(source)) return output;
+            if (File.Exists(output) && File.GetLastWriteTimeUtc(output) >= File.GetLastWriteTimeUtc(source))
+            {
+                return output;
+            }
             // Build to a private name and rename: another test process may be reading the module.
             var temp = output + "." + Environment.ProcessId + ".tmp";
             var clang = CommandRunner.Run("clang", ["--target=wasm32-wasi", "-O2", "-Werror", "-o", temp, source], TimeSpan.FromMinutes(2));

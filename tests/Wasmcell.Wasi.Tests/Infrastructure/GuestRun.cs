@@ -60,7 +60,11 @@ internal static class GuestRun
         }
         catch (WasmtimeException ex)
         {
-            if (host.ExitCode is int code) return (code, null);
+            if (host.ExitCode is int code)
+            {
+                return (code, null);
+            }
+
             return (-1, ex.Message);
         }
         finally

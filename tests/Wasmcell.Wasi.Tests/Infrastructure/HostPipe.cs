@@ -15,7 +15,11 @@ internal sealed partial class HostPipe : IDisposable
     public unsafe HostPipe()
     {
         int* fds = stackalloc int[2];
-        if (pipe2(fds, 0x80000 /* O_CLOEXEC */) != 0) throw new IOException($"pipe2: {Marshal.GetLastPInvokeError()}");
+        if (pipe2(fds, 0x80000 /* O_CLOEXEC */) != 0)
+        {
+            throw new IOException($"pipe2: {Marshal.GetLastPInvokeError()}");
+        }
+
         Read = new SafeFileHandle(fds[0], ownsHandle: true);
         Write = new SafeFileHandle(fds[1], ownsHandle: true);
     }
@@ -26,8 +30,12 @@ internal sealed partial class HostPipe : IDisposable
     public unsafe void WriteAll(ReadOnlySpan<byte> data)
     {
         fixed (byte* p = data)
+        {
             if (write((int)Write.DangerousGetHandle(), p, (nuint)data.Length) != data.Length)
+            {
                 throw new IOException($"write: {Marshal.GetLastPInvokeError()}");
+            }
+        }
     }
 
     public void Dispose()

@@ -140,7 +140,11 @@ public sealed class PrivateContainerd : IAsyncLifetime
             RequireShim();
         }
 
-        await File.WriteAllTextAsync(Path.Combine(Dir, "config.toml"), ConfigToml());
+        await File.WriteAllTextAsync(Path.Combine(Dir, "config.toml"), _options.ConfigToml?.Invoke(this) ?? ConfigToml());
+        if (_options.BeforeStart is { } beforeStart)
+        {
+            await beforeStart(this);
+        }
         await StartDaemonAsync();
     }
 
@@ -152,6 +156,9 @@ public sealed class PrivateContainerd : IAsyncLifetime
             throw new InvalidOperationException("teardown left things behind:\n" + string.Join('\n', problems));
         }
     }
+
+    /// <summary>DIR/opt/bin, which containerd puts first on its PATH: where the shim is installed.</summary>
+    public string OptBin => Path.Combine(Dir, "opt", "bin");
 
     /// <summary>
     /// Installs the shim into DIR/opt/bin on first use. Throws (failing the test with the reason) when it

@@ -13,4 +13,10 @@ public sealed record PrivateContainerdOptions
 
     /// <summary>WASMCELL_PRECOMPILE_DIR=DIR/precompiled in containerd's environment, which the shim and its cells inherit.</summary>
     public bool PrivatePrecompileCache { get; init; }
+
+    /// <summary>containerd's config.toml for this instance, instead of the default one (CRI disabled).</summary>
+    public Func<PrivateContainerd, string>? ConfigToml { get; init; }
+
+    /// <summary>Runs after the folders are made and before containerd starts (CNI config, host network setup).</summary>
+    public Func<PrivateContainerd, Task>? BeforeStart { get; init; }
 }

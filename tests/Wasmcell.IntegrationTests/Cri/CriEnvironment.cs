@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using Wasmcell.IntegrationTests.Infrastructure;
 
 namespace Wasmcell.IntegrationTests.Cri;
@@ -26,37 +24,36 @@ public sealed class CriEnvironment : IAsyncLifetime
     private bool _varLibCniExisted;
     private string? _ipForwardBaseline;
     private CriClient? _cri;
+    private PrivateContainerd? _containerd;
 
-    public CriEnvironment()
-    {
-        Name = "wcc-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
-        Dir = Path.Combine("/tmp", Name);
-        Address = Path.Combine(Dir, "c.sock");
-        CgroupParent = "/" + Name;
-    }
+    /// <summary>The one private containerd launcher (Wasmcell.Testing), here with the CRI plugin and CNI.</summary>
+    public PrivateContainerd Containerd => _containerd ?? throw new InvalidOperationException("the CRI environment has not started");
 
-    public string Name { get; }
+    /// <summary>Null until containerd has started (teardown then has only the host network to clean).</summary>
+    internal PrivateContainerd? StartedContainerd => _containerd;
 
-    public string Dir { get; }
+    public string Name => Path.GetFileName(Dir);
 
-    public string Address { get; }
+    public string Dir => Containerd.Dir;
 
-    /// <summary>cgroupfs parent of every pod (CRI puts a sandbox at &lt;parent&gt;/&lt;sandbox id&gt;); runc never removes it.</summary>
-    public string CgroupParent { get; }
+    public string Address => Containerd.Address;
 
-    public int ContainerdPid { get; private set; }
+    /// <summary>The cgroup parent our pods' cgroups go under (a path CRI passes to the runtime).</summary>
+    public string CgroupParent => Containerd.CgroupParent;
+
+    public int ContainerdPid => Containerd.ContainerdPid;
 
     internal CriClient Cri => _cri ?? throw new InvalidOperationException("CriEnvironment not initialized");
 
-    public string LogPath => Path.Combine(Dir, "containerd.log");
+    public string LogPath => Containerd.LogPath;
 
-    public string RuncRoot => Path.Combine(Dir, "state", "runc");
+    public string RuncRoot => Containerd.RuncRoot;
 
     public string NetnsDir => Path.Combine(Dir, "state", "io.containerd.grpc.v1.cri", "netns");
 
     public string IpamDir => Path.Combine(Dir, "cni", "ipam", NetworkName);
 
-    public string OptBin => Path.Combine(Dir, "opt", "bin");
+    public string OptBin => Containerd.OptBin;
 
     /// <summary>The RuntimeClass handlers this containerd serves: deploy/runtimeclass.yaml's <c>wasm</c> and the default runc.</summary>
     internal RuntimeClasses RuntimeClasses { get; } = ExampleManifests.RuntimeClasses();
@@ -78,24 +75,34 @@ public sealed class CriEnvironment : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Preflight();
-        foreach (var d in new[] { "root", "state", "tmp", "opt/bin", "cni/net.d", "cni/ipam", "pods", "img" })
-        {
-            Directory.CreateDirectory(Path.Combine(Dir, d));
-        }
         _varLibCniExisted = Directory.Exists("/var/lib/cni");
         _ipForwardBaseline = File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim();
-        await File.WriteAllTextAsync(Path.Combine(Dir, "config.toml"), CriEnvironmentFiles.ConfigToml(this));
-        await File.WriteAllTextAsync(Path.Combine(Dir, "cni", "net.d", "10-wcc.conflist"), CriEnvironmentFiles.CniConfList(NetworkName, Bridge, Subnet, Gateway, Path.Combine(Dir, "cni", "ipam")));
+        _containerd = await PrivateContainerd.StartAsync(new PrivateContainerdOptions
+        {
+            Prefix = "wcc",
+            Namespace = CriNamespace,
+            ConfigToml = CriEnvironmentFiles.ConfigToml,
+            BeforeStart = PrepareNetworkAsync,
+        });
+        _cri = new CriClient(Address);
+        await _cri.WaitUntilReadyAsync(TimeSpan.FromSeconds(20));
+        await ImportImagesAsync();
+    }
+
+    /// <summary>CNI's config and the bridge, before containerd's CRI plugin reads them.</summary>
+    private static async Task PrepareNetworkAsync(PrivateContainerd containerd)
+    {
+        foreach (var d in new[] { "cni/net.d", "cni/ipam", "pods", "img" })
+        {
+            Directory.CreateDirectory(Path.Combine(containerd.Dir, d));
+        }
+        await File.WriteAllTextAsync(Path.Combine(containerd.Dir, "cni", "net.d", "10-wcc.conflist"),
+            CriEnvironmentFiles.CniConfList(NetworkName, Bridge, Subnet, Gateway, Path.Combine(containerd.Dir, "cni", "ipam")));
         // The bridge exists before CNI runs, with the gateway address on it, so the bridge plugin
         // needs neither isGateway (which flips net.ipv4.ip_forward host-wide) nor ipMasq.
         await Run("ip", "link", "add", Bridge, "type", "bridge");
         await Run("ip", "addr", "add", Gateway + "/16", "dev", Bridge);
         await Run("ip", "link", "set", Bridge, "up");
-
-        await StartContainerdAsync();
-        _cri = new CriClient(Address);
-        await _cri.WaitUntilReadyAsync(TimeSpan.FromSeconds(20));
-        await ImportImagesAsync();
     }
 
     public async Task DisposeAsync()
@@ -155,39 +162,6 @@ public sealed class CriEnvironment : IAsyncLifetime
         if (routes.Contains("0000590A", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"{Subnet} collides with an existing route");
-        }
-        if (Address.Length + ".ttrpc".Length >= 100)
-        {
-            throw new InvalidOperationException($"socket path {Address}.ttrpc is too long for sun_path");
-        }
-    }
-
-    private async Task StartContainerdAsync()
-    {
-        // sh execs setsid, which execs containerd: the pid we get is containerd's. New session, clean
-        // PATH, always --config (else containerd reads /etc/containerd/config.toml, another daemon's).
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec setsid containerd --config \"$1/config.toml\" --root \"$1/root\" --state \"$1/state\" --address \"$2\" </dev/null >>\"$1/containerd.log\" 2>&1");
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add(Dir);
-        psi.ArgumentList.Add(Address);
-        psi.Environment.Clear();
-        psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-        using (var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start containerd"))
-        {
-            ContainerdPid = process.Id;
-        }
-        await File.WriteAllTextAsync(Path.Combine(Dir, "containerd.pid"), ContainerdPid.ToString(CultureInfo.InvariantCulture));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!File.Exists(Address))
-        {
-            if (!HostProcesses.IsAlive(ContainerdPid) || DateTime.UtcNow > deadline)
-            {
-                var log = File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
-                throw new InvalidOperationException($"private CRI containerd did not come up on {Address}:\n{log[Math.Max(0, log.Length - 3000)..]}");
-            }
-            await Task.Delay(20);
         }
     }
 

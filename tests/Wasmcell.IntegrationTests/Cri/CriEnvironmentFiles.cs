@@ -3,7 +3,7 @@ namespace Wasmcell.IntegrationTests.Cri;
 /// <summary>The config files of <see cref="CriEnvironment"/>: containerd's config.toml and the CNI conflist.</summary>
 internal static class CriEnvironmentFiles
 {
-    public static string ConfigToml(CriEnvironment env) => $$"""
+    public static string ConfigToml(PrivateContainerd env) => $$"""
         # Private containerd with the CRI plugin for Wasmcell's CRI tests; every path is under {{env.Dir}}.
         version = 2
         root = "{{env.Dir}}/root"

@@ -47,13 +47,9 @@ public static class PrivilegeDrop
             Check(Privileges.SetRlimit(resource, limits), $"setrlimit {r.Type}");
         }
         Check(Libc.Prctl(Libc.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs");
-        for (nuint cap = 0; cap < 64; cap++)
-        {
-            if (Libc.Prctl(Libc.PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && Libc.Errno == Errno.EINVAL)
-            {
-                break; // past the last capability this kernel knows
-            }
-        }
+        DropBoundingSet();
+        // While it still has CAP_SETPCAP; its capabilities go after setresuid, which every thread runs.
+        OnTheFinalizerThread(DropBoundingSet);
         var user = process?.User ?? new User();
         var groups = (user.AdditionalGids ?? []).ToArray();
         fixed (uint* g = groups)
@@ -66,6 +62,74 @@ public static class PrivilegeDrop
         // Changing credentials makes the process non-dumpable, which hands /proc/self to root; the WASI
         // host reopens the preopened directories through /proc/self/fd, so take it back.
         Check(Libc.Prctl(Libc.PR_SET_DUMPABLE, 1, 0, 0, 0), "set dumpable");
+        OnTheFinalizerThread(() => Check(Privileges.ClearCapabilities(), "clear the finalizer thread's capabilities"));
+        RequireNoThreadWithCapabilities();
+    }
+
+    /// <summary>The bounding set is per thread: empties the calling thread's.</summary>
+    private static void DropBoundingSet()
+    {
+        for (nuint cap = 0; cap < 64; cap++)
+        {
+            if (Libc.Prctl(Libc.PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && Libc.Errno == Errno.EINVAL)
+            {
+                break; // past the last capability this kernel knows
+            }
+        }
+    }
+
+    // Capabilities and the bounding set are per thread, and the runtime starts its finalizer thread before Main:
+    // it kept uid 0's full sets (setresuid clears capabilities on every thread only for a non-zero uid, and never
+    // the bounding set). No thread can change another's, so the finalizer thread drops its own, in a finalizer.
+    private static Action? _onFinalizer;
+    private static Exception? _finalizerError;
+
+    private static void OnTheFinalizerThread(Action drop)
+    {
+        _onFinalizer = drop;
+        _finalizerError = null;
+        AbandonDropper();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        if (_finalizerError is { } e)
+        {
+            throw e;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AbandonDropper() => _ = new FinalizerThreadDrop();
+
+    private sealed class FinalizerThreadDrop
+    {
+        ~FinalizerThreadDrop()
+        {
+            try
+            {
+                _onFinalizer?.Invoke();
+            }
+            catch (IOException e)
+            {
+                _finalizerError = e;
+            }
+        }
+    }
+
+    /// <summary>Fails closed if any thread (one the runtime started that we do not know of) still holds a capability.</summary>
+    private static void RequireNoThreadWithCapabilities()
+    {
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            foreach (var line in File.ReadLines(Path.Join(task, "status")))
+            {
+                if ((line.StartsWith("CapEff:", StringComparison.Ordinal) || line.StartsWith("CapBnd:", StringComparison.Ordinal))
+                    && line.AsSpan(7).Trim().TrimStart('0').Length != 0)
+                {
+                    var name = File.ReadAllText(Path.Join(task, "comm")).Trim();
+                    throw new IOException($"cannot drop privileges: thread {Path.GetFileName(task)} ({name}) still has {line}");
+                }
+            }
+        }
     }
 
     private static void Check(int rc, string what)

@@ -28,7 +28,7 @@ public sealed class ShimSeccompTests(PrivateContainerd containerd)
     }
 
     [Fact]
-    public async Task Every_thread_of_a_running_cell_is_filtered_with_no_new_privs()
+    public async Task Every_thread_of_a_running_cell_is_filtered_with_no_new_privs_and_no_capabilities()
     {
         var id = containerd.NewId("seccomp-threads");
         var rootfs = containerd.FreshRootfs(Flavor.Wasm, id);
@@ -47,6 +47,9 @@ public sealed class ShimSeccompTests(PrivateContainerd containerd)
                 var name = status.Split('\n')[0];
                 Assert.True(System.Text.RegularExpressions.Regex.IsMatch(status, @"Seccomp:\s+2\n"), $"thread {thread} ({name}) is not filtered:\n{status}");
                 Assert.True(System.Text.RegularExpressions.Regex.IsMatch(status, @"NoNewPrivs:\s+1\n"), $"thread {thread} ({name}) may gain privileges:\n{status}");
+                // uid 0 (ctr's default): the runtime's finalizer thread, started before Main, dropped its own too.
+                Assert.True(System.Text.RegularExpressions.Regex.IsMatch(status, @"CapEff:\s+0000000000000000\n"), $"thread {thread} ({name}) has capabilities:\n{status}");
+                Assert.True(System.Text.RegularExpressions.Regex.IsMatch(status, @"CapBnd:\s+0000000000000000\n"), $"thread {thread} ({name}) keeps a bounding set:\n{status}");
             }
         }
         finally

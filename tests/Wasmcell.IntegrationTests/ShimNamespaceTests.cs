@@ -69,12 +69,5 @@ public sealed class ShimNamespaceTests(PrivateContainerd containerd)
         return task.Pid;
     }
 
-    private async Task RemoveAsync(string name)
-    {
-        var id = _ids[name];
-        await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", id);
-        await containerd.Ctr.WaitForStatusAsync(id, "STOPPED", TimeSpan.FromSeconds(10));
-        await containerd.Ctr.RunAsync("tasks", "delete", id);
-        await containerd.Ctr.RunAsync("containers", "rm", id);
-    }
+    private Task RemoveAsync(string name) => containerd.ForgetAsync(_ids[name]);
 }

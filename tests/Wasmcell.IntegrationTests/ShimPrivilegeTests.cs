@@ -21,12 +21,8 @@ public sealed class ShimPrivilegeTests(PrivateContainerd containerd)
         return SpecFile.Write(containerd, id, spec);
     }
 
-    private Task<CommandResult> RunAsync(string id, string specPath, bool detach = false)
-    {
-        containerd.RequireShim();
-        return containerd.Ctr.RunAsync(["run", detach ? "--detach" : "--rm", "--runtime", Runtimes.Wasm, "--fifo-dir", containerd.FifoDir,
-            "--cgroup", containerd.CgroupOf(id), "--config", specPath, id]);
-    }
+    private Task<CommandResult> RunAsync(string id, string specPath, bool detach = false) =>
+        SpecFile.RunAsync(containerd, id, specPath, detach);
 
     [Fact]
     public async Task Guest_runs_as_process_user_and_cannot_read_what_that_user_cannot()
@@ -70,10 +66,7 @@ public sealed class ShimPrivilegeTests(PrivateContainerd containerd)
         }
         finally
         {
-            await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", id);
-            await containerd.Ctr.WaitForStatusAsync(id, "STOPPED", TimeSpan.FromSeconds(10));
-            await containerd.Ctr.RunAsync("tasks", "delete", id);
-            await containerd.Ctr.RunAsync("containers", "rm", id);
+            await containerd.ForgetAsync(id);
         }
         Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id]));
     }

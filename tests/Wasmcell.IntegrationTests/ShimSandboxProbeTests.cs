@@ -23,8 +23,7 @@ public sealed class ShimSandboxProbeTests(PrivateContainerd containerd)
         InstallProbeShim();
         var id = containerd.NewId("probe");
         var rootfs = containerd.FreshRootfs(Flavor.Wasm, id);
-        var result = await containerd.Ctr.RunAsync(["run", "--rm", "--runtime", ProbeRuntime, "--fifo-dir", containerd.FifoDir,
-            "--cgroup", containerd.CgroupOf(id), "--config", WriteSpec(id, rootfs, socketsAllowed), id]);
+        var result = await SpecFile.RunAsync(containerd, id, WriteSpec(id, rootfs, socketsAllowed), runtime: ProbeRuntime);
         Assert.True(result.ExitCode == 0, result.Describe());
 
         var outcomes = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)

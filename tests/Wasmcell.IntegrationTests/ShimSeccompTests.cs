@@ -20,12 +20,8 @@ public sealed class ShimSeccompTests(PrivateContainerd containerd)
         return SpecFile.Write(containerd, id, spec);
     }
 
-    private Task<CommandResult> RunAsync(string id, string specPath, bool detach = false)
-    {
-        containerd.RequireShim();
-        return containerd.Ctr.RunAsync(["run", detach ? "--detach" : "--rm", "--runtime", Runtimes.Wasm, "--fifo-dir", containerd.FifoDir,
-            "--cgroup", containerd.CgroupOf(id), "--config", specPath, id]);
-    }
+    private Task<CommandResult> RunAsync(string id, string specPath, bool detach = false) =>
+        SpecFile.RunAsync(containerd, id, specPath, detach);
 
     [Fact]
     public async Task Every_thread_of_a_running_cell_is_filtered_with_no_new_privs_and_no_capabilities()
@@ -54,10 +50,7 @@ public sealed class ShimSeccompTests(PrivateContainerd containerd)
         }
         finally
         {
-            await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", id);
-            await containerd.Ctr.WaitForStatusAsync(id, "STOPPED", TimeSpan.FromSeconds(10));
-            await containerd.Ctr.RunAsync("tasks", "delete", id);
-            await containerd.Ctr.RunAsync("containers", "rm", id);
+            await containerd.ForgetAsync(id);
         }
     }
 

@@ -27,4 +27,12 @@ internal static class SpecFile
         File.WriteAllText(path, JsonSerializer.Serialize(spec));
         return path;
     }
+
+    /// <summary>`ctr run --config` of a spec written by <see cref="Write"/>: --rm, or --detach.</summary>
+    public static Task<CommandResult> RunAsync(PrivateContainerd containerd, string id, string specPath, bool detach = false, string runtime = Runtimes.Wasm)
+    {
+        containerd.RequireShim();
+        return containerd.Ctr.RunAsync(["run", detach ? "--detach" : "--rm", "--runtime", runtime, "--fifo-dir", containerd.FifoDir,
+            "--cgroup", containerd.CgroupOf(id), "--config", specPath, id]);
+    }
 }

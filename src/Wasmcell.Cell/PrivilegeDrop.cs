@@ -63,7 +63,6 @@ public static class PrivilegeDrop
         // host reopens the preopened directories through /proc/self/fd, so take it back.
         Check(Libc.Prctl(Libc.PR_SET_DUMPABLE, 1, 0, 0, 0), "set dumpable");
         OnTheFinalizerThread(() => Check(Privileges.ClearCapabilities(), "clear the finalizer thread's capabilities"));
-        RequireNoThreadWithCapabilities();
     }
 
     /// <summary>The bounding set is per thread: empties the calling thread's.</summary>
@@ -111,23 +110,6 @@ public static class PrivilegeDrop
             catch (IOException e)
             {
                 _finalizerError = e;
-            }
-        }
-    }
-
-    /// <summary>Fails closed if any thread (one the runtime started that we do not know of) still holds a capability.</summary>
-    private static void RequireNoThreadWithCapabilities()
-    {
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            foreach (var line in File.ReadLines(Path.Join(task, "status")))
-            {
-                if ((line.StartsWith("CapEff:", StringComparison.Ordinal) || line.StartsWith("CapBnd:", StringComparison.Ordinal))
-                    && line.AsSpan(7).Trim().TrimStart('0').Length != 0)
-                {
-                    var name = File.ReadAllText(Path.Join(task, "comm")).Trim();
-                    throw new IOException($"cannot drop privileges: thread {Path.GetFileName(task)} ({name}) still has {line}");
-                }
             }
         }
     }

@@ -5,9 +5,12 @@ namespace Wasmcell.Linux.Seccomp;
 /// <summary>
 /// A seccomp filter for the x86-64 ABI: rules by system call number, a default action, and what any other ABI
 /// (i386 through int 0x80, x32) gets — a filter keyed on x86-64 numbers means nothing there, so another ABI
-/// is never allowed through by accident. Compiles to classic BPF and installs on the calling process.
+/// is never allowed through by accident. <paramref name="newerCallAction"/>, when given, answers the numbers
+/// above <see cref="SyscallTableX64.HighestNumber"/> (calls this table does not know) instead of the default.
+/// Compiles to classic BPF and installs on the calling process.
 /// </summary>
-public sealed unsafe class SeccompFilter(uint defaultAction, IReadOnlyList<SyscallRule> rules, uint foreignAbiAction = SeccompAction.KillProcess)
+public sealed unsafe class SeccompFilter(uint defaultAction, IReadOnlyList<SyscallRule> rules, uint foreignAbiAction = SeccompAction.KillProcess,
+    uint? newerCallAction = null)
 {
     // struct seccomp_data (linux/seccomp.h): int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6].
     private const uint NrOffset = 0, ArchOffset = 4, ArgsOffset = 16;
@@ -41,37 +44,93 @@ public sealed unsafe class SeccompFilter(uint defaultAction, IReadOnlyList<Sysca
         asm.Jump(BpfInstruction.JumpIfGreaterOrEqual, SyscallTableX64.X32Bit, null, byNumber);
         asm.Return(foreignAbiAction);
         asm.Mark(byNumber);
+        if (newerCallAction is { } newer)
+        {
+            var known = asm.NewLabel("known");
+            asm.Jump(BpfInstruction.JumpIfGreater, (uint)SyscallTableX64.HighestNumber, null, known);
+            asm.Return(newer);
+            asm.Mark(known);
+        }
         // Invariant: A holds the system call number at the start of every block; a body only loads arguments
         // on paths that end in a return.
-        foreach (var (number, group) in ByNumber(Rules))
+        var groups = ByNumber(Rules);
+        for (var i = 0; i < groups.Count;)
         {
-            var next = asm.NewLabel("next");
-            asm.Jump(BpfInstruction.JumpIfEqual, (uint)number, null, next);
-            var fallsThrough = true;
-            foreach (var rule in group)
+            if (Unconditional(groups[i].Rules) is not { } action)
             {
-                if (rule.Conditions.Count == 0)
-                {
-                    asm.Return(rule.Action);
-                    fallsThrough = false;
-                    break;
-                }
-                var fail = asm.NewLabel("fail");
-                foreach (var condition in rule.Conditions)
-                {
-                    Emit(asm, condition, fail);
-                }
-                asm.Return(rule.Action);
-                asm.Mark(fail);
+                EmitGroup(asm, groups[i].Number, groups[i].Rules);
+                i++;
+                continue;
             }
-            if (fallsThrough)
+            var run = new List<int>();
+            while (i < groups.Count && run.Count < MaxSharedRun && Unconditional(groups[i].Rules) == action)
             {
-                asm.Return(DefaultAction);
+                run.Add(groups[i].Number);
+                i++;
             }
-            asm.Mark(next);
+            EmitShared(asm, run, action);
         }
         asm.Return(DefaultAction);
         return asm.Build();
+    }
+
+    // A conditional jump reaches 255 instructions ahead; a run of comparisons shares one return within that.
+    private const int MaxSharedRun = 200;
+
+    /// <summary>The action when a group's first rule has no conditions (later ones never apply), else null.</summary>
+    private static uint? Unconditional(List<SyscallRule> group) => group[0].Conditions.Count == 0 ? group[0].Action : null;
+
+    /// <summary>
+    /// Calls that get the same action whatever their arguments: one comparison each, jumping to a shared
+    /// return, so an allow-list of a hundred calls costs a hundred instructions rather than two hundred.
+    /// </summary>
+    private static void EmitShared(BpfAssembler asm, List<int> numbers, uint action)
+    {
+        var hit = asm.NewLabel("hit");
+        var miss = asm.NewLabel("miss");
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            if (i < numbers.Count - 1)
+            {
+                asm.Jump(BpfInstruction.JumpIfEqual, (uint)numbers[i], hit, null);
+            }
+            else
+            {
+                asm.Jump(BpfInstruction.JumpIfEqual, (uint)numbers[i], null, miss);
+            }
+        }
+        asm.Mark(hit);
+        asm.Return(action);
+        asm.Mark(miss);
+    }
+
+    /// <summary>A call with argument rules: each rule in order, then the default action.</summary>
+    private void EmitGroup(BpfAssembler asm, int number, List<SyscallRule> group)
+    {
+        var next = asm.NewLabel("next");
+        asm.Jump(BpfInstruction.JumpIfEqual, (uint)number, null, next);
+        var fallsThrough = true;
+        foreach (var rule in group)
+        {
+            if (rule.Conditions.Count == 0)
+            {
+                asm.Return(rule.Action);
+                fallsThrough = false;
+                break;
+            }
+            var fail = asm.NewLabel("fail");
+            foreach (var condition in rule.Conditions)
+            {
+                Emit(asm, condition, fail);
+            }
+            asm.Return(rule.Action);
+            asm.Mark(fail);
+        }
+        if (fallsThrough)
+        {
+            asm.Return(DefaultAction);
+        }
+        asm.Mark(next);
     }
 
     /// <summary>Installs the filter on the calling thread, or with <see cref="FlagSynchronizeThreads"/> on all.</summary>

@@ -59,6 +59,9 @@ public static class SyscallTableX64
     /// <summary>Every call this ABI has, by name.</summary>
     public static IReadOnlyDictionary<string, int> Numbers => _numbers ??= Parse();
 
+    /// <summary>The highest number in this table: a larger one is a call added to Linux after 6.1.</summary>
+    public static int HighestNumber => Numbers.Values.Max();
+
     private static Dictionary<string, int> Parse()
     {
         var numbers = new Dictionary<string, int>(StringComparer.Ordinal);

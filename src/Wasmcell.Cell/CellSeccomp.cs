@@ -6,23 +6,46 @@ namespace Wasmcell.Cell;
 
 /// <summary>
 /// The cell's seccomp filters, installed on every thread (TSYNC) once the cell holds everything it needs and
-/// before the guest runs: a built-in filter, always, refusing what a Wasm cell never does and what code that
-/// escaped Wasmtime would use to reach past its container; and the spec's profile when config.json has one
-/// (CRI's RuntimeDefault or Localhost). The kernel answers each call with the stricter of the two.
+/// before the guest runs: a built-in allow-list, always, of what a running cell calls (the runtime, Wasmtime,
+/// the WASI host; measured as docs/seccomp-allow-list.md says), so code that escaped Wasmtime finds everything
+/// else refused; and the spec's profile when config.json has one (CRI's RuntimeDefault or Localhost). The
+/// kernel answers each call with the stricter of the two.
 /// </summary>
 public static class CellSeccomp
 {
-    // Namespaces, mounts, kernel keyrings and modules, tracing and reading other processes, BPF, the clock,
-    // rebooting: nothing a cell does after start-up. io_uring is refused because its operations bypass seccomp.
-    private static readonly string[] Refused =
+    // Allowed without conditions. Calls with argument rules (signals, clone, socket, ioctl, prctl, prlimit64)
+    // are in BuiltIn. Hot calls first: on kernels before 5.11, which lack seccomp's per-call cache, the filter
+    // runs for every call and stops at the first match. Not here, so refused: exec, fork, namespaces, mounts,
+    // ptrace and other processes' memory, SysV IPC, chmod/chown, device nodes, keyrings, BPF, io_uring (its
+    // operations bypass seccomp), scheduling or priority of other processes, personality, xattrs, inotify.
+    private static readonly string[] Allowed =
     [
-        "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "kcmp", "pidfd_getfd", "pidfd_send_signal",
-        "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "mount_setattr", "move_mount", "open_tree",
-        "fsopen", "fsconfig", "fsmount", "fspick", "open_by_handle_at", "name_to_handle_at", "quotactl", "quotactl_fd",
-        "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd", "lookup_dcookie", "syslog",
-        "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff",
-        "acct", "iopl", "ioperm", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
-        "setdomainname", "vhangup", "io_uring_setup", "io_uring_enter", "io_uring_register", "tkill",
+        // The runtime's and Wasmtime's threads, memory, JIT code and the guest's linear memory.
+        "futex", "read", "write", "mmap", "mprotect", "munmap", "madvise", "mremap", "brk", "mincore",
+        "membarrier", "memfd_create", "set_robust_list", "rseq", "set_tid_address", "arch_prctl", "gettid",
+        "getpid", "getppid", "sched_yield", "sched_getaffinity", "getcpu", "futex_waitv", "exit", "exit_group",
+        // Signals: Wasmtime's traps (SIGSEGV, SIGILL) and stack switch, the runtime's SIGTERM handling.
+        "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigpending", "rt_sigsuspend",
+        "rt_sigtimedwait", "restart_syscall",
+        // Time and randomness (the vDSO answers most clock calls; these are its fall-backs).
+        "clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep", "getrandom",
+        // Files, through descriptors the cell already holds (the WASI host resolves every path with openat2
+        // beneath a preopen; legacy path calls glibc may still use are allowed as the *at calls are).
+        "openat", "openat2", "close", "close_range", "readv", "writev", "pread64", "pwrite64", "preadv",
+        "pwritev", "preadv2", "pwritev2", "lseek", "fcntl", "dup", "dup2", "dup3", "pipe2", "eventfd2",
+        "fstat", "newfstatat", "statx", "stat", "lstat", "fstatfs", "getdents64", "mkdirat", "unlinkat",
+        "renameat", "renameat2", "linkat", "symlinkat", "readlinkat", "readlink", "faccessat", "faccessat2",
+        "access", "utimensat", "ftruncate", "fallocate", "fadvise64", "fsync", "fdatasync", "getcwd",
+        // Waiting on descriptors: poll_oneoff, the runtime's socket engine, glibc's resolver.
+        "ppoll", "poll", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+        // Sockets the cell holds (listeners) or may open (socket itself has a rule).
+        "accept4", "accept", "connect", "bind", "listen", "shutdown", "getsockname", "getpeername", "getsockopt",
+        "setsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+        // Asking about itself.
+        "uname", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups", "getrlimit",
+        "getrusage", "sysinfo", "times",
+        // Only ever adds filters: the spec's profile goes on after this one.
+        "seccomp",
     ];
 
     // Every CLONE_NEW* flag (linux/sched.h): a new thread or process, never a new namespace.
@@ -30,6 +53,14 @@ public static class CellSeccomp
         | 0x20000000 | 0x40000000;
 
     private const ulong AF_INET = 2, AF_INET6 = 10;
+
+    // ioctl requests a cell makes: isatty (TCGETS), terminal size, bytes readable for poll_oneoff (FIONREAD),
+    // non-blocking and close-on-exec flags. Nothing that reaches a device or a terminal's input (TIOCSTI).
+    private static readonly ulong[] IoctlRequests = [0x5401 /* TCGETS */, 0x5413 /* TIOCGWINSZ */, 0x541B /* FIONREAD */,
+        0x5421 /* FIONBIO */, 0x5450 /* FIONCLEX */, 0x5451 /* FIOCLEX */];
+
+    // prctl: the runtime names its threads; dumpable and no_new_privs were set before the filter went on.
+    private const ulong PR_SET_NAME = 15, PR_GET_NAME = 16;
 
     /// <summary>Installs the built-in filter, then the spec's profile if any, on every thread of this process.</summary>
     public static void Apply(Spec spec, bool socketsAllowed)
@@ -43,35 +74,49 @@ public static class CellSeccomp
     }
 
     /// <summary>
-    /// Everything is allowed except: the calls in <see cref="Refused"/>; signals to any process but this one;
-    /// clone with a CLONE_NEW* flag; clone3 (its flags sit in memory seccomp cannot read: ENOSYS makes glibc use
-    /// clone); and socket() unless the container may open sockets, then only IPv4 and IPv6 (no unix sockets to
-    /// containerd, no netlink, no raw packets). Another ABI (i386, x32) kills the process.
+    /// Allows <see cref="Allowed"/>, and with conditions: signals to this process only (kill, tgkill,
+    /// rt_[tg]sigqueueinfo; tkill names no process, so it is refused); clone without a CLONE_NEW* flag; the
+    /// ioctl requests and prctl options a cell uses; prlimit64 on itself; socket() only when the container may
+    /// open sockets and then only IPv4 and IPv6 (no unix sockets to containerd, no netlink, no raw packets:
+    /// EACCES, as an LSM would answer). clone3 gets ENOSYS (its flags sit in memory seccomp cannot read; glibc
+    /// then uses clone). Everything else this ABI has fails with EPERM: a refusal the runtime reports as one.
+    /// A call newer than <see cref="SyscallTableX64"/> fails with ENOSYS instead, as on an older kernel, so
+    /// glibc and the runtime take their older-kernel path (clone3's fall-back to clone is one) rather than
+    /// failing. Another ABI (i386, x32) kills the process.
     /// </summary>
     public static SeccompFilter BuiltIn(int pid, bool socketsAllowed)
     {
-        var refuse = SeccompAction.Errno(Errno.EPERM);
-        var self = new ArgCondition(0, ArgOp.Equal, (ulong)pid, LowWordOnly: true);
         var rules = new List<SyscallRule>();
-        foreach (var name in Refused)
+        foreach (var name in Allowed)
         {
-            rules.Add(new SyscallRule(Number(name), refuse));
+            rules.Add(new SyscallRule(Number(name), SeccompAction.Allow));
         }
+        var self = new ArgCondition(0, ArgOp.Equal, (ulong)pid, LowWordOnly: true);
         foreach (var signal in new[] { "kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo" })
         {
             rules.Add(new SyscallRule(Number(signal), SeccompAction.Allow, [self]));
-            rules.Add(new SyscallRule(Number(signal), refuse));
         }
+        // pid 0 is the caller too: glibc's getrlimit and setrlimit go through prlimit64(0, ...).
+        rules.Add(new SyscallRule(Number("prlimit64"), SeccompAction.Allow, [new ArgCondition(0, ArgOp.Equal, 0, LowWordOnly: true)]));
+        rules.Add(new SyscallRule(Number("prlimit64"), SeccompAction.Allow, [self]));
         rules.Add(new SyscallRule(Number("clone"), SeccompAction.Allow, [new ArgCondition(0, ArgOp.MaskedEqual, CloneNewFlags, 0)]));
-        rules.Add(new SyscallRule(Number("clone"), refuse));
         rules.Add(new SyscallRule(Number("clone3"), SeccompAction.Errno(Errno.ENOSYS)));
+        // The kernel reads an ioctl request and a prctl option as 32-bit values.
+        foreach (var request in IoctlRequests)
+        {
+            rules.Add(new SyscallRule(Number("ioctl"), SeccompAction.Allow, [new ArgCondition(1, ArgOp.Equal, request, LowWordOnly: true)]));
+        }
+        foreach (var option in new[] { PR_SET_NAME, PR_GET_NAME })
+        {
+            rules.Add(new SyscallRule(Number("prctl"), SeccompAction.Allow, [new ArgCondition(0, ArgOp.Equal, option, LowWordOnly: true)]));
+        }
         if (socketsAllowed)
         {
             rules.Add(new SyscallRule(Number("socket"), SeccompAction.Allow, [new ArgCondition(0, ArgOp.Equal, AF_INET, LowWordOnly: true)]));
             rules.Add(new SyscallRule(Number("socket"), SeccompAction.Allow, [new ArgCondition(0, ArgOp.Equal, AF_INET6, LowWordOnly: true)]));
         }
         rules.Add(new SyscallRule(Number("socket"), SeccompAction.Errno(Errno.EACCES)));
-        return new SeccompFilter(SeccompAction.Allow, rules);
+        return new SeccompFilter(SeccompAction.Errno(Errno.EPERM), rules, newerCallAction: SeccompAction.Errno(Errno.ENOSYS));
     }
 
     /// <summary>

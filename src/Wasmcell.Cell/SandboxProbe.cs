@@ -47,6 +47,19 @@ public static class SandboxProbe
             Try("io_uring_setup", "io_uring_setup", 1, 0, 0, 0),
             Try("perf_event_open", "perf_event_open", 0, 0, -1, -1),
             Try("init_module", "init_module", 0, 0, 0, 0),
+            // Allowed by a deny-list, refused only by the allow-list; each with arguments the kernel would reject.
+            Try("execve", "execve", 0, 0, 0, 0),
+            Try("personality", "personality", 0xffffffff /* query only */, 0, 0, 0),
+            Try("setpriority-daemon", "setpriority", 99 /* no such "which" */, parent, 0, 0),
+            Try("mknodat", "mknodat", -1, 0, 0, 0),
+            Try("vmsplice", "vmsplice", -1, 0, 0, 0),
+            Try("shmget", "shmget", 0 /* IPC_PRIVATE */, 0 /* below SHMMIN */, 0, 0),
+            Try("socketpair-unix", "socketpair", 1 /* AF_UNIX */, 1, 0, 0 /* no sv[] */),
+            Try("ioctl-tiocsti", "ioctl", -1, 0x5412 /* TIOCSTI */, 0, 0),
+            Try("prctl-set-dumpable", "prctl", 4 /* PR_SET_DUMPABLE */, 7 /* invalid */, 0, 0),
+            Try("prlimit-daemon", "prlimit64", parent, 7 /* RLIMIT_NOFILE */, 0, 0 /* neither set nor get */),
+            // A call newer than the filter's table (fchmodat2, 452): ENOSYS, as on an older kernel.
+            TryNumber("newer-fchmodat2", 452, -1, 0, 0, 0),
         };
         foreach (var line in lines)
         {
@@ -56,9 +69,12 @@ public static class SandboxProbe
         return 0;
     }
 
-    private static string Try(string name, string call, long a1, long a2, long a3, long a4)
+    private static string Try(string name, string call, long a1, long a2, long a3, long a4) =>
+        TryNumber(name, Number(call), a1, a2, a3, a4);
+
+    private static string TryNumber(string name, long number, long a1, long a2, long a3, long a4)
     {
-        var rc = Libc.Syscall(Number(call), a1, a2, a3, a4);
+        var rc = Libc.Syscall(number, a1, a2, a3, a4);
         var errno = Marshal.GetLastPInvokeError();
         if (rc >= 0 && name.StartsWith("socket", StringComparison.Ordinal))
         {

@@ -62,6 +62,18 @@ public sealed class Linux
     [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
     [JsonPropertyName("resources")] public LinuxResources? Resources { get; set; }
     [JsonPropertyName("seccomp")] public LinuxSeccomp? Seccomp { get; set; }
+    [JsonPropertyName("uidMappings")] public List<IdMapping>? UidMappings { get; set; }
+    [JsonPropertyName("gidMappings")] public List<IdMapping>? GidMappings { get; set; }
+    [JsonPropertyName("maskedPaths")] public List<string>? MaskedPaths { get; set; }
+    [JsonPropertyName("readonlyPaths")] public List<string>? ReadonlyPaths { get; set; }
+}
+
+/// <summary>One line of a user namespace's uid_map or gid_map.</summary>
+public sealed class IdMapping
+{
+    [JsonPropertyName("containerID")] public uint ContainerId { get; set; }
+    [JsonPropertyName("hostID")] public uint HostId { get; set; }
+    [JsonPropertyName("size")] public uint Size { get; set; }
 }
 
 /// <summary>linux.seccomp: a filter by system call name (CRI's RuntimeDefault and Localhost profiles).</summary>

@@ -156,10 +156,30 @@ public static class SpecReader
                 case "cgroupsPath": l.CgroupsPath = String(ref r, name); break;
                 case "resources": l.Resources = Object(ref r, name, ReadResources); break;
                 case "seccomp": l.Seccomp = Object(ref r, name, ReadSeccomp); break;
+                case "uidMappings": l.UidMappings = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, name, ReadIdMapping)); break;
+                case "gidMappings": l.GidMappings = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, name, ReadIdMapping)); break;
+                case "maskedPaths": l.MaskedPaths = Strings(ref r, name); break;
+                case "readonlyPaths": l.ReadonlyPaths = Strings(ref r, name); break;
                 default: r.Skip(); break;
             }
         });
         return l;
+    }
+
+    private static IdMapping ReadIdMapping(ref Utf8JsonReader reader)
+    {
+        var m = new IdMapping();
+        ReadObject(ref reader, "idMappings[]", (ref Utf8JsonReader r, string name) =>
+        {
+            switch (name)
+            {
+                case "containerID": m.ContainerId = UInt32(ref r, name) ?? 0; break;
+                case "hostID": m.HostId = UInt32(ref r, name) ?? 0; break;
+                case "size": m.Size = UInt32(ref r, name) ?? 0; break;
+                default: r.Skip(); break;
+            }
+        });
+        return m;
     }
 
     private static Namespace ReadNamespace(ref Utf8JsonReader reader)

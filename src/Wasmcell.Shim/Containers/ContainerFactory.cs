@@ -57,8 +57,10 @@ public static class ContainerFactory
                 cgroup = MakeCgroup(spec);
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
                     cgroup?.MemoryTasksFile);
+                Directory.CreateDirectory(Path.Join(request.Bundle, CellLaunch.RootDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.Files);
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
-                var cell = CellProcess.Spawn(launch, fds, cgroup, cellReadyTimeout);
+                var cell = await CellProcess.SpawnAsync(launch, plan, fds, cgroup, cellReadyTimeout);
                 process = cell;
                 stdio.StartStdinCopy();
                 await cell.WaitReadyAsync();
@@ -67,6 +69,10 @@ public static class ContainerFactory
                     cgroup?.AddProcess(cell.Pid);
                 }
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
+                if (cell.ReadyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
+                {
+                    CachePrecompiler.Start(request.Bundle, cellRootfs, entry.ContainerPath, log);
+                }
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());

@@ -100,7 +100,7 @@ public static class CellMain
 #if CELL_PROBE
         if (SandboxProbe.IsRequested(oci))
         {
-            var probed = SandboxProbe.Run();
+            var probed = SandboxProbe.Run(oci);
             ReleaseStdio();
             Report(CellStatus.ExitLine(probed));
             return probed;

@@ -14,21 +14,23 @@ namespace Wasmcell.Cell;
 /// </summary>
 public static class SandboxProbe
 {
+    /// <summary>Its value: a host pid to aim at (the cell's own namespace hides its parent), then host paths, ':'-separated.</summary>
     public const string Annotation = "wasmcell.io/test-sandbox-probe";
 
     public static bool IsRequested(Spec spec) => spec.Annotations?.ContainsKey(Annotation) == true;
 
-    public static unsafe int Run()
+    public static unsafe int Run(Spec spec)
     {
-        var parent = (long)Libc.Syscall(Number("getppid"), 0, 0, 0, 0);
+        var targets = spec.Annotations![Annotation].Split(':', StringSplitOptions.RemoveEmptyEntries);
+        var host = targets.Length > 0 && long.TryParse(targets[0], out var pid) ? pid : 1;
         var lines = new List<string>
         {
-            // Another process: the shim's daemon, then init.
-            Try("ptrace-seize-daemon", "ptrace", 0x4206 /* PTRACE_SEIZE */, parent, 0, 0),
-            Try("process_vm_readv-daemon", "process_vm_readv", parent, 0, 0, 0),
-            Try("kill-daemon", "kill", parent, 0, 0, 0),
+            // Another process: a host process the test names (containerd), then init.
+            Try("ptrace-seize-host-process", "ptrace", 0x4206 /* PTRACE_SEIZE */, host, 0, 0),
+            Try("process_vm_readv-host-process", "process_vm_readv", host, 0, 0, 0),
+            Try("kill-host-process", "kill", host, 0, 0, 0),
             Try("kill-init", "kill", 1, 0, 0, 0),
-            Try("tgkill-daemon", "tgkill", parent, parent, 0, 0),
+            Try("tgkill-host-process", "tgkill", host, host, 0, 0),
             // containerd's and the shims' unix sockets, netlink.
             Try("socket-unix", "socket", 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, 0),
             Try("socket-netlink", "socket", 16 /* AF_NETLINK */, 3 /* SOCK_RAW */, 0, 0),
@@ -47,7 +49,21 @@ public static class SandboxProbe
             Try("io_uring_setup", "io_uring_setup", 1, 0, 0, 0),
             Try("perf_event_open", "perf_event_open", 0, 0, -1, -1),
             Try("init_module", "init_module", 0, 0, 0, 0),
+            // Back to uid 0's full capabilities.
+            TryRaiseCapabilities(),
+            // The host's files, through the cell's root: what is not bound in is not there, what is bound is read-only.
+            TryOpen("read-host-shadow", "/etc/shadow", Libc.O_RDONLY),
+            TryOpen("write-core_pattern", "/proc/sys/kernel/core_pattern", Libc.O_WRONLY),
+            TryOpen("write-sysrq-trigger", "/proc/sysrq-trigger", Libc.O_WRONLY),
+            TryOpen("write-cell-binary", Environment.ProcessPath ?? "/nonexistent", Libc.O_WRONLY),
+            TryOpen("write-precompile-cache", Path.Join(CachePath(), "keys", "probe"), Libc.O_WRONLY | Libc.O_CREAT),
+            TryOpen("create-in-root", "/probe", Libc.O_WRONLY | Libc.O_CREAT),
+            SeesOtherProcesses(),
         };
+        for (var i = 1; i < targets.Length; i++)
+        {
+            lines.Add(TryOpen($"open-host-path-{i}", targets[i], Libc.O_RDONLY));
+        }
         foreach (var line in lines)
         {
             Console.Out.WriteLine(line);
@@ -66,6 +82,37 @@ public static class SandboxProbe
         }
         return rc >= 0 ? $"probe {name}: allowed" : $"probe {name}: denied {(Errno)errno}";
     }
+
+    private static string TryOpen(string name, string path, int flags)
+    {
+        var fd = Libc.Open(path, flags | Libc.O_CLOEXEC, 0x180);
+        if (fd < 0)
+        {
+            return $"probe {name}: denied {Libc.Errno}";
+        }
+        Libc.Close(fd);
+        return $"probe {name}: allowed";
+    }
+
+    private static unsafe string TryRaiseCapabilities()
+    {
+        var header = stackalloc uint[2] { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+        var data = stackalloc uint[6] { uint.MaxValue, uint.MaxValue, uint.MaxValue, uint.MaxValue, uint.MaxValue, uint.MaxValue };
+        var rc = Libc.Syscall(Number("capset"), (long)header, (long)data, 0, 0);
+        var errno = Marshal.GetLastPInvokeError();
+        return rc >= 0 ? "probe raise-capabilities: allowed" : $"probe raise-capabilities: denied {(Errno)errno}";
+    }
+
+    /// <summary>"allowed" when /proc lists any process but this one.</summary>
+    private static string SeesOtherProcesses()
+    {
+        var others = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+            .Count(n => int.TryParse(n, out var pid) && pid != Environment.ProcessId);
+        return others == 0 ? "probe see-other-processes: denied ESRCH" : $"probe see-other-processes: allowed ({others})";
+    }
+
+    private static string CachePath() =>
+        Protocol.CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable) ?? Runtime.Cache.PrecompileCache.DefaultRoot;
 
     private static long Number(string name) => SyscallTableX64.Numbers[name];
 }

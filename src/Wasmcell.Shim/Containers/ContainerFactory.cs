@@ -102,17 +102,27 @@ public static class ContainerFactory
         return Path.IsPathRooted(root) ? root : Path.Join(bundle, root);
     }
 
-    /// <summary>The container's cgroup with its resources applied, still empty; null without linux.cgroupsPath.</summary>
+    /// <summary>
+    /// The container's cgroup with its resources and device rules applied, still empty; null without
+    /// linux.cgroupsPath, where device rules that deny anything are refused (there is no cgroup to hold them).
+    /// </summary>
     private static ICgroup? MakeCgroup(Spec spec)
     {
         var path = spec.Linux?.CgroupsPath;
+        var devices = spec.Linux?.Resources?.Devices ?? [];
         if (string.IsNullOrEmpty(path))
         {
+            if (DeviceRules.FirstRestriction(devices) is { } rule)
+            {
+                throw new NotSupportedException(
+                    $"the linux.resources.devices rule \"{DeviceRules.Describe(rule)}\" needs a cgroup, and the spec has no linux.cgroupsPath");
+            }
             return null;
         }
         var cgroup = Cgroups.Cgroups.Create(path);
         try
         {
+            cgroup.ApplyDevices(devices);
             if (spec.Linux!.Resources is { } resources)
             {
                 cgroup.Apply(resources);

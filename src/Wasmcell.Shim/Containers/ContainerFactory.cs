@@ -54,6 +54,10 @@ public static class ContainerFactory
             }
             else
             {
+                foreach (var ignored in LsmLabels.Check(spec, LsmHost.Detect()))
+                {
+                    log.Info($"{request.Id}: {ignored}");
+                }
                 cgroup = MakeCgroup(spec);
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
                     cgroup?.MemoryTasksFile);

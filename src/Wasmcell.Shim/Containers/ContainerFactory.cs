@@ -70,6 +70,9 @@ public static class ContainerFactory
                 {
                     cgroup?.AddProcess(cell.Pid);
                 }
+                // Now, not before the cell was born: its own start-up opens /dev/urandom (the .NET runtime keeps
+                // that fd), and the rules are for its guest, which runs only after Start.
+                cgroup?.ApplyDevices(spec.Linux?.Resources?.Devices ?? []);
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -107,13 +110,15 @@ public static class ContainerFactory
     }
 
     /// <summary>
-    /// The container's cgroup with its resources and device rules applied, still empty; null without
-    /// linux.cgroupsPath, where device rules that deny anything are refused (there is no cgroup to hold them).
+    /// The container's cgroup with its resources applied, still empty (device rules come once the cell is
+    /// ready); null without linux.cgroupsPath, where device rules that deny anything are refused (there is no
+    /// cgroup to hold them). A malformed device rule is refused here, before a cell is spawned.
     /// </summary>
     private static ICgroup? MakeCgroup(Spec spec)
     {
         var path = spec.Linux?.CgroupsPath;
         var devices = spec.Linux?.Resources?.Devices ?? [];
+        DeviceRules.Validate(devices);
         if (string.IsNullOrEmpty(path))
         {
             if (DeviceRules.FirstRestriction(devices) is { } rule)
@@ -126,7 +131,6 @@ public static class ContainerFactory
         var cgroup = Cgroups.Cgroups.Create(path);
         try
         {
-            cgroup.ApplyDevices(devices);
             if (spec.Linux!.Resources is { } resources)
             {
                 cgroup.Apply(resources);

@@ -5,8 +5,8 @@ namespace Wasmcell.Cgroups;
 
 /// <summary>
 /// The spec's device cgroup rules (<c>linux.resources.devices</c>) in the kernel's words: "type major:minor
-/// access", e.g. "c 1:3 rwm". A cell opens no device node but /dev/null, yet the rules still hold, so that code
-/// which escaped the sandbox reaches no device a runc container with the same spec could not.
+/// access", e.g. "c 1:3 rwm". A guest reaches no device node through WASI, yet the rules still hold, so that
+/// code which escaped the sandbox reaches no device a runc container with the same spec could not.
 /// </summary>
 public static class DeviceRules
 {
@@ -58,7 +58,7 @@ public static class DeviceRules
 
     /// <summary>A rule as a person reads it in an error: "deny c 1:3 rwm".</summary>
     public static string Describe(LinuxDeviceCgroup rule) =>
-        (rule.Allow ? "allow " : "deny ") + $"{rule.Type ?? "a"} {Number(rule.Major)}:{Number(rule.Minor)} {rule.Access ?? ""}".TrimEnd();
+        (rule.Allow ? "allow " : "deny ") + $"{(string.IsNullOrEmpty(rule.Type) ? "a" : rule.Type)} {Number(rule.Major)}:{Number(rule.Minor)} {rule.Access ?? ""}".TrimEnd();
 
     /// <summary>
     /// The kernel's line for rule <paramref name="index"/>, null for an allow that grants nothing, or an

@@ -2,7 +2,7 @@ using Wasmcell.Oci.RuntimeSpec;
 
 namespace Wasmcell.Shim.Containers;
 
-/// <summary>Which Linux security modules this host enforces, the test runc's callers make before labelling.</summary>
+/// <summary>Which Linux security modules this host enforces: what containerd's CRI checks before it sets a label.</summary>
 public sealed record LsmHost(bool AppArmorEnabled, bool SelinuxEnabled)
 {
     public static LsmHost Detect() => new(

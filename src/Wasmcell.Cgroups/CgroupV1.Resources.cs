@@ -29,6 +29,30 @@ public sealed partial class CgroupV1
         }
     }
 
+    public void ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var writes = DeviceRules.ToV1Writes(rules);
+        if (writes.Count == 0)
+        {
+            return;
+        }
+        var dir = DirOf("devices");
+        if (dir is null)
+        {
+            if (DeviceRules.FirstRestriction(rules) is { } rule)
+            {
+                throw new NotSupportedException(
+                    $"linux.resources.devices rule \"{DeviceRules.Describe(rule)}\" cannot be enforced: the cgroup v1 devices controller is not mounted");
+            }
+            return; // the rules allow every device, which is what no controller does
+        }
+        foreach (var write in writes)
+        {
+            CgroupFile.Write(System.IO.Path.Combine(dir, write.File), write.Line);
+        }
+    }
+
     private void ApplyMemory(LinuxMemory memory)
     {
         var dir = RequireDir("memory");

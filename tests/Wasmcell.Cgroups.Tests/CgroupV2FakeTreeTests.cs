@@ -301,4 +301,40 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
         cg.Delete();
         Assert.False(Directory.Exists(_tree.DirOf("/wct/abc")));
     }
+    [Fact]
+    public void Device_rules_that_deny_anything_are_refused_naming_the_rule_and_the_missing_BPF_program()
+    {
+        var cg = CreateLeaf();
+        LinuxDeviceCgroup[] rules =
+        [
+            new() { Allow = false, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" },
+        ];
+
+        var e = Assert.Throws<NotSupportedException>(() => cg.ApplyDevices(rules));
+
+        Assert.Contains("\"deny a *:* rwm\"", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cgroup v2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("BPF", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Device_rules_that_allow_every_device_need_no_program_and_change_nothing()
+    {
+        var cg = CreateLeaf();
+        var before = Directory.GetFiles(_tree.DirOf("/wct/abc")).ToDictionary(f => f, File.ReadAllText);
+
+        cg.ApplyDevices([]);
+        cg.ApplyDevices([new() { Allow = false, Access = "rwm" }, new() { Allow = true, Access = "rwm" }]);
+
+        Assert.Equal(before, Directory.GetFiles(_tree.DirOf("/wct/abc")).ToDictionary(f => f, File.ReadAllText));
+    }
+
+    [Fact]
+    public void A_malformed_device_rule_is_refused_as_malformed_even_where_it_would_allow()
+    {
+        var cg = CreateLeaf();
+        var e = Assert.Throws<ArgumentException>(() => cg.ApplyDevices([new() { Allow = true, Type = "x", Access = "rwm" }]));
+        Assert.Contains("type \"x\"", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -54,6 +54,10 @@ public static class ContainerFactory
             }
             else
             {
+                foreach (var ignored in LsmLabels.Check(spec, LsmHost.Detect()))
+                {
+                    log.Info($"{request.Id}: {ignored}");
+                }
                 cgroup = MakeCgroup(spec);
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
                     cgroup?.MemoryTasksFile);
@@ -68,6 +72,9 @@ public static class ContainerFactory
                 {
                     cgroup?.AddProcess(cell.Pid);
                 }
+                // Now, not before the cell was born: its own start-up opens /dev/urandom (the .NET runtime keeps
+                // that fd), and the rules are for its guest, which runs only after Start.
+                cgroup?.ApplyDevices(spec.Linux?.Resources?.Devices ?? []);
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
                 if (cell.ReadyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
                 {
@@ -108,12 +115,23 @@ public static class ContainerFactory
         return Path.IsPathRooted(root) ? root : Path.Join(bundle, root);
     }
 
-    /// <summary>The container's cgroup with its resources applied, still empty; null without linux.cgroupsPath.</summary>
+    /// <summary>
+    /// The container's cgroup with its resources applied, still empty (device rules come once the cell is
+    /// ready); null without linux.cgroupsPath, where device rules that deny anything are refused (there is no
+    /// cgroup to hold them). A malformed device rule is refused here, before a cell is spawned.
+    /// </summary>
     private static ICgroup? MakeCgroup(Spec spec)
     {
         var path = spec.Linux?.CgroupsPath;
+        var devices = spec.Linux?.Resources?.Devices ?? [];
+        DeviceRules.Validate(devices);
         if (string.IsNullOrEmpty(path))
         {
+            if (DeviceRules.FirstRestriction(devices) is { } rule)
+            {
+                throw new NotSupportedException(
+                    $"the linux.resources.devices rule \"{DeviceRules.Describe(rule)}\" needs a cgroup, and the spec has no linux.cgroupsPath");
+            }
             return null;
         }
         var cgroup = Cgroups.Cgroups.Create(path);

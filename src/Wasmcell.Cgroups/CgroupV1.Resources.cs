@@ -29,28 +29,25 @@ public sealed partial class CgroupV1
         }
     }
 
-    public void ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules)
+    public bool ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
         var writes = DeviceRules.ToV1Writes(rules);
         if (writes.Count == 0)
         {
-            return;
+            return true;
         }
         var dir = DirOf("devices");
         if (dir is null)
         {
-            if (DeviceRules.FirstRestriction(rules) is { } rule)
-            {
-                throw new NotSupportedException(
-                    $"linux.resources.devices rule \"{DeviceRules.Describe(rule)}\" cannot be enforced: the cgroup v1 devices controller is not mounted");
-            }
-            return; // the rules allow every device, which is what no controller does
+            // No devices controller: only rules that allow every device hold without one.
+            return DeviceRules.FirstRestriction(rules) is null;
         }
         foreach (var write in writes)
         {
             CgroupFile.Write(System.IO.Path.Combine(dir, write.File), write.Line);
         }
+        return true;
     }
 
     private void ApplyMemory(LinuxMemory memory)

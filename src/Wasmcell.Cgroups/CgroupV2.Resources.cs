@@ -43,17 +43,11 @@ public sealed partial class CgroupV2
     /// cgroup, which we do not build yet. Rules that allow every device need none; any other list is refused
     /// rather than dropped, since dropping it would give the cell every device a runc container is denied.
     /// </summary>
-    public void ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules)
+    public bool ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
         DeviceRules.Validate(rules); // a malformed rule is named as such, as on v1
-        if (DeviceRules.FirstRestriction(rules) is { } rule)
-        {
-            throw new NotSupportedException(
-                $"io.containerd.wasm.v1 cannot enforce the linux.resources.devices rule \"{DeviceRules.Describe(rule)}\" on cgroup v2: "
-                + "v2 device rules need a BPF device program on the cgroup, which this shim does not attach yet; "
-                + "run on a cgroup v1 host or with device rules that allow every device");
-        }
+        return DeviceRules.FirstRestriction(rules) is null;
     }
 
     private void ApplyMemory(LinuxMemory memory)

@@ -56,6 +56,36 @@ public static class DeviceRules
         return restriction;
     }
 
+    /// <summary>
+    /// Whether the rules let a process open device <paramref name="type"/> <paramref name="major"/>:<paramref name="minor"/>
+    /// for <paramref name="access"/> (each of r, w, m), as the kernel's v1 list and runc's v2 program decide: with no
+    /// rules everything is allowed, and for each access the last rule that matches the device decides.
+    /// </summary>
+    public static bool Allows(IReadOnlyList<LinuxDeviceCgroup> rules, char type, long major, long minor, string access)
+    {
+        foreach (var bit in access)
+        {
+            var allowed = true;
+            foreach (var rule in rules)
+            {
+                var ruleType = TypeOf(rule);
+                var ruleAccess = string.IsNullOrEmpty(rule.Access) ? (rule.Allow ? "" : "rwm") : rule.Access;
+                if ((ruleType == 'a' || (ruleType == type && Matches(rule.Major, major) && Matches(rule.Minor, minor)))
+                    && (ruleType == 'a' || ruleAccess.Contains(bit)))
+                {
+                    allowed = rule.Allow;
+                }
+            }
+            if (!allowed)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool Matches(long? ruleNumber, long number) => ruleNumber is null or -1 || ruleNumber == number;
+
     /// <summary>A rule as a person reads it in an error: "deny c 1:3 rwm".</summary>
     public static string Describe(LinuxDeviceCgroup rule) =>
         (rule.Allow ? "allow " : "deny ") + $"{(string.IsNullOrEmpty(rule.Type) ? "a" : rule.Type)} {Number(rule.Major)}:{Number(rule.Minor)} {rule.Access ?? ""}".TrimEnd();

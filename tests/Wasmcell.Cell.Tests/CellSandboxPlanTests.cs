@@ -12,7 +12,7 @@ public sealed class CellSandboxPlanTests
     private static string[] Lines(Spec spec, CellLaunch? launch = null) =>
         CellSandboxPlan.ForCell(spec, launch ?? Launch, Files).ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    private static Spec WithNamespaces(params Namespace[] namespaces) => new() { Linux = new Linux { Namespaces = [.. namespaces] } };
+    private static Spec WithNamespaces(params Namespace[] namespaces) => new() { Linux = new Oci.RuntimeSpec.Linux { Namespaces = [.. namespaces] } };
 
     [Fact]
     public void Ctr_default_namespaces_are_all_new_and_the_hostname_is_set_in_the_new_uts()
@@ -113,6 +113,16 @@ public sealed class CellSandboxPlanTests
         {
             Directory.Delete(bindSource);
         }
+    }
+
+    [Fact]
+    public void Only_the_devices_the_rules_allow_are_bound_but_urandom_always_is()
+    {
+        var lines = CellSandboxPlan.ForCell(new Spec(), Launch, Files, d => d.Path == "/dev/null").ToString();
+        Assert.Contains("bind\t/dev/null\trw", lines, StringComparison.Ordinal);
+        Assert.Contains("bind\t/dev/urandom\trw", lines, StringComparison.Ordinal);
+        Assert.DoesNotContain("/dev/zero", lines, StringComparison.Ordinal);
+        Assert.DoesNotContain("/dev/random\t", lines, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,4 +74,22 @@ public sealed class DeviceRulesTests
         Assert.Equal("deny c 10:200 rw", DeviceRules.Describe(DeviceRules.FirstRestriction([Rule(true), Rule(false, "c", 10, 200, "rw"), Rule(false, "c", 1, 1)])!));
         Assert.Equal("deny b *:* rwm", DeviceRules.Describe(DeviceRules.FirstRestriction([Rule(false, "c", 1, 1), Rule(true, "a"), Rule(false, "b", -1, null)])!));
     }
+
+    [Fact]
+    public void Allows_decides_per_access_by_the_last_matching_rule_as_the_kernel_does()
+    {
+        Assert.True(DeviceRules.Allows([], 'c', 1, 3, "rwm"));
+        // Deny everything, then allow /dev/null (c 1:3) and /dev/urandom (c 1:9) among others.
+        Assert.True(DeviceRules.Allows(CtrDefaults, 'c', 1, 3, "rw"));
+        Assert.True(DeviceRules.Allows(CtrDefaults, 'c', 1, 9, "rw"));
+        Assert.False(DeviceRules.Allows(CtrDefaults, 'c', 10, 200, "r"));
+        Assert.False(DeviceRules.Allows(CtrDefaults, 'b', 8, 0, "r"));
+        // A later deny of one access leaves the others.
+        LinuxDeviceCgroup[] readOnlyNull = [Rule(true), Rule(false, "c", 1, 3, "w")];
+        Assert.True(DeviceRules.Allows(readOnlyNull, 'c', 1, 3, "r"));
+        Assert.False(DeviceRules.Allows(readOnlyNull, 'c', 1, 3, "rw"));
+        // Wildcards (null or -1) match any number; "a" resets everything.
+        Assert.False(DeviceRules.Allows([Rule(false, "c", -1, null)], 'c', 1, 9, "r"));
+        Assert.True(DeviceRules.Allows([Rule(false, "c", -1, null), Rule(true, "a")], 'c', 1, 9, "rwm"));
+    }
 }

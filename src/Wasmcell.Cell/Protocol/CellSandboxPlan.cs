@@ -15,8 +15,18 @@ public sealed class CellSandboxPlan
     /// <summary>The pipe the plan travels through holds this much without a reader.</summary>
     public const int MaxBytes = 60 * 1024;
 
-    /// <summary>Devices the runtime and the WASI host open: stdio release, random fallbacks.</summary>
-    private static readonly string[] Devices = ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"];
+    /// <summary>A character device the cell's root may hold.</summary>
+    public sealed record CellDevice(string Path, int Major, int Minor);
+
+    /// <summary>
+    /// The only device nodes a cell's root can hold (every other mount is nodev, and the cell cannot mknod): the
+    /// runtime reads /dev/urandom at start-up; /dev/null takes the cell's stdio when its guest is done.
+    /// </summary>
+    public static readonly IReadOnlyList<CellDevice> Devices =
+        [new("/dev/null", 1, 3), new("/dev/zero", 1, 5), new("/dev/random", 1, 8), new("/dev/urandom", 1, 9)];
+
+    /// <summary>The device the cell cannot start without.</summary>
+    public static readonly CellDevice RuntimeRandom = Devices[3];
 
     // /proc of the cell's own pid namespace: what runc hides or makes read-only by default, whatever the spec says;
     // /proc/sys above all, whose files a uid 0 without capabilities may otherwise write (kernel.core_pattern).
@@ -64,7 +74,8 @@ public sealed class CellSandboxPlan
     /// rootfs, the directory binds, config.json, its binaries and the cache read-only, a fresh /proc; the spec's
     /// rlimits and user; no capabilities.
     /// </summary>
-    public static CellSandboxPlan ForCell(Spec spec, CellLaunch launch, CellFiles files)
+    /// <param name="devices">Which of <see cref="Devices"/> the spec's device rules allow (all when null).</param>
+    public static CellSandboxPlan ForCell(Spec spec, CellLaunch launch, CellFiles files, Func<CellDevice, bool>? devices = null)
     {
         var plan = new CellSandboxPlan();
         plan.Namespaces(spec);
@@ -78,7 +89,7 @@ public sealed class CellSandboxPlan
                 plan.Bind(m.Source!, readOnly: m.Options?.Contains("ro") == true);
             }
         }
-        plan.Proc(spec.Linux?.ReadonlyPaths, spec.Linux?.MaskedPaths);
+        plan.Proc(spec.Linux?.ReadonlyPaths, spec.Linux?.MaskedPaths, devices ?? (_ => true));
         if (launch.MemoryTasks is { } tasks)
         {
             plan.Line("keep", Number(CellLaunch.MemoryTasksFd), tasks);
@@ -110,7 +121,7 @@ public sealed class CellSandboxPlan
         plan.Line("new", "mount");
         plan.Files(files, bundle, cacheWritable: true);
         plan.Bind(rootfs, readOnly: true);
-        plan.Proc(null, null);
+        plan.Proc(null, null, d => d == RuntimeRandom || d.Path == "/dev/null");
         plan.Line("ids", "0", "0");
         return plan;
     }
@@ -211,11 +222,11 @@ public sealed class CellSandboxPlan
         }
     }
 
-    private void Proc(List<string>? readonlyPaths, List<string>? maskedPaths)
+    private void Proc(List<string>? readonlyPaths, List<string>? maskedPaths, Func<CellDevice, bool> devices)
     {
-        foreach (var device in Devices)
+        foreach (var device in Devices.Where(d => d == RuntimeRandom || devices(d)))
         {
-            Bind(device, readOnly: false);
+            Bind(device.Path, readOnly: false);
         }
         Line("proc");
         foreach (var path in ReadonlyProc.Concat(ProcOnly(readonlyPaths)).Distinct(StringComparer.Ordinal))

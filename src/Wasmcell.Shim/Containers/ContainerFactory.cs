@@ -62,7 +62,11 @@ public static class ContainerFactory
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
                     cgroup?.MemoryTasksFile);
                 Directory.CreateDirectory(Path.Join(request.Bundle, CellLaunch.RootDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.Files);
+                var rules = spec.Linux?.Resources?.Devices ?? [];
+                // The root binds only the devices the rules allow, which holds them where no cgroup can (v2 without
+                // a device program, no cgroupsPath): no other device node is reachable from the cell.
+                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.Files,
+                    d => DeviceRules.Allows(rules, 'c', d.Major, d.Minor, "rw"));
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
                 var cell = await CellProcess.SpawnAsync(launch, plan, fds, cgroup, cellReadyTimeout);
                 process = cell;
@@ -73,8 +77,15 @@ public static class ContainerFactory
                     cgroup?.AddProcess(cell.Pid);
                 }
                 // Now, not before the cell was born: its own start-up opens /dev/urandom (the .NET runtime keeps
-                // that fd), and the rules are for its guest, which runs only after Start.
-                cgroup?.ApplyDevices(spec.Linux?.Resources?.Devices ?? []);
+                // that fd), and the rules are for its guest, which runs only after Start. Without a cgroup that
+                // holds them, the root does, except for /dev/urandom, which the cell cannot start without.
+                if (cgroup?.ApplyDevices(rules) != true && !DeviceRules.Allows(rules, 'c', CellSandboxPlan.RuntimeRandom.Major, CellSandboxPlan.RuntimeRandom.Minor, "rw"))
+                {
+                    throw new NotSupportedException(
+                        "the spec's linux.resources.devices deny /dev/urandom (c 1:9), which a Wasm cell reads at start-up, and "
+                        + (cgroup is null ? "the spec has no linux.cgroupsPath to enforce that after start-up" : "this cgroup (v2, no device program) cannot enforce that after start-up")
+                        + "; allow c 1:9 rw, or run on a cgroup v1 host");
+                }
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
                 if (cell.ReadyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
                 {
@@ -117,21 +128,14 @@ public static class ContainerFactory
 
     /// <summary>
     /// The container's cgroup with its resources applied, still empty (device rules come once the cell is
-    /// ready); null without linux.cgroupsPath, where device rules that deny anything are refused (there is no
-    /// cgroup to hold them). A malformed device rule is refused here, before a cell is spawned.
+    /// ready); null without linux.cgroupsPath. A malformed device rule is refused here, before a cell is spawned.
     /// </summary>
     private static ICgroup? MakeCgroup(Spec spec)
     {
         var path = spec.Linux?.CgroupsPath;
-        var devices = spec.Linux?.Resources?.Devices ?? [];
-        DeviceRules.Validate(devices);
+        DeviceRules.Validate(spec.Linux?.Resources?.Devices ?? []);
         if (string.IsNullOrEmpty(path))
         {
-            if (DeviceRules.FirstRestriction(devices) is { } rule)
-            {
-                throw new NotSupportedException(
-                    $"the linux.resources.devices rule \"{DeviceRules.Describe(rule)}\" needs a cgroup, and the spec has no linux.cgroupsPath");
-            }
             return null;
         }
         var cgroup = Cgroups.Cgroups.Create(path);

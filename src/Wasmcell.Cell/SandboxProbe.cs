@@ -25,11 +25,12 @@ public static class SandboxProbe
         var host = targets.Length > 0 && long.TryParse(targets[0], out var pid) ? pid : 1;
         var lines = new List<string>
         {
-            // Another process: a host process the test names (containerd), then init.
+            // Another process: a host process the test names (containerd).
             Try("ptrace-seize-host-process", "ptrace", 0x4206 /* PTRACE_SEIZE */, host, 0, 0),
             Try("process_vm_readv-host-process", "process_vm_readv", host, 0, 0, 0),
             Try("kill-host-process", "kill", host, 0, 0, 0),
-            Try("kill-init", "kill", 1, 0, 0, 0),
+            // Every process it may signal (in its own pid namespace, where it is pid 1, only itself).
+            Try("kill-all", "kill", -1, 0, 0, 0),
             Try("tgkill-host-process", "tgkill", host, host, 0, 0),
             // containerd's and the shims' unix sockets, netlink.
             Try("socket-unix", "socket", 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, 0),

@@ -147,11 +147,13 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
         var rootfs = containerd.FreshRootfs(Flavor.Wasm, first);
         File.WriteAllBytes(Path.Combine(rootfs, "unique.wasm"), UniqueModule(File.ReadAllBytes(Path.Combine(rootfs, "hello.wasm"))));
         var offset = containerd.LogLength;
+        var before = DateTime.UtcNow.AddSeconds(-1);
         var run = await SpecFile.RunAsync(containerd, first, SpecFile.Write(containerd, first, SpecFile.Minimal(rootfs, ["/unique.wasm"])));
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.Matches($@"{first}: cell \d+ ready in [^\n]*; cache miss", containerd.LogSince(offset));
-        await Eventually.TrueAsync(() => containerd.LogSince(offset).Contains("precompiled /unique.wasm into the cache", StringComparison.Ordinal),
-            "the daemon's precompile of /unique.wasm", TimeSpan.FromSeconds(60));
+        // The daemon's compile outlives the container (the daemon waits for it before it exits), and its log
+        // line may come after containerd stopped reading the shim's log: watch the cache itself.
+        await Eventually.TrueAsync(() => KeysWrittenSince(before) > 0, "a cache entry written by the daemon's precompile", TimeSpan.FromSeconds(60));
 
         var second = containerd.NewId("sbx-cache");
         offset = containerd.LogLength;
@@ -191,6 +193,10 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
     private static string Unescape(string path) => OctalEscape().Replace(path, m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString());
 
     private static string Describe(Dictionary<string, string> mounts) => string.Join('\n', mounts.Select(m => $"{m.Key} {m.Value}"));
+
+    private int KeysWrittenSince(DateTime since) =>
+        new[] { containerd.PrecompileDir, "/var/lib/wasmcell/precompiled" }.Select(d => Path.Combine(d, "keys")).Where(Directory.Exists)
+            .Sum(d => new DirectoryInfo(d).EnumerateFiles().Count(f => f.LastWriteTimeUtc >= since));
 
     /// <summary>The module with a custom section holding a fresh GUID appended: same code, a digest of its own.</summary>
     private static byte[] UniqueModule(byte[] module)

@@ -23,9 +23,14 @@ public sealed class ShimSandboxProbeTests(PrivateContainerd containerd)
         InstallProbeShim();
         var id = containerd.NewId("probe");
         var rootfs = containerd.FreshRootfs(Flavor.Wasm, id);
-        // Host paths a root process could open: containerd's socket and state (other containers' bundles), the
-        // shim binaries' directory, and this container's own bundle beside what is bound of it.
-        string[] hostPaths = [containerd.Address, containerd.BundlesDir, Path.Combine(containerd.Dir, "opt", "bin"), Path.Combine(containerd.BundlesDir, id)];
+        // Host files a root process could open: containerd's socket, log and metadata, and the shim's daemon beside
+        // the cell binary (whose directory the cell's root has, holding only the cell binary and libwasmtime).
+        string[] hostPaths =
+        [
+            containerd.Address, containerd.LogPath, Path.Combine(containerd.Dir, "root", "io.containerd.metadata.v1.bolt", "meta.db"),
+            Path.Combine(containerd.Dir, "opt", "bin", "containerd-shim-wasm-v1-daemon"),
+        ];
+        Assert.All(hostPaths, p => Assert.True(File.Exists(p), $"{p} does not exist on the host, so the probe proves nothing"));
         var result = await SpecFile.RunAsync(containerd, id, WriteSpec(id, rootfs, socketsAllowed, hostPaths), runtime: ProbeRuntime);
         Assert.True(result.ExitCode == 0, result.Describe());
 
@@ -34,7 +39,7 @@ public sealed class ShimSandboxProbeTests(PrivateContainerd containerd)
             .ToDictionary(l => l[6..l.IndexOf(':', StringComparison.Ordinal)], l => l[(l.IndexOf(':', StringComparison.Ordinal) + 2)..]);
         string[] mustFail =
         [
-            "ptrace-seize-host-process", "process_vm_readv-host-process", "kill-host-process", "kill-init", "tgkill-host-process",
+            "ptrace-seize-host-process", "process_vm_readv-host-process", "kill-host-process", "kill-all", "tgkill-host-process",
             "socket-unix", "socket-netlink", "socket-packet", "unshare-user", "unshare-mount", "clone-newuser", "setns",
             "mount-tmpfs", "pivot_root", "bpf", "keyctl", "io_uring_setup", "perf_event_open", "init_module",
         ];

@@ -72,7 +72,7 @@ public static class SandboxedSpawn
         ChildReaper.Instance.Forget(spawned);
         throw new CellCreateException(line is not null && line.StartsWith(CellStatus.Error, StringComparison.Ordinal)
             ? line[CellStatus.Error.Length..].Trim()
-            : $"the cell exited before its sandbox was set up (status {status.Code})");
+            : $"the cell exited before its sandbox was set up (status {status.Code}{(string.IsNullOrEmpty(line) ? "" : $", after \"{line}\"")})");
     }
 
     /// <summary>One line without its newline, or null at EOF; bytes read past it stay in <paramref name="pending"/>.</summary>

@@ -32,27 +32,33 @@ public static class CellMain
 
         // Phase times go back to the shim with "OK" and into containerd's log: the cell's own start cost.
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        string sandbox;
+        try
+        {
+            sandbox = CellSandbox.Report();
+        }
+        catch (NotSupportedException e)
+        {
+            Report(CellStatus.Error + e.Message);
+            return ExitCodes.LoadFailed;
+        }
         using var engine = new WasmEngine();
         var engineMs = clock.Elapsed.TotalMilliseconds;
         Spec oci;
-        IReadOnlyList<string> notApplied;
         CellSpec spec;
         Wasmtime.Module module;
         ContainerRootfs rootfs;
-        var (moduleMs, namespacesMs, seccompMs) = (0.0, 0.0, 0.0);
+        var cache = OpenCache();
+        var (moduleMs, seccompMs) = (0.0, 0.0);
         try
         {
             oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
             rootfs = ContainerRootfs.Open(launch.Rootfs);
-            module = LoadModule(engine, launch, rootfs);
+            module = LoadModule(engine, launch, rootfs, cache);
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
-            var before = clock.Elapsed.TotalMilliseconds;
-            notApplied = NamespaceJoiner.Join(oci);
-            namespacesMs = clock.Elapsed.TotalMilliseconds - before;
             spec = CellSpecBuilder.Build(oci, launch, rootfs);
             JoinMemoryCgroup(launch);
-            PrivilegeDrop.Apply(oci);
-            before = clock.Elapsed.TotalMilliseconds;
+            var before = clock.Elapsed.TotalMilliseconds;
             // Last: from here on every thread, the runtime's included, runs under the filters.
             CellSeccomp.Apply(oci, spec.AllowSocketExtension);
             seccompMs = clock.Elapsed.TotalMilliseconds - before;
@@ -67,8 +73,8 @@ public static class CellMain
         var runner = new CellRunner(engine);
         var started = 0;
         Report(CellStatus.Ready + FormattableString.Invariant(
-            $" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (engine {engineMs:0.0} ms, module {moduleMs:0.0} ms, namespaces {namespacesMs:0.00} ms, seccomp {seccompMs:0.00} ms)")
-            + (notApplied.Count == 0 ? "" : $"; {string.Join(", ", notApplied)} namespaces not applied (the cell stays in the shim's)"));
+            $" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms ({sandbox} before the runtime, engine {engineMs:0.0} ms, module {moduleMs:0.0} ms, seccomp {seccompMs:0.00} ms)")
+            + (cache?.Misses > 0 ? CellStatus.CacheMiss : ""));
         // After "OK": the first registration starts .NET's signal thread, which Create need not wait for. A
         // SIGTERM before this point ends the process by the default action, the status Wait reports anyway (143).
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));
@@ -94,7 +100,7 @@ public static class CellMain
 #if CELL_PROBE
         if (SandboxProbe.IsRequested(oci))
         {
-            var probed = SandboxProbe.Run();
+            var probed = SandboxProbe.Run(oci);
             ReleaseStdio();
             Report(CellStatus.ExitLine(probed));
             return probed;
@@ -116,7 +122,8 @@ public static class CellMain
     /// The cell was born in its cgroup's other hierarchies; it joins memory now that its own start-up (the
     /// runtime, Wasmtime, the module) is done, so only what the guest does from here on is charged to the
     /// container. "0" moves this thread, the thread group leader, which is whom the kernel charges the
-    /// process's memory to, and needs no global cgroup lock.
+    /// process's memory to, and needs no global cgroup lock. The sandbox opened the `tasks` file while it was
+    /// still root; the kernel checks the opener's credentials, so the unprivileged cell can still write it.
     /// </summary>
     private static void JoinMemoryCgroup(CellLaunch launch)
     {
@@ -126,21 +133,25 @@ public static class CellMain
         }
         try
         {
-            File.WriteAllText(tasks, "0");
+            Libc.WriteAll(CellLaunch.MemoryTasksFd, "0"u8);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
             throw new IOException($"cannot join the container's memory cgroup ({tasks}): {e.Message}", e);
         }
+        finally
+        {
+            Libc.Close(CellLaunch.MemoryTasksFd);
+        }
     }
 
-    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs)
+    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
     {
         // Opened inside the rootfs (openat2), then read through /proc/self/fd: the cache can stat and
         // read it without ever resolving a container-controlled path on the host.
         using var stream = rootfs.OpenFile(launch.Entry);
         var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
-        var module = ModuleLoader.LoadFile(engine, launch.Entry, fdPath, OpenCache());
+        var module = ModuleLoader.LoadFile(engine, launch.Entry, fdPath, cache);
         try
         {
             // A module without its entry export fails here, at create, rather than at start.
@@ -154,21 +165,52 @@ public static class CellMain
         return module;
     }
 
-    /// <summary>The shared precompile cache (root-only); WASMCELL_PRECOMPILE_DIR moves it, "off" disables it.</summary>
-    private static Runtime.Cache.PrecompileCache? OpenCache()
+    /// <summary>
+    /// The shared precompile cache, read-only in the cell's root (a miss is compiled by the daemon's
+    /// <see cref="CellLaunch.PrecompileMode"/> process, see <see cref="Precompile"/>); WASMCELL_PRECOMPILE_DIR
+    /// moves it, "off" disables it.
+    /// </summary>
+    private static Runtime.Cache.PrecompileCache? OpenCache(bool writable = false)
     {
-        var dir = Environment.GetEnvironmentVariable(CellEnvironment.PrecompileDir);
-        if (dir == "off")
+        var dir = CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable);
+        if (dir is null)
         {
             return null;
         }
         try
         {
-            return new Runtime.Cache.PrecompileCache(string.IsNullOrEmpty(dir) ? Runtime.Cache.PrecompileCache.DefaultRoot : dir);
+            return writable ? new Runtime.Cache.PrecompileCache(dir) : Runtime.Cache.PrecompileCache.OpenReadOnly(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// __precompile ROOTFS ENTRY: compiles one module into the cache, inside a sandbox of its own whose root holds
+    /// the rootfs read-only and the cache writable (CellSandboxPlan.ForPrecompile). It runs no guest code.
+    /// </summary>
+    public static int Precompile(IReadOnlyList<string> args)
+    {
+        if (args.Count != 3)
+        {
+            Console.Error.WriteLine("usage: __precompile ROOTFS ENTRY");
+            return 2;
+        }
+        try
+        {
+            CellSandbox.Report();
+            var cache = OpenCache(writable: true) ?? throw new IOException("no precompile cache to write");
+            using var engine = new WasmEngine();
+            using var stream = ContainerRootfs.Open(args[1]).OpenFile(args[2]);
+            using var module = cache.LoadOrCompile(engine, $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}");
+            return 0;
+        }
+        catch (Exception e) when (e is NotSupportedException or IOException or UnauthorizedAccessException or Wasmtime.WasmtimeException)
+        {
+            Console.Error.WriteLine($"precompile {args[2]}: {e.Message}");
+            return ExitCodes.LoadFailed;
         }
     }
 

@@ -121,7 +121,8 @@ public static class CellSpecBuilder
         return oci.Annotations?.TryGetValue(annotation, out var v) == true ? v : null;
     }
 
-    private static bool IsDirectoryBind(Mount m) =>
+    /// <summary>A mount the guest gets as a preopen (and the cell's sandbox binds into the cell's root).</summary>
+    public static bool IsDirectoryBind(Mount m) =>
         (m.Type == "bind" || m.Options?.Contains("bind") == true || m.Options?.Contains("rbind") == true)
         && !string.IsNullOrEmpty(m.Source) && Directory.Exists(m.Source);
 }

@@ -14,21 +14,24 @@ namespace Wasmcell.Cell;
 /// </summary>
 public static class SandboxProbe
 {
+    /// <summary>Its value: a host pid to aim at (the cell's own namespace hides its parent), then host paths, ':'-separated.</summary>
     public const string Annotation = "wasmcell.io/test-sandbox-probe";
 
     public static bool IsRequested(Spec spec) => spec.Annotations?.ContainsKey(Annotation) == true;
 
-    public static unsafe int Run()
+    public static unsafe int Run(Spec spec)
     {
-        var parent = (long)Libc.Syscall(Number("getppid"), 0, 0, 0, 0);
+        var targets = spec.Annotations![Annotation].Split(':', StringSplitOptions.RemoveEmptyEntries);
+        var host = targets.Length > 0 && long.TryParse(targets[0], out var pid) ? pid : 1;
         var lines = new List<string>
         {
-            // Another process: the shim's daemon, then init.
-            Try("ptrace-seize-daemon", "ptrace", 0x4206 /* PTRACE_SEIZE */, parent, 0, 0),
-            Try("process_vm_readv-daemon", "process_vm_readv", parent, 0, 0, 0),
-            Try("kill-daemon", "kill", parent, 0, 0, 0),
-            Try("kill-init", "kill", 1, 0, 0, 0),
-            Try("tgkill-daemon", "tgkill", parent, parent, 0, 0),
+            // Another process: a host process the test names (containerd).
+            Try("ptrace-seize-host-process", "ptrace", 0x4206 /* PTRACE_SEIZE */, host, 0, 0),
+            Try("process_vm_readv-host-process", "process_vm_readv", host, 0, 0, 0),
+            Try("kill-host-process", "kill", host, 0, 0, 0),
+            // Every process it may signal (in its own pid namespace, where it is pid 1, only itself).
+            Try("kill-all", "kill", -1, 0, 0, 0),
+            Try("tgkill-host-process", "tgkill", host, host, 0, 0),
             // containerd's and the shims' unix sockets, netlink.
             Try("socket-unix", "socket", 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, 0),
             Try("socket-netlink", "socket", 16 /* AF_NETLINK */, 3 /* SOCK_RAW */, 0, 0),
@@ -50,17 +53,31 @@ public static class SandboxProbe
             // Allowed by a deny-list, refused only by the allow-list; each with arguments the kernel would reject.
             Try("execve", "execve", 0, 0, 0, 0),
             Try("personality", "personality", 0xffffffff /* query only */, 0, 0, 0),
-            Try("setpriority-daemon", "setpriority", 99 /* no such "which" */, parent, 0, 0),
+            Try("setpriority-host-process", "setpriority", 99 /* no such "which" */, host, 0, 0),
             Try("mknodat", "mknodat", -1, 0, 0, 0),
             Try("vmsplice", "vmsplice", -1, 0, 0, 0),
             Try("shmget", "shmget", 0 /* IPC_PRIVATE */, 0 /* below SHMMIN */, 0, 0),
             Try("socketpair-unix", "socketpair", 1 /* AF_UNIX */, 1, 0, 0 /* no sv[] */),
             Try("ioctl-tiocsti", "ioctl", -1, 0x5412 /* TIOCSTI */, 0, 0),
             Try("prctl-set-dumpable", "prctl", 4 /* PR_SET_DUMPABLE */, 7 /* invalid */, 0, 0),
-            Try("prlimit-daemon", "prlimit64", parent, 7 /* RLIMIT_NOFILE */, 0, 0 /* neither set nor get */),
+            Try("prlimit-host-process", "prlimit64", host, 7 /* RLIMIT_NOFILE */, 0, 0 /* neither set nor get */),
             // A call newer than the filter's table (fchmodat2, 452): ENOSYS, as on an older kernel.
             TryNumber("newer-fchmodat2", 452, -1, 0, 0, 0),
+            // Back to uid 0's full capabilities.
+            TryRaiseCapabilities(),
+            // The host's files, through the cell's root: what is not bound in is not there, what is bound is read-only.
+            TryOpen("read-host-shadow", "/etc/shadow", Libc.O_RDONLY),
+            TryOpen("write-core_pattern", "/proc/sys/kernel/core_pattern", Libc.O_WRONLY),
+            TryOpen("write-sysrq-trigger", "/proc/sysrq-trigger", Libc.O_WRONLY),
+            TryOpen("write-cell-binary", Environment.ProcessPath ?? "/nonexistent", Libc.O_WRONLY),
+            TryOpen("write-precompile-cache", Path.Join(CachePath(), "keys", "probe"), Libc.O_WRONLY | Libc.O_CREAT),
+            TryOpen("create-in-root", "/probe", Libc.O_WRONLY | Libc.O_CREAT),
+            SeesOtherProcesses(),
         };
+        for (var i = 1; i < targets.Length; i++)
+        {
+            lines.Add(TryOpen($"open-host-path-{i}", targets[i], Libc.O_RDONLY));
+        }
         foreach (var line in lines)
         {
             Console.Out.WriteLine(line);
@@ -82,6 +99,37 @@ public static class SandboxProbe
         }
         return rc >= 0 ? $"probe {name}: allowed" : $"probe {name}: denied {(Errno)errno}";
     }
+
+    private static string TryOpen(string name, string path, int flags)
+    {
+        var fd = Libc.Open(path, flags | Libc.O_CLOEXEC, 0x180);
+        if (fd < 0)
+        {
+            return $"probe {name}: denied {Libc.Errno}";
+        }
+        Libc.Close(fd);
+        return $"probe {name}: allowed";
+    }
+
+    private static unsafe string TryRaiseCapabilities()
+    {
+        var header = stackalloc uint[2] { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+        var data = stackalloc uint[6] { uint.MaxValue, uint.MaxValue, uint.MaxValue, uint.MaxValue, uint.MaxValue, uint.MaxValue };
+        var rc = Libc.Syscall(Number("capset"), (long)header, (long)data, 0, 0);
+        var errno = Marshal.GetLastPInvokeError();
+        return rc >= 0 ? "probe raise-capabilities: allowed" : $"probe raise-capabilities: denied {(Errno)errno}";
+    }
+
+    /// <summary>"allowed" when /proc lists any process but this one.</summary>
+    private static string SeesOtherProcesses()
+    {
+        var others = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+            .Count(n => int.TryParse(n, out var pid) && pid != Environment.ProcessId);
+        return others == 0 ? "probe see-other-processes: denied ESRCH" : $"probe see-other-processes: allowed ({others})";
+    }
+
+    private static string CachePath() =>
+        Protocol.CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable) ?? Runtime.Cache.PrecompileCache.DefaultRoot;
 
     private static long Number(string name) => SyscallTableX64.Numbers[name];
 }

@@ -29,6 +29,27 @@ public sealed partial class CgroupV1
         }
     }
 
+    public bool ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var writes = DeviceRules.ToV1Writes(rules);
+        if (writes.Count == 0)
+        {
+            return true;
+        }
+        var dir = DirOf("devices");
+        if (dir is null)
+        {
+            // No devices controller: only rules that allow every device hold without one.
+            return DeviceRules.FirstRestriction(rules) is null;
+        }
+        foreach (var write in writes)
+        {
+            CgroupFile.Write(System.IO.Path.Combine(dir, write.File), write.Line);
+        }
+        return true;
+    }
+
     private void ApplyMemory(LinuxMemory memory)
     {
         var dir = RequireDir("memory");

@@ -38,6 +38,18 @@ public sealed partial class CgroupV2
         }
     }
 
+    /// <summary>
+    /// v2 has no device files: its device control is a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the
+    /// cgroup, which we do not build yet. Rules that allow every device need none; any other list is refused
+    /// rather than dropped, since dropping it would give the cell every device a runc container is denied.
+    /// </summary>
+    public bool ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        DeviceRules.Validate(rules); // a malformed rule is named as such, as on v1
+        return DeviceRules.FirstRestriction(rules) is null;
+    }
+
     private void ApplyMemory(LinuxMemory memory)
     {
         var limit = memory.Limit ?? 0;

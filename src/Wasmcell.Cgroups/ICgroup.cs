@@ -33,6 +33,16 @@ public interface ICgroup
     /// </summary>
     void Apply(LinuxResources resources);
 
+    /// <summary>
+    /// Applies <c>linux.resources.devices</c>, in order, once at create, before the container's own code runs
+    /// (the kernel checks them at open, so fds opened before stay usable). <see cref="Apply"/> leaves device
+    /// rules alone: `runc update` never changes them either, and on v1 rewriting a list that starts with
+    /// "deny a" would deny a running container every device for a moment. Returns false when this cgroup
+    /// cannot hold device rules (v2 needs a BPF device program, which is not attached): the caller then has to
+    /// keep devices out of reach another way (a cell's root binds only the devices the rules allow).
+    /// </summary>
+    bool ApplyDevices(IReadOnlyList<LinuxDeviceCgroup> rules);
+
     /// <summary>The effective memory limit (the smallest along the path to the root), or null when unlimited.</summary>
     ulong? MemoryLimitBytes { get; }
 

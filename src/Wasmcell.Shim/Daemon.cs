@@ -76,6 +76,8 @@ public static class Daemon
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         ShimShutdown.KillTasksAndFlushAsync(service.Containers, () => events.FlushAsync(TimeSpan.FromSeconds(5)), log)
             .GetAwaiter().GetResult();
+        // Compiles it started are its children: done, or killed, before it goes.
+        Processes.CachePrecompiler.WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
         log.Info("shim exiting");
         return 0;
     }

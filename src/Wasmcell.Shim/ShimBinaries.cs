@@ -21,6 +21,9 @@ public static class ShimBinaries
 
     public static string Fetch => Beside(FetchName);
 
+    /// <summary>Wasmtime's C API library, which the cell loads (and its sandbox binds into the cell's root).</summary>
+    public static string Wasmtime => Beside("libwasmtime.so");
+
     private static string Beside(string name) =>
         Path.Join(Path.GetDirectoryName(Environment.ProcessPath ?? throw new InvalidOperationException("cannot locate the shim binary")), name);
 }

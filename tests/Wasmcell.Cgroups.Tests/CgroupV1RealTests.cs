@@ -156,6 +156,43 @@ public sealed class CgroupV1RealTests : IDisposable
     }
 
     [Fact]
+    public void Device_rules_are_written_in_order_and_a_process_inside_reaches_only_the_allowed_devices()
+    {
+        var cg = CgroupsApi.Create(_scratch.PathFor("c"));
+        cg.ApplyDevices(
+        [
+            new() { Allow = false, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 8, Access = "r" },
+            new() { Allow = true, Type = "c", Major = 136, Access = "rwm" },
+        ]);
+
+        // devices.list is the kernel's own view, not what we wrote: proof the rules were taken in that order.
+        Assert.Equal("c 1:3 rwm\nc 1:8 r\nc 136:* rwm\n", File.ReadAllText(Dir("devices") + "/devices.list"));
+        var probe = _scratch.Start(
+            "read go; head -c 0 /dev/null && echo null-ok; head -c 1 /dev/random > /dev/null && echo random-ok; "
+            + "head -c 1 /dev/zero 2>/dev/null > /dev/null || echo zero-denied; echo x 2>/dev/null > /dev/random || echo random-write-denied");
+        cg.AddProcess(probe.Id);
+        V1Scratch.Release(probe);
+        Assert.Equal("null-ok", probe.StandardOutput.ReadLine());
+        Assert.Equal("random-ok", probe.StandardOutput.ReadLine());
+        Assert.Equal("zero-denied", probe.StandardOutput.ReadLine());
+        Assert.Equal("random-write-denied", probe.StandardOutput.ReadLine());
+    }
+
+    [Fact]
+    public void Device_rules_are_not_part_of_Apply_so_an_update_leaves_them_alone()
+    {
+        var cg = CgroupsApi.Create(_scratch.PathFor("c"));
+        cg.ApplyDevices([new() { Allow = false, Access = "rwm" }, new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" }]);
+
+        cg.Apply(SpecLoader.ParseResources("""{"devices":[{"allow":true,"access":"rwm"}],"pids":{"limit":10}}"""u8));
+
+        Assert.Equal("c 1:3 rwm\n", File.ReadAllText(Dir("devices") + "/devices.list"));
+        Assert.Equal("10", File.ReadAllText(Dir("pids") + "/pids.max").Trim());
+    }
+
+    [Fact]
     public void A_rejected_value_surfaces_the_kernels_errno()
     {
         var cg = CgroupsApi.Create(_scratch.PathFor("c"));

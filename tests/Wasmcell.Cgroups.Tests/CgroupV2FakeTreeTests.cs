@@ -301,4 +301,39 @@ public sealed class CgroupV2FakeTreeTests : IDisposable
         cg.Delete();
         Assert.False(Directory.Exists(_tree.DirOf("/wct/abc")));
     }
+    [Fact]
+    public void Device_rules_that_deny_anything_are_reported_as_not_held_and_write_nothing()
+    {
+        var cg = CreateLeaf();
+        var before = Directory.GetFiles(_tree.DirOf("/wct/abc")).ToDictionary(f => f, File.ReadAllText);
+        LinuxDeviceCgroup[] rules =
+        [
+            new() { Allow = false, Access = "rwm" },
+            new() { Allow = true, Type = "c", Major = 1, Minor = 3, Access = "rwm" },
+        ];
+
+        // v2 would need a BPF device program; the caller keeps the devices out of reach instead.
+        Assert.False(cg.ApplyDevices(rules));
+        Assert.Equal(before, Directory.GetFiles(_tree.DirOf("/wct/abc")).ToDictionary(f => f, File.ReadAllText));
+    }
+
+    [Fact]
+    public void Device_rules_that_allow_every_device_need_no_program_and_change_nothing()
+    {
+        var cg = CreateLeaf();
+        var before = Directory.GetFiles(_tree.DirOf("/wct/abc")).ToDictionary(f => f, File.ReadAllText);
+
+        Assert.True(cg.ApplyDevices([]));
+        Assert.True(cg.ApplyDevices([new() { Allow = false, Access = "rwm" }, new() { Allow = true, Access = "rwm" }]));
+
+        Assert.Equal(before, Directory.GetFiles(_tree.DirOf("/wct/abc")).ToDictionary(f => f, File.ReadAllText));
+    }
+
+    [Fact]
+    public void A_malformed_device_rule_is_refused_as_malformed_even_where_it_would_allow()
+    {
+        var cg = CreateLeaf();
+        var e = Assert.Throws<ArgumentException>(() => cg.ApplyDevices([new() { Allow = true, Type = "x", Access = "rwm" }]));
+        Assert.Contains("type \"x\"", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -12,6 +12,14 @@ public static class CellEnvironment
     // Wasmtime reads this for trap backtraces with file and line; harmless to pass, useful to debug.
     private static readonly string[] Passed = [PrecompileDir, "WASMTIME_BACKTRACE_DETAILS"];
 
+    /// <summary>The cache directory to use, or null when it is "off".</summary>
+    public static string? PrecompileDirectory(Func<string, string?> lookup) => lookup(PrecompileDir) switch
+    {
+        "off" => null,
+        null or "" => Runtime.Cache.PrecompileCache.DefaultRoot,
+        var dir => Path.GetFullPath(dir),
+    };
+
     /// <summary>"KEY=VALUE" entries for posix_spawn, taken from <paramref name="lookup"/> (the daemon's environment).</summary>
     public static string[] For(Func<string, string?> lookup) =>
         [.. Passed.Select(k => (Key: k, Value: lookup(k))).Where(kv => kv.Value is not null).Select(kv => $"{kv.Key}={kv.Value}")];

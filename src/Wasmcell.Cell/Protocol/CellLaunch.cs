@@ -2,14 +2,21 @@ namespace Wasmcell.Cell.Protocol;
 
 /// <summary>
 /// What the cell needs besides config.json; passed on its command line. <see cref="MemoryTasks"/> is the v1
-/// memory cgroup `tasks` file the cell's main thread joins once it has started (see ICgroup.TryEnterWithCurrentThread).
+/// memory cgroup `tasks` file the cell's main thread joins once it has started (see ICgroup.TryEnterWithCurrentThread);
+/// the sandbox opens it before the cell loses its privileges and leaves it on <see cref="MemoryTasksFd"/>.
 /// </summary>
 public sealed record CellLaunch(string Bundle, string Rootfs, string Id, string Entry, string? Function, string? MemoryTasks = null)
 {
     public const string Mode = "__cell";
 
-    /// <summary>fd numbers inside the cell, after stdio.</summary>
-    public const int BarrierFd = 3, StatusFd = 4;
+    /// <summary>A compile into the precompile cache for the daemon (CellSandboxPlan.ForPrecompile): ROOTFS ENTRY.</summary>
+    public const string PrecompileMode = "__precompile";
+
+    /// <summary>fd numbers inside the cell, after stdio; the plan is read and closed by the sandbox before Main.</summary>
+    public const int BarrierFd = 3, StatusFd = 4, PlanFd = 5, MemoryTasksFd = 6;
+
+    /// <summary>The empty directory in the bundle the sandbox mounts the cell's root on (in the cell's own mount namespace).</summary>
+    public const string RootDirectory = "cell-root";
 
     public string[] ToArgs() => [Mode, Bundle, Rootfs, Id, Entry, Function ?? "", MemoryTasks ?? ""];
 

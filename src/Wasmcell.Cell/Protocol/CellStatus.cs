@@ -13,6 +13,12 @@ public static class CellStatus
 {
     public const string Ready = "OK";
     public const string Error = "ERR ";
+
+    /// <summary>The cell's sandbox names the cell's pid (in the daemon's pid namespace) before anything else.</summary>
+    public const string Pid = "PID ";
+
+    /// <summary>Ends an "OK" line when the module was not in the precompile cache (the daemon then has it compiled there).</summary>
+    public const string CacheMiss = "; cache miss";
     private const string Exit = "EXIT ";
 
     public static string ExitLine(int code) => Exit + code.ToString(CultureInfo.InvariantCulture) + "\n";

@@ -26,6 +26,8 @@ public sealed class Process
     [JsonPropertyName("cwd")] public string? Cwd { get; set; }
     [JsonPropertyName("rlimits")] public List<Rlimit>? Rlimits { get; set; }
     [JsonPropertyName("noNewPrivileges")] public bool NoNewPrivileges { get; set; }
+    [JsonPropertyName("apparmorProfile")] public string? ApparmorProfile { get; set; }
+    [JsonPropertyName("selinuxLabel")] public string? SelinuxLabel { get; set; }
 }
 
 public sealed class User
@@ -62,6 +64,19 @@ public sealed class Linux
     [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
     [JsonPropertyName("resources")] public LinuxResources? Resources { get; set; }
     [JsonPropertyName("seccomp")] public LinuxSeccomp? Seccomp { get; set; }
+    [JsonPropertyName("uidMappings")] public List<IdMapping>? UidMappings { get; set; }
+    [JsonPropertyName("gidMappings")] public List<IdMapping>? GidMappings { get; set; }
+    [JsonPropertyName("maskedPaths")] public List<string>? MaskedPaths { get; set; }
+    [JsonPropertyName("readonlyPaths")] public List<string>? ReadonlyPaths { get; set; }
+    [JsonPropertyName("mountLabel")] public string? MountLabel { get; set; }
+}
+
+/// <summary>One line of a user namespace's uid_map or gid_map.</summary>
+public sealed class IdMapping
+{
+    [JsonPropertyName("containerID")] public uint ContainerId { get; set; }
+    [JsonPropertyName("hostID")] public uint HostId { get; set; }
+    [JsonPropertyName("size")] public uint Size { get; set; }
 }
 
 /// <summary>linux.seccomp: a filter by system call name (CRI's RuntimeDefault and Localhost profiles).</summary>
@@ -103,6 +118,20 @@ public sealed class LinuxResources
     [JsonPropertyName("cpu")] public LinuxCpu? Cpu { get; set; }
     [JsonPropertyName("pids")] public LinuxPids? Pids { get; set; }
     [JsonPropertyName("unified")] public Dictionary<string, string>? Unified { get; set; }
+    [JsonPropertyName("devices")] public List<LinuxDeviceCgroup>? Devices { get; set; }
+}
+
+/// <summary>
+/// One rule of linux.resources.devices, an allow or deny entry of the device cgroup. A missing type is "a"
+/// (every device), a missing major or minor is any number.
+/// </summary>
+public sealed class LinuxDeviceCgroup
+{
+    [JsonPropertyName("allow")] public bool Allow { get; set; }
+    [JsonPropertyName("type")] public string? Type { get; set; }
+    [JsonPropertyName("major")] public long? Major { get; set; }
+    [JsonPropertyName("minor")] public long? Minor { get; set; }
+    [JsonPropertyName("access")] public string? Access { get; set; }
 }
 
 public sealed class LinuxMemory

@@ -75,6 +75,8 @@ public static class SpecReader
                 case "cwd": p.Cwd = String(ref r, name); break;
                 case "rlimits": p.Rlimits = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, "rlimits", ReadRlimit)); break;
                 case "noNewPrivileges": p.NoNewPrivileges = Bool(ref r, name) ?? false; break;
+                case "apparmorProfile": p.ApparmorProfile = String(ref r, name); break;
+                case "selinuxLabel": p.SelinuxLabel = String(ref r, name); break;
                 default: r.Skip(); break;
             }
         });
@@ -156,10 +158,31 @@ public static class SpecReader
                 case "cgroupsPath": l.CgroupsPath = String(ref r, name); break;
                 case "resources": l.Resources = Object(ref r, name, ReadResources); break;
                 case "seccomp": l.Seccomp = Object(ref r, name, ReadSeccomp); break;
+                case "uidMappings": l.UidMappings = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, name, ReadIdMapping)); break;
+                case "gidMappings": l.GidMappings = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, name, ReadIdMapping)); break;
+                case "maskedPaths": l.MaskedPaths = Strings(ref r, name); break;
+                case "readonlyPaths": l.ReadonlyPaths = Strings(ref r, name); break;
+                case "mountLabel": l.MountLabel = String(ref r, name); break;
                 default: r.Skip(); break;
             }
         });
         return l;
+    }
+
+    private static IdMapping ReadIdMapping(ref Utf8JsonReader reader)
+    {
+        var m = new IdMapping();
+        ReadObject(ref reader, "idMappings[]", (ref Utf8JsonReader r, string name) =>
+        {
+            switch (name)
+            {
+                case "containerID": m.ContainerId = UInt32(ref r, name) ?? 0; break;
+                case "hostID": m.HostId = UInt32(ref r, name) ?? 0; break;
+                case "size": m.Size = UInt32(ref r, name) ?? 0; break;
+                default: r.Skip(); break;
+            }
+        });
+        return m;
     }
 
     private static Namespace ReadNamespace(ref Utf8JsonReader reader)
@@ -188,10 +211,29 @@ public static class SpecReader
                 case "cpu": res.Cpu = Object(ref r, name, ReadCpu); break;
                 case "pids": res.Pids = Object(ref r, name, ReadPids); break;
                 case "unified": res.Unified = StringMap(ref r, name); break;
+                case "devices": res.Devices = Array(ref r, name, (ref Utf8JsonReader e) => Element(ref e, "resources.devices", ReadDeviceRule)); break;
                 default: r.Skip(); break;
             }
         });
         return res;
+    }
+
+    private static LinuxDeviceCgroup ReadDeviceRule(ref Utf8JsonReader reader)
+    {
+        var d = new LinuxDeviceCgroup();
+        ReadObject(ref reader, "resources.devices[]", (ref Utf8JsonReader r, string name) =>
+        {
+            switch (name)
+            {
+                case "allow": d.Allow = Bool(ref r, name) ?? false; break;
+                case "type": d.Type = String(ref r, name); break;
+                case "major": d.Major = Int64(ref r, name); break;
+                case "minor": d.Minor = Int64(ref r, name); break;
+                case "access": d.Access = String(ref r, name); break;
+                default: r.Skip(); break;
+            }
+        });
+        return d;
     }
 
     private static LinuxSeccomp ReadSeccomp(ref Utf8JsonReader reader)

@@ -47,6 +47,7 @@ public sealed class PrecompileCache
     private readonly ModuleDigestMemo _memo;
     private readonly ModuleDigestMemo _verified;
     private readonly long _maxBytes;
+    private readonly bool _readOnly;
     private long _hits;
     private long _misses;
     private long _rejected;
@@ -56,7 +57,13 @@ public sealed class PrecompileCache
     /// refused if it is a symlink or owned by another user.</param>
     /// <param name="maxBytes">Bound on the objects' total size; 0 or less means unbounded.</param>
     public PrecompileCache(string root, long maxBytes = DefaultMaxBytes)
+        : this(root, maxBytes, readOnly: false)
     {
+    }
+
+    private PrecompileCache(string root, long maxBytes, bool readOnly)
+    {
+        _readOnly = readOnly;
         Root = Path.GetFullPath(root);
         _maxBytes = maxBytes;
         _keys = Path.Combine(Root, "keys");
@@ -66,12 +73,23 @@ public sealed class PrecompileCache
         var verified = Path.Combine(Root, "verified");
         foreach (var dir in new[] { Root, _keys, _objects, modules, verified, _tmp })
         {
-            EnsurePrivateDirectory(dir);
+            EnsurePrivateDirectory(dir, create: !readOnly);
         }
 
-        _memo = new ModuleDigestMemo(modules, WriteAtomically);
-        _verified = new ModuleDigestMemo(verified, WriteAtomically);
+        Action<string, byte[]> write = readOnly ? (_, _) => { } : WriteAtomically;
+        _memo = new ModuleDigestMemo(modules, write);
+        _verified = new ModuleDigestMemo(verified, write);
     }
+
+    /// <summary>
+    /// The cache as a Wasm cell sees it: mounted read-only in its root (cell_sandbox.c), so it loads what is there
+    /// and compiles a miss without storing it; the daemon has the miss compiled into the cache by a separate
+    /// sandboxed process that never runs guest code, so no cell can write code another cell will execute.
+    /// </summary>
+    public static PrecompileCache OpenReadOnly(string root) => new(root, 0, readOnly: true);
+
+    /// <summary>Lookups that found nothing usable and compiled (cheap, unlike <see cref="Stats"/>).</summary>
+    public long Misses => Interlocked.Read(ref _misses);
 
     public string Root { get; }
 
@@ -140,7 +158,10 @@ public sealed class PrecompileCache
     {
         Interlocked.Increment(ref _misses);
         var module = Module.FromBytes(engine, name, moduleBytes);
-        Store(key, module.Serialize());
+        if (!_readOnly)
+        {
+            Store(key, module.Serialize());
+        }
         return module;
     }
 
@@ -211,6 +232,11 @@ public sealed class PrecompileCache
         var digest = ContentDigest.Of(serialized);
         var objectPath = ObjectPath(digest);
         WriteAtomically(objectPath, serialized);
+        // Written here, so known good: the first load need not hash it again.
+        if (FileIdentity.Of(objectPath, followSymlinks: false) is { } written)
+        {
+            _verified.Remember(written, ContentDigest.Hex(digest));
+        }
         WriteAtomically(Path.Combine(_keys, key), Encoding.ASCII.GetBytes(digest + "\n"));
         if (_maxBytes > 0)
         {
@@ -395,12 +421,17 @@ public sealed class PrecompileCache
         }
     }
 
-    private static void EnsurePrivateDirectory(string path)
+    private static void EnsurePrivateDirectory(string path, bool create)
     {
         var existing = FileIdentity.Of(path, followSymlinks: false);
         if (existing is { } found && (found.Mode & 0xF000) == 0xA000)
         {
             throw new IOException($"the precompile cache directory '{path}' is a symbolic link; refusing to use it");
+        }
+
+        if (existing is null && !create)
+        {
+            throw new DirectoryNotFoundException($"the precompile cache directory '{path}' does not exist");
         }
 
         if (existing is null)
@@ -416,7 +447,7 @@ public sealed class PrecompileCache
             throw new IOException($"the precompile cache directory '{path}' belongs to uid {existing.Value.Uid}, not to uid {euid}; refusing to use it");
         }
 
-        if (File.GetUnixFileMode(path) != PrivateDirMode)
+        if (create && File.GetUnixFileMode(path) != PrivateDirMode)
         {
             File.SetUnixFileMode(path, PrivateDirMode);
         }

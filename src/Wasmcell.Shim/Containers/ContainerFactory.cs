@@ -54,11 +54,21 @@ public static class ContainerFactory
             }
             else
             {
+                foreach (var ignored in LsmLabels.Check(spec, LsmHost.Detect()))
+                {
+                    log.Info($"{request.Id}: {ignored}");
+                }
                 cgroup = MakeCgroup(spec);
                 var launch = new CellLaunch(request.Bundle, cellRootfs, request.Id, entry.ContainerPath, entry.Function,
                     cgroup?.MemoryTasksFile);
+                Directory.CreateDirectory(Path.Join(request.Bundle, CellLaunch.RootDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                var rules = spec.Linux?.Resources?.Devices ?? [];
+                // The root binds only the devices the rules allow, which holds them where no cgroup can (v2 without
+                // a device program, no cgroupsPath): no other device node is reachable from the cell.
+                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.Files,
+                    d => DeviceRules.Allows(rules, 'c', d.Major, d.Minor, "rw"));
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
-                var cell = CellProcess.Spawn(launch, fds, cgroup, cellReadyTimeout);
+                var cell = await CellProcess.SpawnAsync(launch, plan, fds, cgroup, cellReadyTimeout);
                 process = cell;
                 stdio.StartStdinCopy();
                 await cell.WaitReadyAsync();
@@ -66,7 +76,21 @@ public static class ContainerFactory
                 {
                     cgroup?.AddProcess(cell.Pid);
                 }
+                // Now, not before the cell was born: its own start-up opens /dev/urandom (the .NET runtime keeps
+                // that fd), and the rules are for its guest, which runs only after Start. Without a cgroup that
+                // holds them, the root does, except for /dev/urandom, which the cell cannot start without.
+                if (cgroup?.ApplyDevices(rules) != true && !DeviceRules.Allows(rules, 'c', CellSandboxPlan.RuntimeRandom.Major, CellSandboxPlan.RuntimeRandom.Minor, "rw"))
+                {
+                    throw new NotSupportedException(
+                        "the spec's linux.resources.devices deny /dev/urandom (c 1:9), which a Wasm cell reads at start-up, and "
+                        + (cgroup is null ? "the spec has no linux.cgroupsPath to enforce that after start-up" : "this cgroup (v2, no device program) cannot enforce that after start-up")
+                        + "; allow c 1:9 rw, or run on a cgroup v1 host");
+                }
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
+                if (cell.ReadyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
+                {
+                    CachePrecompiler.Start(request.Bundle, cellRootfs, entry.ContainerPath, log);
+                }
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());
@@ -102,10 +126,14 @@ public static class ContainerFactory
         return Path.IsPathRooted(root) ? root : Path.Join(bundle, root);
     }
 
-    /// <summary>The container's cgroup with its resources applied, still empty; null without linux.cgroupsPath.</summary>
+    /// <summary>
+    /// The container's cgroup with its resources applied, still empty (device rules come once the cell is
+    /// ready); null without linux.cgroupsPath. A malformed device rule is refused here, before a cell is spawned.
+    /// </summary>
     private static ICgroup? MakeCgroup(Spec spec)
     {
         var path = spec.Linux?.CgroupsPath;
+        DeviceRules.Validate(spec.Linux?.Resources?.Devices ?? []);
         if (string.IsNullOrEmpty(path))
         {
             return null;

@@ -49,23 +49,22 @@ public sealed class CellProcess : ITaskProcess
     /// <summary>
     /// Spawns the cell from the calling thread, which on v1 first steps into <paramref name="cgroup"/> so the
     /// cell is born there (ICgroup.TryEnterWithCurrentThread: between the steps it starts no thread and queues
-    /// no work). The cell starts loading at once; the caller must await <see cref="WaitReadyAsync"/>, whose
-    /// status line arrives through the daemon's epoll thread, so no thread starts on this path (DedicatedThread).
+    /// no work). The cell's sandbox (<paramref name="plan"/>) is set up before this returns with the cell's pid;
+    /// the cell then loads at once, and the caller must await <see cref="WaitReadyAsync"/>. Status lines arrive
+    /// through the daemon's epoll thread, so no thread starts on this path (DedicatedThread).
     /// </summary>
-    public static CellProcess Spawn(CellLaunch launch, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
+    public static async Task<CellProcess> SpawnAsync(CellLaunch launch, CellSandboxPlan plan, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
     {
-        var cellBinary = ShimBinaries.Cell;
         var (barrierR, barrierW) = Libc.Pipe();
         // A socket pair, not a pipe: the daemon reads it asynchronously, for "OK" and later the exit report.
         var (statusR, statusW) = UnixSockets.Pair();
-        int pid;
+        int spawned;
         IDisposable? inside = null;
         try
         {
             inside = cgroup?.TryEnterWithCurrentThread();
             // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
-            pid = PosixSpawn.Start(cellBinary, [cellBinary, .. launch.ToArgs()], CellEnvironment.For(Environment.GetEnvironmentVariable),
-                [stdio[0], stdio[1], stdio[2], barrierR, statusW], newSession: false);
+            spawned = SandboxedSpawn.Start(launch.ToArgs(), plan, [stdio[0], stdio[1], stdio[2], barrierR, statusW]);
         }
         catch
         {
@@ -80,7 +79,20 @@ public sealed class CellProcess : ITaskProcess
             Libc.Close(statusW);
         }
         var status = new Socket(new SafeSocketHandle(statusR, ownsHandle: true));
-        return new CellProcess(pid, barrierW, ReadFirstLineAsync(status, readyTimeout), inside is not null);
+        var pending = new StringBuilder();
+        int pid;
+        try
+        {
+            using var deadline = new CancellationTokenSource(readyTimeout);
+            pid = await SandboxedSpawn.AwaitPidAsync(status, pending, spawned, deadline.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            status.Dispose();
+            Libc.Close(barrierW);
+            throw;
+        }
+        return new CellProcess(pid, barrierW, ReadFirstLineAsync(status, pending, readyTimeout), inside is not null);
     }
 
     /// <summary>
@@ -156,43 +168,29 @@ public sealed class CellProcess : ITaskProcess
     private void CloseBarrier() => Libc.CloseQuietly(Interlocked.Exchange(ref _barrier, -1));
 
     /// <summary>
-    /// The status channel's first line: "OK ..." (the channel then stays open for the exit report), or, with the
-    /// channel closed: the cell's "ERR ..." text, whatever it wrote before it died, or a timeout "ERR".
+    /// The status channel's line after the sandbox's: "OK ..." (the channel then stays open for the exit report),
+    /// or, with the channel closed: the cell's "ERR ..." text, whatever it wrote before it died, or a timeout "ERR".
     /// </summary>
-    private static async Task<(string Line, Socket? Channel)> ReadFirstLineAsync(Socket channel, TimeSpan timeout)
+    private static async Task<(string Line, Socket? Channel)> ReadFirstLineAsync(Socket channel, StringBuilder pending, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
-        var text = new StringBuilder();
-        var buffer = new byte[4096];
+        string? line;
         try
         {
-            while (text.Length < 64 * 1024)
-            {
-                var n = await channel.ReceiveAsync(buffer, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-                text.Append(Encoding.UTF8.GetString(buffer, 0, n));
-                // The cell writes nothing after "OK" until Start, so the line is all there is to read.
-                var line = text.ToString();
-                if (line.StartsWith(CellStatus.Ready, StringComparison.Ordinal) && line.EndsWith('\n'))
-                {
-                    return (line, channel);
-                }
-            }
+            // The cell writes nothing after "OK" until Start, so the line is all there is to read.
+            line = await SandboxedSpawn.ReadLineAsync(channel, pending, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             channel.Dispose();
             return ($"ERR the cell was not ready within {timeout.TotalSeconds:0} s", null);
         }
-        catch (SocketException)
+        if (line is not null && line.StartsWith(CellStatus.Ready, StringComparison.Ordinal))
         {
-            // The cell went away mid-line: what it wrote is all there is.
+            return (line, channel);
         }
         channel.Dispose();
-        return (text.ToString(), null);
+        return (line ?? "", null);
     }
 
     /// <summary>Completes <see cref="Exited"/> with the cell's "EXIT code" line; a cell that dies writes none.</summary>

@@ -7,5 +7,10 @@ if (args.Length > 0 && args[0] == CellLaunch.Mode)
 {
     return CellMain.Run(args);
 }
+// containerd-shim-wasm-v1-cell __precompile ROOTFS ENTRY: fills the precompile cache on a cell's miss.
+if (args.Length > 0 && args[0] == CellLaunch.PrecompileMode)
+{
+    return CellMain.Precompile(args);
+}
 Console.Error.WriteLine($"containerd-shim-wasm-v1-cell runs one Wasm container for the shim's daemon; it is not run by hand ({CellLaunch.Mode} expected)");
 return 2;

@@ -13,14 +13,15 @@ public sealed class SpecReaderTests
         "args":["/app.wasm","--name","caf\u00e9 \"x\""],"env":["PATH=/usr/local/sbin:/usr/bin","HOSTNAME=pod-1"],
         "cwd":"/srv","capabilities":{"bounding":["CAP_CHOWN"],"effective":["CAP_CHOWN"],"permitted":["CAP_CHOWN"]},
         "rlimits":[{"type":"RLIMIT_NOFILE","hard":18446744073709551615,"soft":1024}],"noNewPrivileges":true,
-        "apparmorProfile":"cri-containerd.apparmor.d","oomScoreAdj":1000,"terminal":false},
+        "apparmorProfile":"cri-containerd.apparmor.d","selinuxLabel":"system_u:system_r:container_t:s0:c1,c2","oomScoreAdj":1000,"terminal":false},
         "root":{"path":"rootfs","readonly":true},"hostname":"pod-1",
         "mounts":[{"destination":"/proc","type":"proc","source":"proc","options":["nosuid","noexec","nodev"]},
         {"destination":"/data","type":"bind","source":"/var/lib/kubelet/pods/x/volumes/data","options":["rbind","rprivate","ro"]},
         {"destination":"/dev/shm","type":"bind","source":"/run/containerd/sandboxes/s/shm","options":null}],
         "hooks":{"prestart":[{"path":"/bin/true","args":["true"],"timeout":5}]},
         "annotations":{"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":"abc","empty":""},
-        "linux":{"uidMappings":[],"resources":{"devices":[{"allow":false,"access":"rwm"}],
+        "linux":{"uidMappings":[],"mountLabel":"system_u:object_r:container_file_t:s0:c1,c2","resources":{"devices":[{"allow":false,"access":"rwm"},
+        {"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"},{"allow":true,"type":"c","major":136,"access":"rwm"},{"allow":false,"type":"b","major":null,"minor":-1}],
         "memory":{"limit":67108864,"swap":67108864,"reservation":-1,"disableOOMKiller":false},
         "cpu":{"shares":256,"quota":50000,"period":100000,"cpus":"0-1","mems":"0"},"pids":{"limit":512},
         "unified":{"memory.high":"max"}},"cgroupsPath":"/kubepods/burstable/podx/c1",
@@ -49,7 +50,7 @@ public sealed class SpecReaderTests
 
     [Theory]
     [InlineData("""{"memory":{"limit":67108864,"swap":-1,"reservation":1024},"cpu":{"shares":2,"quota":-1,"period":200000,"cpus":"0"},"pids":{"limit":0},"unified":{"memory.high":"max"}}""")]
-    [InlineData("""{"memory":null,"devices":[{"allow":false,"access":"rwm"}],"hugepageLimits":[]}""")]
+    [InlineData("""{"memory":null,"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":3,"access":"rw"}],"hugepageLimits":[]}""")]
     [InlineData("{}")]
     public void Reads_update_resources_as_the_generated_reader_does(string json)
     {
@@ -84,6 +85,15 @@ public sealed class SpecReaderTests
         Assert.Equal("abc", spec.Annotations!["io.kubernetes.cri.sandbox-id"]);
         Assert.Equal(-1, spec.Linux!.Resources!.Memory!.Reservation);
         Assert.Equal("/var/run/netns/cni-1", spec.Linux.Namespaces![4].Path);
+        Assert.Equal("cri-containerd.apparmor.d", spec.Process.ApparmorProfile);
+        Assert.Equal("system_u:system_r:container_t:s0:c1,c2", spec.Process.SelinuxLabel);
+        Assert.Equal("system_u:object_r:container_file_t:s0:c1,c2", spec.Linux.MountLabel);
+        var devices = spec.Linux.Resources.Devices!;
+        Assert.Equal(4, devices.Count);
+        Assert.Equal((false, null, null, null, "rwm"), (devices[0].Allow, devices[0].Type, devices[0].Major, devices[0].Minor, devices[0].Access));
+        Assert.Equal((true, "c", 1L, 3L, "rwm"), (devices[1].Allow, devices[1].Type, devices[1].Major, devices[1].Minor, devices[1].Access));
+        Assert.Equal((136L, (long?)null), (devices[2].Major, devices[2].Minor));
+        Assert.Equal(("b", (long?)null, -1L, (string?)null), (devices[3].Type, devices[3].Major, devices[3].Minor, devices[3].Access));
         var seccomp = spec.Linux.Seccomp!;
         Assert.Equal(("SCMP_ACT_ERRNO", 38u), (seccomp.DefaultAction, seccomp.DefaultErrnoRet));
         Assert.Equal(["SECCOMP_FILTER_FLAG_LOG"], seccomp.Flags);
@@ -97,6 +107,9 @@ public sealed class SpecReaderTests
     [InlineData("""{"process":{"user":{"uid":-1}}}""", "uid")]
     [InlineData("""{"linux":{"resources":{"memory":{"limit":"64Mi"}}}}""", "limit")]
     [InlineData("""{"annotations":{"a":1}}""", "a")]
+    [InlineData("""{"linux":{"resources":{"devices":[{"allow":true,"major":"1"}]}}}""", "major")]
+    [InlineData("""{"linux":{"resources":{"devices":{"allow":true}}}}""", "devices")]
+    [InlineData("""{"process":{"apparmorProfile":false}}""", "apparmorProfile")]
     [InlineData("""{"mounts":{}}""", "mounts")]
     [InlineData("""[]""", "object")]
     [InlineData("""null""", "null")]

@@ -1,0 +1,189 @@
+using Wasmcell.Cell.Protocol;
+using Wasmcell.Oci.RuntimeSpec;
+
+namespace Wasmcell.Cell.Tests;
+
+/// <summary>What the daemon asks the cell's pre-main (cell_sandbox.c) to do for a given config.json.</summary>
+public sealed class CellSandboxPlanTests
+{
+    private static readonly CellSandboxPlan.CellFiles Files = new("/opt/shim/containerd-shim-wasm-v1-cell", "/opt/shim/libwasmtime.so", null);
+    private static readonly CellLaunch Launch = new("/run/c/b1", "/run/c/b1/rootfs", "b1", "/app.wasm", null);
+
+    private static string[] Lines(Spec spec, CellLaunch? launch = null) =>
+        CellSandboxPlan.ForCell(spec, launch ?? Launch, Files).ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private static Spec WithNamespaces(params Namespace[] namespaces) => new() { Linux = new Oci.RuntimeSpec.Linux { Namespaces = [.. namespaces] } };
+
+    [Fact]
+    public void Ctr_default_namespaces_are_all_new_and_the_hostname_is_set_in_the_new_uts()
+    {
+        var spec = WithNamespaces(new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "network" });
+        spec.Hostname = "box";
+        var lines = Lines(spec);
+        foreach (var type in new[] { "pid", "ipc", "uts", "mount", "network" })
+        {
+            Assert.Contains($"new\t{type}", lines);
+        }
+        Assert.Contains("hostname\tbox", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("join", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_pods_namespaces_are_joined_and_its_hostname_is_left_to_the_sandbox()
+    {
+        var spec = WithNamespaces(new() { Type = "network", Path = "/var/run/netns/cni-1" }, new() { Type = "ipc", Path = "/proc/7/ns/ipc" },
+            new() { Type = "uts", Path = "/proc/7/ns/uts" }, new() { Type = "mount" }, new() { Type = "pid" });
+        spec.Hostname = "pod";
+        var lines = Lines(spec);
+        Assert.Contains("join\tnetwork\t/var/run/netns/cni-1", lines);
+        Assert.Contains("join\tipc\t/proc/7/ns/ipc", lines);
+        Assert.Contains("join\tuts\t/proc/7/ns/uts", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("hostname", StringComparison.Ordinal));
+        Assert.DoesNotContain("new\tnetwork", lines);
+    }
+
+    [Fact]
+    public void The_cell_always_gets_new_pid_and_mount_namespaces_unless_it_joins_a_pods_pid_namespace()
+    {
+        var hostPid = Lines(WithNamespaces(new Namespace { Type = "network" }));
+        Assert.Contains("new\tpid", hostPid);
+        Assert.Contains("new\tmount", hostPid);
+
+        var sharedPid = Lines(WithNamespaces(new Namespace { Type = "pid", Path = "/proc/7/ns/pid" }));
+        Assert.Contains("join\tpid\t/proc/7/ns/pid", sharedPid);
+        Assert.DoesNotContain("new\tpid", sharedPid);
+    }
+
+    [Fact]
+    public void Uid_and_gid_mappings_become_one_user_line()
+    {
+        var spec = WithNamespaces(new Namespace { Type = "user" });
+        spec.Linux!.UidMappings = [new() { ContainerId = 0, HostId = 100000, Size = 65536 }, new() { ContainerId = 65536, HostId = 1000, Size = 1 }];
+        spec.Linux.GidMappings = [new() { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        Assert.Contains("user\t0 100000 65536,65536 1000 1\t0 100000 65536", Lines(spec));
+    }
+
+    [Theory]
+    [InlineData("user", "/proc/7/ns/user", "join the user namespace")]
+    [InlineData("mount", "/proc/7/ns/mnt", "join the mount namespace")]
+    [InlineData("time", null, "time namespace")]
+    public void Namespaces_the_cell_cannot_honour_are_refused_by_name(string type, string? path, string message)
+    {
+        var e = Assert.ThrowsAny<Exception>(() => Lines(WithNamespaces(new Namespace { Type = type, Path = path })));
+        Assert.True(e is NotSupportedException, e.ToString());
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_new_user_namespace_without_mappings_is_refused()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Lines(WithNamespaces(new Namespace { Type = "user" })));
+        Assert.Contains("uidMappings", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_root_holds_the_rootfs_config_binaries_devices_and_directory_binds_in_path_order()
+    {
+        var bindSource = Directory.CreateTempSubdirectory("wasmcell-plan-").FullName;
+        try
+        {
+            var spec = new Spec
+            {
+                Root = new Root { Readonly = true },
+                Mounts = [new() { Destination = "/data", Type = "bind", Source = bindSource, Options = ["rbind", "ro"] }, new() { Destination = "/proc", Type = "proc", Source = "proc" }],
+            };
+            var lines = Lines(spec);
+            var binds = lines.Where(l => l.StartsWith("bind\t", StringComparison.Ordinal)).ToList();
+            Assert.Equal(binds.Order(StringComparer.Ordinal), binds);
+            Assert.Contains("root\t/run/c/b1/cell-root", lines);
+            Assert.Contains("bind\t/run/c/b1/rootfs\tro", binds);
+            Assert.Contains("bind\t/run/c/b1/config.json\tro", binds);
+            Assert.Contains("bind\t/opt/shim/containerd-shim-wasm-v1-cell\tro", binds);
+            Assert.Contains("bind\t/opt/shim/libwasmtime.so\tro", binds);
+            Assert.Contains($"bind\t{bindSource}\tro", binds);
+            Assert.Contains("bind\t/dev/null\trw", binds);
+            // The spec's proc mount is not a host path: the cell gets a fresh /proc of its own.
+            Assert.DoesNotContain(binds, b => b.StartsWith("bind\tproc", StringComparison.Ordinal));
+            Assert.Contains("proc", lines);
+            Assert.Contains("readonly\t/proc/sys", lines);
+            Assert.Contains("mask\t/proc/kcore", lines);
+            Assert.Contains("preload\t/opt/shim/libwasmtime.so", lines);
+        }
+        finally
+        {
+            Directory.Delete(bindSource);
+        }
+    }
+
+    [Fact]
+    public void Only_the_devices_the_rules_allow_are_bound_but_urandom_always_is()
+    {
+        var lines = CellSandboxPlan.ForCell(new Spec(), Launch, Files, d => d.Path == "/dev/null").ToString();
+        Assert.Contains("bind\t/dev/null\trw", lines, StringComparison.Ordinal);
+        Assert.Contains("bind\t/dev/urandom\trw", lines, StringComparison.Ordinal);
+        Assert.DoesNotContain("/dev/zero", lines, StringComparison.Ordinal);
+        Assert.DoesNotContain("/dev/random\t", lines, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_spec_user_rlimits_and_memory_cgroup_reach_the_plan()
+    {
+        var spec = new Spec
+        {
+            Process = new Process
+            {
+                User = new User { Uid = 1000, Gid = 1001, AdditionalGids = [5, 6] },
+                Rlimits = [new() { Type = "RLIMIT_NOFILE", Soft = 256, Hard = 512 }],
+            },
+        };
+        var lines = Lines(spec, Launch with { MemoryTasks = "/sys/fs/cgroup/memory/x/tasks" });
+        Assert.Contains("ids\t1000\t1001\t5\t6", lines);
+        Assert.Contains("rlimit\t7\t256\t512", lines);
+        Assert.Contains($"keep\t{CellLaunch.MemoryTasksFd}\t/sys/fs/cgroup/memory/x/tasks", lines);
+    }
+
+    [Fact]
+    public void An_unknown_rlimit_is_refused_by_name()
+    {
+        var spec = new Spec { Process = new Process { Rlimits = [new() { Type = "RLIMIT_BOGUS", Soft = 1, Hard = 1 }] } };
+        var e = Assert.Throws<InvalidDataException>(() => Lines(spec));
+        Assert.Contains("RLIMIT_BOGUS", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/run/c/b\t1")]
+    [InlineData("/run/c/b\n1")]
+    public void A_path_that_would_break_the_plans_lines_is_refused(string bundle)
+    {
+        Assert.Throws<InvalidDataException>(() => Lines(new Spec(), Launch with { Bundle = bundle }));
+    }
+
+    [Fact]
+    public void A_bind_of_the_hosts_root_is_refused()
+    {
+        var spec = new Spec { Mounts = [new() { Destination = "/host", Type = "bind", Source = "/", Options = ["rbind"] }] };
+        Assert.Throws<NotSupportedException>(() => Lines(spec));
+    }
+
+    [Fact]
+    public void A_precompile_sandbox_has_every_namespace_new_and_the_cache_writable()
+    {
+        var cache = Directory.CreateTempSubdirectory("wasmcell-cache-").FullName;
+        try
+        {
+            var lines = CellSandboxPlan.ForPrecompile("/run/c/b1", "/run/c/b1/rootfs", Files with { PrecompileCache = cache })
+                .ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var type in new[] { "network", "ipc", "uts", "pid", "mount" })
+            {
+                Assert.Contains($"new\t{type}", lines);
+            }
+            Assert.Contains($"bind\t{cache}\trw", lines);
+            Assert.Contains("bind\t/run/c/b1/rootfs\tro", lines);
+            Assert.Contains("ids\t0\t0", lines);
+        }
+        finally
+        {
+            Directory.Delete(cache);
+        }
+    }
+}

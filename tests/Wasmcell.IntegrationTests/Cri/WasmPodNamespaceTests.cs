@@ -63,8 +63,8 @@ public sealed partial class WasmPodNamespaceTests(CriEnvironment env)
         Assert.Equal(Path.Combine(env.OptBin, ShimBinary.CellFileName), WasmPodProbe.Exe(cellPid));
         Assert.Contains(appId, HostProcesses.Cmdline(cellPid));
         Assert.Equal(shim, HostProcesses.ParentPid(cellPid));
-        // setns(CLONE_NEWNET) moves only the calling thread: the guest's (main) thread is the one that counts.
-        Assert.Equal(podNet, WasmPodProbe.Namespace($"/proc/{cellPid}/task/{cellPid}/ns/net"));
+        // The cell's sandbox joined the pod's netns before its first thread: every thread is there.
+        Assert.All(Directory.GetDirectories($"/proc/{cellPid}/task"), task => Assert.Equal(podNet, WasmPodProbe.Namespace($"{task}/ns/net")));
 
         // stdout and stderr in the CRI log, one entry per line, the two-piece line joined.
         await WasmCriQueries.WaitForLogLineAsync(placement, "app", " stderr F cri-logs: second stderr line");

@@ -74,7 +74,7 @@ public static class CellMain
         var started = 0;
         Report(CellStatus.Ready + FormattableString.Invariant(
             $" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms ({sandbox} before the runtime, engine {engineMs:0.0} ms, module {moduleMs:0.0} ms, seccomp {seccompMs:0.00} ms)")
-            + (cache?.Misses > 0 ? CellStatus.CacheMiss : ""));
+            + (cache?.Misses > 0 ? CellStatus.CacheMiss : cache?.LastHitKey is { } key ? CellStatus.CacheHit + key : ""));
         // After "OK": the first registration starts .NET's signal thread, which Create need not wait for. A
         // SIGTERM before this point ends the process by the default action, the status Wait reports anyway (143).
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => OnStopSignal(ctx, runner, ref started, 15));

@@ -19,6 +19,16 @@ public static class CellStatus
 
     /// <summary>Ends an "OK" line when the module was not in the precompile cache (the daemon then has it compiled there).</summary>
     public const string CacheMiss = "; cache miss";
+
+    /// <summary>Ends an "OK" line, followed by the key, when the module came from the cache (the daemon records the use).</summary>
+    public const string CacheHit = "; cache hit ";
+
+    /// <summary>The key of an "OK" line ending in <see cref="CacheHit"/>, or null.</summary>
+    public static string? HitKey(string ready)
+    {
+        var at = ready.LastIndexOf(CacheHit, StringComparison.Ordinal);
+        return at < 0 ? null : ready[(at + CacheHit.Length)..].Trim();
+    }
     private const string Exit = "EXIT ";
 
     public static string ExitLine(int code) => Exit + code.ToString(CultureInfo.InvariantCulture) + "\n";

@@ -91,6 +91,28 @@ public sealed class PrecompileCache
     /// <summary>Lookups that found nothing usable and compiled (cheap, unlike <see cref="Stats"/>).</summary>
     public long Misses => Interlocked.Read(ref _misses);
 
+    /// <summary>The key of the last hit: a read-only cache cannot record the use, so its owner does (<see cref="RecordUse"/>).</summary>
+    public string? LastHitKey { get; private set; }
+
+    /// <summary>
+    /// Records a hit a read-only reader reported (a cell): the key's mtime is the entry's last use, which eviction
+    /// orders by. <paramref name="key"/> comes from that reader, so it is only ever a key's name, never a path.
+    /// </summary>
+    public static bool RecordUse(string root, string key)
+    {
+        if (key.Length is 0 or > 200 || key.AsSpan().ContainsAnyExcept("0123456789abcdef-"))
+        {
+            return false;
+        }
+        var path = Path.Combine(root, "keys", key);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+        Touch(path);
+        return true;
+    }
+
     public string Root { get; }
 
     public CacheStats Stats
@@ -224,6 +246,7 @@ public sealed class PrecompileCache
         }
 
         Touch(keyPath);
+        LastHitKey = key;
         return module;
     }
 

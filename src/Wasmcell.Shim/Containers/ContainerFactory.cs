@@ -91,6 +91,10 @@ public static class ContainerFactory
                 {
                     CachePrecompiler.Start(request.Bundle, cellRootfs, entry.ContainerPath, log);
                 }
+                else if (CellStatus.HitKey(cell.ReadyReport) is { } key)
+                {
+                    CachePrecompiler.RecordHit(key);
+                }
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());

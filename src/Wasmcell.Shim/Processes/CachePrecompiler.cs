@@ -7,7 +7,7 @@ using Wasmcell.Linux;
 namespace Wasmcell.Shim.Processes;
 
 /// <summary>
-/// Fills the precompile cache after a cell's miss. Cells see the cache read-only (no cell may write code another
+/// Fills the precompile cache after a cell's miss, and records its hits. Cells see the cache read-only (no cell may write code another
 /// cell will run), so the daemon starts the cell binary in <see cref="CellLaunch.PrecompileMode"/>, in a sandbox of
 /// its own holding only the module's rootfs (read-only) and the cache (CellSandboxPlan.ForPrecompile). It runs
 /// beside the container, off its start path; the next container of the image starts from the cache.
@@ -56,6 +56,15 @@ public static class CachePrecompiler
         }
         Running.TryAdd(run, 0);
         run.ContinueWith(t => Running.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>A cell's hit, recorded as the entry's last use (cells cannot write the cache).</summary>
+    public static void RecordHit(string key)
+    {
+        if (SandboxedSpawn.Files.PrecompileCache is { } cache)
+        {
+            Runtime.Cache.PrecompileCache.RecordUse(cache, key);
+        }
     }
 
     /// <summary>At the daemon's exit: gives running compiles (its children) up to <paramref name="timeout"/> to finish.</summary>

@@ -188,28 +188,29 @@ public static class CellMain
     }
 
     /// <summary>
-    /// __precompile ROOTFS ENTRY: compiles one module into the cache, inside a sandbox of its own whose root holds
-    /// the rootfs read-only and the cache writable (CellSandboxPlan.ForPrecompile). It runs no guest code.
+    /// __precompile NAME: compiles the module on <see cref="CellLaunch.ModuleFd"/> (the daemon read it inside the
+    /// container's rootfs) into the cache, inside a sandbox of its own whose root holds only the cache, writable
+    /// (CellSandboxPlan.ForPrecompile). It runs no guest code.
     /// </summary>
     public static int Precompile(IReadOnlyList<string> args)
     {
-        if (args.Count != 3)
+        if (args.Count != 2)
         {
-            Console.Error.WriteLine("usage: __precompile ROOTFS ENTRY");
+            Console.Error.WriteLine("usage: __precompile NAME (the module on fd 6)");
             return 2;
         }
         try
         {
             CellSandbox.Report();
             var cache = OpenCache(writable: true) ?? throw new IOException("no precompile cache to write");
+            var bytes = File.ReadAllBytes($"/proc/self/fd/{CellLaunch.ModuleFd}");
             using var engine = new WasmEngine();
-            using var stream = ContainerRootfs.Open(args[1]).OpenFile(args[2]);
-            using var module = cache.LoadOrCompile(engine, $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}");
+            using var module = cache.LoadOrCompile(engine.Engine, engine.ConfigFingerprint, bytes, args[1]);
             return 0;
         }
         catch (Exception e) when (e is NotSupportedException or IOException or UnauthorizedAccessException or Wasmtime.WasmtimeException)
         {
-            Console.Error.WriteLine($"precompile {args[2]}: {e.Message}");
+            Console.Error.WriteLine($"precompile {args[1]}: {e.Message}");
             return ExitCodes.LoadFailed;
         }
     }

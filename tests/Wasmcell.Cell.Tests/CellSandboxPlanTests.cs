@@ -166,19 +166,21 @@ public sealed class CellSandboxPlanTests
     }
 
     [Fact]
-    public void A_precompile_sandbox_has_every_namespace_new_and_the_cache_writable()
+    public void A_precompile_sandbox_has_every_namespace_new_the_cache_writable_and_no_container_file()
     {
         var cache = Directory.CreateTempSubdirectory("wasmcell-cache-").FullName;
         try
         {
-            var lines = CellSandboxPlan.ForPrecompile("/run/c/b1", "/run/c/b1/rootfs", Files with { PrecompileCache = cache })
+            var lines = CellSandboxPlan.ForPrecompile("/run/wasmcell/precompile-root", Files with { PrecompileCache = cache })
                 .ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             foreach (var type in new[] { "network", "ipc", "uts", "pid", "mount" })
             {
                 Assert.Contains($"new\t{type}", lines);
             }
+            Assert.Contains("root\t/run/wasmcell/precompile-root", lines);
             Assert.Contains($"bind\t{cache}\trw", lines);
-            Assert.Contains("bind\t/run/c/b1/rootfs\tro", lines);
+            // The module comes as an fd: no container file is in its root.
+            Assert.DoesNotContain(lines, l => l.StartsWith("bind\t/run/c", StringComparison.Ordinal));
             Assert.Contains("ids\t0\t0", lines);
         }
         finally

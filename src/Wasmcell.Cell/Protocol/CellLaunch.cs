@@ -9,11 +9,11 @@ public sealed record CellLaunch(string Bundle, string Rootfs, string Id, string 
 {
     public const string Mode = "__cell";
 
-    /// <summary>A compile into the precompile cache for the daemon (CellSandboxPlan.ForPrecompile): ROOTFS ENTRY.</summary>
+    /// <summary>A compile into the precompile cache for the daemon (CellSandboxPlan.ForPrecompile): NAME, the module on <see cref="ModuleFd"/>.</summary>
     public const string PrecompileMode = "__precompile";
 
     /// <summary>fd numbers inside the cell, after stdio; the plan is read and closed by the sandbox before Main.</summary>
-    public const int BarrierFd = 3, StatusFd = 4, PlanFd = 5, MemoryTasksFd = 6;
+    public const int BarrierFd = 3, StatusFd = 4, PlanFd = 5, MemoryTasksFd = 6, ModuleFd = 6;
 
     /// <summary>The empty directory in the bundle the sandbox mounts the cell's root on (in the cell's own mount namespace).</summary>
     public const string RootDirectory = "cell-root";

@@ -79,7 +79,7 @@ public sealed class CellSandboxPlan
     {
         var plan = new CellSandboxPlan();
         plan.Namespaces(spec);
-        plan.Files(files, launch.Bundle, cacheWritable: false);
+        plan.Files(files, Path.Join(launch.Bundle, CellLaunch.RootDirectory), cacheWritable: false);
         plan.Bind(Path.Join(launch.Bundle, "config.json"), readOnly: true);
         plan.Bind(launch.Rootfs, readOnly: spec.Root?.Readonly ?? false);
         foreach (var m in spec.Mounts ?? [])
@@ -108,10 +108,11 @@ public sealed class CellSandboxPlan
     }
 
     /// <summary>
-    /// A compile of one module into the cache on the daemon's behalf: nothing but the module's rootfs (read-only)
-    /// and the cache (writable) in its root, every namespace new, uid 0 without capabilities. It never runs guest code.
+    /// A compile of one module into the cache on the daemon's behalf: the module comes as an fd
+    /// (<see cref="CellLaunch.ModuleFd"/>), so its root holds nothing but the cell's files and the cache (writable);
+    /// every namespace new, uid 0 without capabilities. It never runs guest code.
     /// </summary>
-    public static CellSandboxPlan ForPrecompile(string bundle, string rootfs, CellFiles files)
+    public static CellSandboxPlan ForPrecompile(string rootDirectory, CellFiles files)
     {
         var plan = new CellSandboxPlan();
         foreach (var type in new[] { "network", "ipc", "uts", "pid" })
@@ -119,8 +120,7 @@ public sealed class CellSandboxPlan
             plan.Line("new", type);
         }
         plan.Line("new", "mount");
-        plan.Files(files, bundle, cacheWritable: true);
-        plan.Bind(rootfs, readOnly: true);
+        plan.Files(files, rootDirectory, cacheWritable: true);
         plan.Proc(null, null, d => d == RuntimeRandom || d.Path == "/dev/null");
         plan.Line("ids", "0", "0");
         return plan;
@@ -207,9 +207,9 @@ public sealed class CellSandboxPlan
     private static string Map(List<IdMapping> mappings) =>
         string.Join(',', mappings.Select(m => FormattableString.Invariant($"{m.ContainerId} {m.HostId} {m.Size}")));
 
-    private void Files(CellFiles files, string bundle, bool cacheWritable)
+    private void Files(CellFiles files, string rootDirectory, bool cacheWritable)
     {
-        Line("root", Path.Join(bundle, CellLaunch.RootDirectory));
+        Line("root", rootDirectory);
         Bind(files.Binary, readOnly: true);
         Bind(files.Wasmtime, readOnly: true);
         // Its dependencies (libgcc_s, libdl) come from the host's /lib, which the new root does not have.

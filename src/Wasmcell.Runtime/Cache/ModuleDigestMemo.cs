@@ -23,7 +23,7 @@ internal sealed class ModuleDigestMemo(string directory, Action<string, byte[]> 
         {
             text = File.ReadAllText(path).Trim();
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }

@@ -73,7 +73,11 @@ public sealed class PrecompileCache
         var verified = Path.Combine(Root, "verified");
         foreach (var dir in new[] { Root, _keys, _objects, modules, verified, _tmp })
         {
-            EnsurePrivateDirectory(dir, create: !readOnly);
+            // Read-only, only the root must be there: a cache nothing was compiled into yet has no subdirectories.
+            if (!readOnly || dir == Root || Directory.Exists(dir))
+            {
+                EnsurePrivateDirectory(dir, create: !readOnly);
+            }
         }
 
         Action<string, byte[]> write = readOnly ? (_, _) => { } : WriteAtomically;
@@ -195,7 +199,7 @@ public sealed class PrecompileCache
         {
             recorded = File.ReadAllText(keyPath).Trim();
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
@@ -210,7 +214,7 @@ public sealed class PrecompileCache
         var identity = FileIdentity.Of(objectPath, followSymlinks: false);
         if (identity is null)
         {
-            TryDelete(keyPath); // evicted or removed under us: a plain miss
+            Forget(keyPath); // evicted or removed under us: a plain miss
             return null;
         }
 
@@ -219,7 +223,7 @@ public sealed class PrecompileCache
             var actual = ContentDigest.OfFile(objectPath);
             if (actual is null)
             {
-                TryDelete(keyPath);
+                Forget(keyPath);
                 return null;
             }
 
@@ -245,7 +249,10 @@ public sealed class PrecompileCache
             return null;
         }
 
-        Touch(keyPath);
+        if (!_readOnly)
+        {
+            Touch(keyPath);
+        }
         LastHitKey = key;
         return module;
     }
@@ -318,7 +325,7 @@ public sealed class PrecompileCache
             {
                 recorded = File.ReadAllText(keyFile.FullName).Trim();
             }
-            catch (FileNotFoundException)
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
                 continue;
             }
@@ -406,13 +413,22 @@ public sealed class PrecompileCache
         _verified.Prune(DateTime.UtcNow - ModuleDigestMemo.MaxAge);
     }
 
+    /// <summary>A bad entry: removed, unless this is a read-only reader (the owner's compile repairs it).</summary>
     private void Reject(string keyPath, string? objectPath)
     {
         Interlocked.Increment(ref _rejected);
-        TryDelete(keyPath);
+        Forget(keyPath);
         if (objectPath is not null)
         {
-            TryDelete(objectPath);
+            Forget(objectPath);
+        }
+    }
+
+    private void Forget(string path)
+    {
+        if (!_readOnly)
+        {
+            TryDelete(path);
         }
     }
 

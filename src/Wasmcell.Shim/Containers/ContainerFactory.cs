@@ -65,7 +65,7 @@ public static class ContainerFactory
                 var rules = spec.Linux?.Resources?.Devices ?? [];
                 // The root binds only the devices the rules allow, which holds them where no cgroup can (v2 without
                 // a device program, no cgroupsPath): no other device node is reachable from the cell.
-                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.Files,
+                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.PrepareFiles(),
                     d => DeviceRules.Allows(rules, 'c', d.Major, d.Minor, "rw"));
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
                 var cell = await CellProcess.SpawnAsync(launch, plan, fds, cgroup, cellReadyTimeout);
@@ -89,7 +89,7 @@ public static class ContainerFactory
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
                 if (cell.ReadyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
                 {
-                    CachePrecompiler.Start(request.Bundle, cellRootfs, entry.ContainerPath, log);
+                    CachePrecompiler.Start(cellRootfs, entry.ContainerPath, log);
                 }
                 else if (CellStatus.HitKey(cell.ReadyReport) is { } key)
                 {

@@ -15,12 +15,21 @@ namespace Wasmcell.Shim.Processes;
 public static class CachePrecompiler
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+    private const long MaxModuleBytes = 512L << 20;
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    // Not under /tmp: a directory anyone may create there could be a symlink to mount over.
+    private const string RootDirectory = "/run/wasmcell/precompile-root";
     private static readonly ConcurrentDictionary<Task, byte> Running = new();
 
-    /// <summary>Starts compiling <paramref name="entry"/> of <paramref name="rootfs"/> into the cache; failures are only logged.</summary>
-    public static void Start(string bundle, string rootfs, string entry, ShimLog log)
+    /// <summary>
+    /// Starts compiling <paramref name="entry"/> of <paramref name="rootfs"/> into the cache; failures are only
+    /// logged. The module is read here, inside the rootfs, and handed over as a memory file: the container (and its
+    /// rootfs) may be gone before the compile is done.
+    /// </summary>
+    public static void Start(string rootfs, string entry, ShimLog log)
     {
-        var files = SandboxedSpawn.Files;
+        var files = SandboxedSpawn.PrepareFiles();
         if (files.PrecompileCache is not { } cache)
         {
             return;
@@ -28,15 +37,23 @@ public static class CachePrecompiler
         Task run;
         try
         {
-            // The cache's root must exist to be bound into the sandbox; the compile makes the rest.
-            Directory.CreateDirectory(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // The empty directory its root is mounted on (in its own mount namespace, so one serves every compile).
+            Directory.CreateDirectory(RootDirectory, PrivateDirectory);
+            byte[] module;
+            using (var root = Oci.RuntimeSpec.ContainerRootfs.Open(rootfs))
+            using (var stream = root.OpenFile(entry))
+            {
+                module = stream.Length <= MaxModuleBytes ? ReadAll(stream)
+                    : throw new InvalidDataException($"{entry} is {stream.Length} bytes, more than the {MaxModuleBytes} the cache takes");
+            }
+            var moduleFd = Libc.MemoryFile("module", module);
             var (statusR, statusW) = UnixSockets.Pair();
             int spawned;
             try
             {
                 // Its complaints go where the daemon's do: containerd's log.
-                spawned = SandboxedSpawn.Start([CellLaunch.PrecompileMode, rootfs, entry],
-                    Cell.Protocol.CellSandboxPlan.ForPrecompile(bundle, rootfs, files), [-1, -1, 2, -1, statusW]);
+                spawned = SandboxedSpawn.Start([CellLaunch.PrecompileMode, entry], CellSandboxPlan.ForPrecompile(RootDirectory, files),
+                    [-1, -1, 2, -1, statusW], moduleFd);
             }
             catch
             {
@@ -46,6 +63,7 @@ public static class CachePrecompiler
             finally
             {
                 Libc.Close(statusW);
+                Libc.Close(moduleFd);
             }
             run = AwaitAsync(new Socket(new SafeSocketHandle(statusR, ownsHandle: true)), spawned, entry, log);
         }
@@ -58,10 +76,17 @@ public static class CachePrecompiler
         run.ContinueWith(t => Running.TryRemove(t, out _), TaskScheduler.Default);
     }
 
+    private static byte[] ReadAll(Stream stream)
+    {
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
     /// <summary>A cell's hit, recorded as the entry's last use (cells cannot write the cache).</summary>
     public static void RecordHit(string key)
     {
-        if (SandboxedSpawn.Files.PrecompileCache is { } cache)
+        if (CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable) is { } cache)
         {
             Runtime.Cache.PrecompileCache.RecordUse(cache, key);
         }

@@ -14,12 +14,32 @@ namespace Wasmcell.Shim.Processes;
 /// </summary>
 public static class SandboxedSpawn
 {
-    /// <summary>The files every sandboxed cell binds read-only, from where the daemon runs.</summary>
-    public static CellSandboxPlan.CellFiles Files =>
-        new(ShimBinaries.Cell, ShimBinaries.Wasmtime, CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable));
+    /// <summary>
+    /// The files every sandboxed cell binds, from where the daemon runs. The precompile cache's root is made here
+    /// if missing (0700): cells can only be given a cache that exists, and only the daemon's compiles fill it.
+    /// </summary>
+    public static CellSandboxPlan.CellFiles PrepareFiles()
+    {
+        var cache = CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable);
+        try
+        {
+            if (cache is not null)
+            {
+                Directory.CreateDirectory(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            cache = null;
+        }
+        return new(ShimBinaries.Cell, ShimBinaries.Wasmtime, cache);
+    }
 
-    /// <summary>Spawns <see cref="ShimBinaries.Cell"/> with <paramref name="fds"/> as its fds 0-4 and the plan on fd 5.</summary>
-    public static int Start(IReadOnlyList<string> args, CellSandboxPlan plan, IReadOnlyList<int> fds)
+    /// <summary>
+    /// Spawns <see cref="ShimBinaries.Cell"/> with <paramref name="fds"/> as its fds 0-4, the plan on fd 5 and
+    /// <paramref name="after"/> from fd 6 on.
+    /// </summary>
+    public static int Start(IReadOnlyList<string> args, CellSandboxPlan plan, IReadOnlyList<int> fds, params IReadOnlyList<int> after)
     {
         var bytes = plan.ToBytes();
         var (planR, planW) = Libc.Pipe();
@@ -31,7 +51,7 @@ public static class SandboxedSpawn
             planW = -1;
             var binary = ShimBinaries.Cell;
             return PosixSpawn.Start(binary, [binary, .. args], CellEnvironment.For(Environment.GetEnvironmentVariable),
-                [.. fds, planR], newSession: false);
+                [.. fds, planR, .. after], newSession: false);
         }
         finally
         {

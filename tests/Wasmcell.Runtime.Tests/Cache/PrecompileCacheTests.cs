@@ -41,6 +41,39 @@ public sealed class PrecompileCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_read_only_reader_compiles_a_miss_without_writing_and_reports_its_hits_for_the_owner_to_record()
+    {
+        var path = _modules.Write("a.wasm", 42);
+        Directory.CreateDirectory(_modules.CacheRoot);
+        var reader = PrecompileCache.OpenReadOnly(_modules.CacheRoot);
+        using (var missed = reader.LoadOrCompile(_engine, Fingerprint, path))
+        {
+            Assert.Equal(42, CacheTestModules.Answer(_engine, missed));
+        }
+        Assert.Equal(1, reader.Misses);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_modules.CacheRoot)); // not even the subdirectories
+
+        // The owner compiles it in (the daemon's sandboxed compile); the reader then hits and names the key.
+        new PrecompileCache(_modules.CacheRoot).LoadOrCompile(_engine, Fingerprint, File.ReadAllBytes(path), "a.wasm").Dispose();
+        var key = Assert.Single(Directory.GetFiles(Path.Combine(_modules.CacheRoot, "keys")));
+        File.SetLastWriteTimeUtc(key, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        reader = PrecompileCache.OpenReadOnly(_modules.CacheRoot);
+        using (var hit = reader.LoadOrCompile(_engine, Fingerprint, path))
+        {
+            Assert.Equal(42, CacheTestModules.Answer(_engine, hit));
+        }
+        Assert.Equal(0, reader.Misses);
+        Assert.Equal(Path.GetFileName(key), reader.LastHitKey);
+        Assert.True(File.GetLastWriteTimeUtc(key).Year == 2001, "a read-only reader moved the key's mtime");
+
+        Assert.True(PrecompileCache.RecordUse(_modules.CacheRoot, reader.LastHitKey!));
+        Assert.True(File.GetLastWriteTimeUtc(key).Year > 2001, "the owner did not record the use");
+        // A key comes from the reader: never a path.
+        Assert.False(PrecompileCache.RecordUse(_modules.CacheRoot, "../keys/" + Path.GetFileName(key)));
+        Assert.False(PrecompileCache.RecordUse(_modules.CacheRoot, "0123-not-there"));
+    }
+
+    [Fact]
     public void Another_process_sees_the_entry()
     {
         var path = _modules.Write("a.wasm", 42);

@@ -9,8 +9,8 @@ public sealed class CellSandboxPlanTests
     private static readonly CellSandboxPlan.CellFiles Files = new("/opt/shim/containerd-shim-wasm-v1-cell", "/opt/shim/libwasmtime.so", null);
     private static readonly CellLaunch Launch = new("/run/c/b1", "/run/c/b1/rootfs", "b1", "/app.wasm", null);
 
-    private static string[] Lines(Spec spec, CellLaunch? launch = null) =>
-        CellSandboxPlan.ForCell(spec, launch ?? Launch, Files).ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    private static string[] Lines(Spec spec, CellLaunch? launch = null, CellSandboxPlan.CellFiles? files = null) =>
+        CellSandboxPlan.ForCell(spec, launch ?? Launch, files ?? Files).ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     private static Spec WithNamespaces(params Namespace[] namespaces) => new() { Linux = new Oci.RuntimeSpec.Linux { Namespaces = [.. namespaces] } };
 
@@ -108,11 +108,20 @@ public sealed class CellSandboxPlanTests
             Assert.Contains("readonly\t/proc/sys", lines);
             Assert.Contains("mask\t/proc/kcore", lines);
             Assert.Contains("preload\t/opt/shim/libwasmtime.so", lines);
+            Assert.DoesNotContain(lines, l => l.Contains("libssl", StringComparison.Ordinal)); // none given: none bound
         }
         finally
         {
             Directory.Delete(bindSource);
         }
+    }
+
+    [Fact]
+    public void Host_libraries_are_bound_read_only_at_their_paths_not_loaded()
+    {
+        var lines = Lines(new Spec(), Launch, Files with { Libraries = ["/usr/lib/x86_64-linux-gnu/libssl.so.3"] });
+        Assert.Contains("bind\t/usr/lib/x86_64-linux-gnu/libssl.so.3\tro", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("preload\t/usr/lib", StringComparison.Ordinal));
     }
 
     [Fact]

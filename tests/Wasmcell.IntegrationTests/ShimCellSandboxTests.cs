@@ -77,7 +77,11 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
             }
             // The precompile cache is the private containerd's or the default one, and only ever read-only.
             string[] caches = [containerd.PrecompileDir, "/var/lib/wasmcell/precompiled"];
-            var allowed = readOnly.Concat(writable).Concat(caches).ToHashSet(StringComparer.Ordinal);
+            // OpenSSL, which .NET opens by name when the cell hashes (a cache miss), read-only at its host path.
+            var openSsl = mounts.Keys.Where(m => Path.GetFileName(m).StartsWith("libssl.so.", StringComparison.Ordinal)
+                || Path.GetFileName(m).StartsWith("libcrypto.so.", StringComparison.Ordinal)).ToList();
+            Assert.All(openSsl, m => Assert.Contains("ro", mounts[m].Split(',')));
+            var allowed = readOnly.Concat(writable).Concat(caches).Concat(openSsl).ToHashSet(StringComparer.Ordinal);
             var unexpected = mounts.Keys.Where(m => !allowed.Contains(m) && !m.StartsWith("/proc/", StringComparison.Ordinal)).ToList();
             Assert.True(unexpected.Count == 0, $"the cell's root holds more than it needs: {string.Join(", ", unexpected)}");
             foreach (var cache in caches.Where(mounts.ContainsKey))

@@ -61,7 +61,6 @@ struct limit { int resource; unsigned long long soft, hard; };
 
 static struct {
     const char *preload[8]; int npreload;
-    const char *preload_any[8]; int npreload_any;
     struct { int fd; const char *path; } keep[8]; int nkeep;
     struct join join[8]; int njoin;
     int new_flags;
@@ -163,8 +162,7 @@ static void read_plan(void)
         char *d = need(&c, "directive");
         if (!strcmp(d, "preload") && plan.npreload < 8) {
             plan.preload[plan.npreload++] = need(&c, d);
-        } else if (!strcmp(d, "preload-any")) {
-            for (char *f = field(&c); f && *f && plan.npreload_any < 8; f = field(&c)) plan.preload_any[plan.npreload_any++] = f;
+
         } else if (!strcmp(d, "keep") && plan.nkeep < 8) {
             plan.keep[plan.nkeep].fd = atoi(need(&c, d));
             plan.keep[plan.nkeep++].path = need(&c, d);
@@ -398,14 +396,6 @@ __attribute__((constructor)) static void apply_sandbox(int argc, char **argv)
         if (dlopen(plan.preload[i], RTLD_LAZY) == NULL) {
             errno = ENOENT;
             fail("load %s (%s)", plan.preload[i], dlerror());
-        }
-    }
-    if (plan.npreload_any > 0) {
-        int loaded = 0;
-        for (int i = 0; i < plan.npreload_any && !loaded; i++) loaded = dlopen(plan.preload_any[i], RTLD_LAZY) != NULL;
-        if (!loaded) {
-            errno = ENOENT;
-            fail("load any of %s ... (%s)", plan.preload_any[0], dlerror());
         }
     }
     t_preload = elapsed_ms(&start);

@@ -34,9 +34,6 @@ public sealed class CellSandboxPlan
     private static readonly string[] MaskedProc =
         ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats", "/proc/acpi", "/proc/scsi"];
 
-    // The names .NET's OpenSSL shim tries, newest first.
-    private static readonly string[] OpenSsl = ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.10"];
-
     private static readonly Dictionary<string, int> Rlimits = new(StringComparer.Ordinal)
     {
         ["RLIMIT_CPU"] = 0,
@@ -66,8 +63,31 @@ public sealed class CellSandboxPlan
     {
     }
 
-    /// <summary>The files the cell runs from and may read: its binary, Wasmtime, the precompile cache (read-only).</summary>
-    public sealed record CellFiles(string Binary, string Wasmtime, string? PrecompileCache);
+    /// <summary>
+    /// The files the cell runs from and may read: its binary, Wasmtime, the precompile cache (read-only), and host
+    /// libraries the runtime may open by name later (OpenSSL, for hashing on a cache miss), bound at their paths.
+    /// </summary>
+    public sealed record CellFiles(string Binary, string Wasmtime, string? PrecompileCache, IReadOnlyList<string>? Libraries = null);
+
+    /// <summary>
+    /// OpenSSL as .NET opens it (by soname, newest first), found where the dynamic loader looks when the cell's root
+    /// has no /etc/ld.so.cache: its system directories. Bound rather than loaded up front, so a cell that hashes
+    /// nothing (a cache hit) never maps it.
+    /// </summary>
+    public static IReadOnlyList<string> FindOpenSsl()
+    {
+        string[] systemDirectories = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
+        foreach (var version in new[] { "3", "1.1" })
+        {
+            var found = new[] { "libssl.so.", "libcrypto.so." }
+                .Select(name => systemDirectories.Select(d => Path.Join(d, name + version)).FirstOrDefault(File.Exists)).ToList();
+            if (found.All(f => f is not null))
+            {
+                return found!;
+            }
+        }
+        return [];
+    }
 
     /// <summary>
     /// A Wasm container's cell: the spec's namespaces (a new mount and pid namespace always), a root holding the
@@ -214,8 +234,10 @@ public sealed class CellSandboxPlan
         Bind(files.Wasmtime, readOnly: true);
         // Its dependencies (libgcc_s, libdl) come from the host's /lib, which the new root does not have.
         Line("preload", files.Wasmtime);
-        // .NET hashes (the cache's keys and digests) with OpenSSL, which it opens by soname; loaded here, it is found.
-        Line(["preload-any", .. OpenSsl]);
+        foreach (var library in files.Libraries ?? [])
+        {
+            Bind(library, readOnly: true);
+        }
         if (files.PrecompileCache is { } cache && Directory.Exists(cache))
         {
             Bind(cache, readOnly: !cacheWritable);

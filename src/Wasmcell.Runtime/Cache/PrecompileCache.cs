@@ -95,6 +95,18 @@ public sealed class PrecompileCache
     /// <summary>Lookups that found nothing usable and compiled (cheap, unlike <see cref="Stats"/>).</summary>
     public long Misses => Interlocked.Read(ref _misses);
 
+    /// <summary>
+    /// Remembers the sha256 of a module file whose bytes the caller has read (the daemon, on a cell's miss: cells
+    /// cannot write the memo, and without it every cell would hash the module again, loading OpenSSL to do it).
+    /// </summary>
+    public void RememberModule(string readablePath, ReadOnlySpan<byte> content)
+    {
+        if (FileIdentity.Of(readablePath, followSymlinks: true) is { } identity)
+        {
+            _memo.Remember(identity, Convert.ToHexStringLower(SHA256.HashData(content)));
+        }
+    }
+
     /// <summary>The key of the last hit: a read-only cache cannot record the use, so its owner does (<see cref="RecordUse"/>).</summary>
     public string? LastHitKey { get; private set; }
 

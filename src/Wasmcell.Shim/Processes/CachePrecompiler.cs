@@ -45,6 +45,8 @@ public static class CachePrecompiler
             {
                 module = stream.Length <= MaxModuleBytes ? ReadAll(stream)
                     : throw new InvalidDataException($"{entry} is {stream.Length} bytes, more than the {MaxModuleBytes} the cache takes");
+                // The next cells of this image file then find its digest without hashing it.
+                new Runtime.Cache.PrecompileCache(cache).RememberModule($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}", module);
             }
             var moduleFd = Libc.MemoryFile("module", module);
             var (statusR, statusW) = UnixSockets.Pair();
@@ -67,7 +69,8 @@ public static class CachePrecompiler
             }
             run = AwaitAsync(new Socket(new SafeSocketHandle(statusR, ownsHandle: true)), spawned, entry, log);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NotSupportedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NotSupportedException
+            or InvalidOperationException)
         {
             log.Warn($"cannot precompile {entry} into {cache}: {e.Message}");
             return;

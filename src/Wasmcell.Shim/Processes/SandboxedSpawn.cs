@@ -14,6 +14,8 @@ namespace Wasmcell.Shim.Processes;
 /// </summary>
 public static class SandboxedSpawn
 {
+    private static readonly Lazy<IReadOnlyList<string>> OpenSsl = new(CellSandboxPlan.FindOpenSsl);
+
     /// <summary>
     /// The files every sandboxed cell binds, from where the daemon runs. The precompile cache's root is made here
     /// if missing (0700): cells can only be given a cache that exists, and only the daemon's compiles fill it.
@@ -32,7 +34,7 @@ public static class SandboxedSpawn
         {
             cache = null;
         }
-        return new(ShimBinaries.Cell, ShimBinaries.Wasmtime, cache);
+        return new(ShimBinaries.Cell, ShimBinaries.Wasmtime, cache, OpenSsl.Value);
     }
 
     /// <summary>

@@ -426,26 +426,26 @@ __attribute__((constructor)) static void apply_sandbox(int argc, char **argv)
         if (flags && unshare(flags) < 0) fail("new namespaces (flags 0x%x)", flags);
         report_pid(getpid());
     } else {
+        // The child waits for this process: its mappings must be written, and the daemon must read the child's
+        // pid before anything the child says (a descheduled parent would otherwise report after the child's "OK").
         int go[2] = { -1, -1 };
-        if (plan.uid_map && pipe2(go, O_CLOEXEC) < 0) fail("pipe");
+        if (pipe2(go, O_CLOEXEC) < 0) fail("pipe");
         long child = syscall(SYS_clone, CLONE_PARENT | SIGCHLD | flags, 0, NULL, NULL, 0);
         if (child < 0) fail("start the cell in its namespaces (flags 0x%x)", flags);
         if (child > 0) {
             if (plan.uid_map) {
                 write_map((pid_t)child, "uid_map", plan.uid_map);
                 write_map((pid_t)child, "gid_map", plan.gid_map);
-                write_all(go[1], "1", 1);
             }
             report_pid((pid_t)child);
+            write_all(go[1], "1", 1);
             _exit(0);
         }
-        if (plan.uid_map) {
-            close(go[1]);
-            char byte;
-            // No byte: the parent failed (and said so on the status channel).
-            if (read(go[0], &byte, 1) != 1) _exit(EXIT_LOAD_FAILED);
-            close(go[0]);
-        }
+        close(go[1]);
+        char byte;
+        // No byte: the parent failed (and said so on the status channel).
+        if (read(go[0], &byte, 1) != 1) _exit(EXIT_LOAD_FAILED);
+        close(go[0]);
         pid_init = (flags & CLONE_NEWPID) != 0;
     }
     if (plan.new_flags & CLONE_NEWNET) {

@@ -117,6 +117,13 @@ public sealed class CellSandboxPlanTests
     }
 
     [Fact]
+    public void An_AppArmor_profile_to_apply_is_a_plan_line_and_none_means_none()
+    {
+        Assert.Contains("apparmor\tcri-containerd.apparmor.d", CellSandboxPlan.ForCell(new Spec(), Launch, Files, appArmorProfile: "cri-containerd.apparmor.d").ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Lines(new Spec()), l => l.StartsWith("apparmor", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Host_libraries_are_bound_read_only_at_their_paths_not_loaded()
     {
         var lines = Lines(new Spec(), Launch, Files with { Libraries = ["/usr/lib/x86_64-linux-gnu/libssl.so.3"] });

@@ -16,29 +16,31 @@ public sealed class LsmLabelsTests
     };
 
     [Fact]
-    public void An_AppArmor_profile_the_host_enforces_is_refused_naming_it()
+    public void An_AppArmor_profile_the_host_enforces_goes_to_the_cells_sandbox()
     {
-        var e = Assert.Throws<NotSupportedException>(() => LsmLabels.Check(SpecWith(apparmor: "cri-containerd.apparmor.d"), Enforcing));
+        var decision = LsmLabels.Check(SpecWith(apparmor: "cri-containerd.apparmor.d"), Enforcing with { SelinuxEnabled = false });
 
-        Assert.Contains("AppArmor profile \"cri-containerd.apparmor.d\"", e.Message, StringComparison.Ordinal);
-        Assert.Contains("io.containerd.wasm.v1", e.Message, StringComparison.Ordinal);
+        Assert.Equal("cri-containerd.apparmor.d", decision.AppArmorProfile);
+        Assert.Empty(decision.Ignored);
     }
 
     [Fact]
     public void An_AppArmor_profile_on_a_host_without_AppArmor_is_ignored_with_a_log_line()
     {
-        var ignored = LsmLabels.Check(SpecWith(apparmor: "cri-containerd.apparmor.d"), Neither with { SelinuxEnabled = true });
+        var decision = LsmLabels.Check(SpecWith(apparmor: "cri-containerd.apparmor.d"), Neither with { SelinuxEnabled = true });
 
-        var line = Assert.Single(ignored);
+        Assert.Null(decision.AppArmorProfile);
+        var line = Assert.Single(decision.Ignored);
         Assert.Contains("\"cri-containerd.apparmor.d\" ignored: AppArmor is not enabled", line, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Unconfined_and_no_labels_pass_where_every_module_is_enforced()
     {
-        Assert.Empty(LsmLabels.Check(SpecWith(apparmor: "unconfined"), Enforcing));
-        Assert.Empty(LsmLabels.Check(SpecWith(apparmor: "", selinux: "", mountLabel: ""), Enforcing));
-        Assert.Empty(LsmLabels.Check(new Spec(), Enforcing));
+        Assert.Null(LsmLabels.Check(SpecWith(apparmor: "unconfined"), Enforcing).AppArmorProfile);
+        Assert.Empty(LsmLabels.Check(SpecWith(apparmor: "unconfined"), Enforcing).Ignored);
+        Assert.Null(LsmLabels.Check(SpecWith(apparmor: "", selinux: "", mountLabel: ""), Enforcing).AppArmorProfile);
+        Assert.Empty(LsmLabels.Check(new Spec(), Enforcing).Ignored);
     }
 
     [Theory]
@@ -54,7 +56,7 @@ public sealed class LsmLabelsTests
     [Fact]
     public void SELinux_labels_on_a_host_without_SELinux_are_ignored_with_a_log_line_each()
     {
-        var ignored = LsmLabels.Check(SpecWith(selinux: "a:b:c:s0", mountLabel: "d:e:f:s0"), Neither with { AppArmorEnabled = true });
+        var ignored = LsmLabels.Check(SpecWith(selinux: "a:b:c:s0", mountLabel: "d:e:f:s0"), Neither with { AppArmorEnabled = true }).Ignored;
 
         Assert.Equal(
             ["process.selinuxLabel \"a:b:c:s0\" ignored: SELinux is not enabled on this host", "linux.mountLabel \"d:e:f:s0\" ignored: SELinux is not enabled on this host"],

@@ -67,6 +67,7 @@ static struct {
     const char *uid_map, *gid_map;
     const char *hostname;
     const char *root;
+    const char *apparmor;
     struct bind bind[MAX_ITEMS]; int nbind;
     int proc;
     const char *readonly[64]; int nreadonly;
@@ -176,6 +177,8 @@ static void read_plan(void)
             plan.gid_map = need(&c, d);
         } else if (!strcmp(d, "hostname")) {
             plan.hostname = need(&c, d);
+        } else if (!strcmp(d, "apparmor")) {
+            plan.apparmor = need(&c, d);
         } else if (!strcmp(d, "root")) {
             plan.root = need(&c, d);
         } else if (!strcmp(d, "bind") && plan.nbind < MAX_ITEMS) {
@@ -335,6 +338,21 @@ static void build_root_and_pivot(int in_user_namespace)
     set_attrs("/", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0);
 }
 
+// AppArmor's change_profile takes effect at once for the calling task (no exec needed), and this task is still the
+// only thread: every thread the runtime starts inherits the profile. Before no_new_privs, which would confine the
+// change to a stacked profile.
+static void apply_apparmor(void)
+{
+    char text[512];
+    int n = snprintf(text, sizeof text, "changeprofile %s", plan.apparmor);
+    if (n >= (int)sizeof text) { errno = ENAMETOOLONG; fail("AppArmor profile %s", plan.apparmor); }
+    int fd = open("/proc/self/attr/apparmor/current", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) fd = open("/proc/self/attr/current", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail("open /proc/self/attr/apparmor/current");
+    if (write(fd, text, (size_t)n) != n) fail("change to AppArmor profile \"%s\" (is it loaded?)", plan.apparmor);
+    close(fd);
+}
+
 static void drop_privileges(void)
 {
     for (int i = 0; i < plan.nlimit; i++) {
@@ -458,6 +476,7 @@ __attribute__((constructor)) static void apply_sandbox(int argc, char **argv)
     t_namespaces = elapsed_ms(&start);
     build_root_and_pivot(plan.uid_map != NULL);
     t_root = elapsed_ms(&start);
+    if (plan.apparmor) apply_apparmor();
     drop_privileges();
     if (pid_init) {
         signal(SIGTERM, exit_on_signal);

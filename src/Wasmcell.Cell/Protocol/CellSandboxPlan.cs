@@ -7,8 +7,8 @@ namespace Wasmcell.Cell.Protocol;
 /// <summary>
 /// What the cell's native pre-main (src/Wasmcell.Cell/Native/cell_sandbox.c) does before the .NET runtime starts,
 /// computed by the daemon from config.json and passed on <see cref="CellLaunch.PlanFd"/>: one directive per line,
-/// tab-separated. The pre-main carries it out in a fixed order (namespaces joined, then made; the new root; limits;
-/// credentials; capabilities; no_new_privs), so the order of lines matters only among binds (parents first).
+/// tab-separated. The pre-main carries it out in a fixed order (namespaces joined, then made; the new root; the
+/// AppArmor profile; limits; credentials; capabilities; no_new_privs), so the order of lines matters only among binds (parents first).
 /// </summary>
 public sealed class CellSandboxPlan
 {
@@ -95,9 +95,15 @@ public sealed class CellSandboxPlan
     /// rlimits and user; no capabilities.
     /// </summary>
     /// <param name="devices">Which of <see cref="Devices"/> the spec's device rules allow (all when null).</param>
-    public static CellSandboxPlan ForCell(Spec spec, CellLaunch launch, CellFiles files, Func<CellDevice, bool>? devices = null)
+    /// <param name="appArmorProfile">The AppArmor profile to change to, where the host enforces AppArmor.</param>
+    public static CellSandboxPlan ForCell(Spec spec, CellLaunch launch, CellFiles files, Func<CellDevice, bool>? devices = null,
+        string? appArmorProfile = null)
     {
         var plan = new CellSandboxPlan();
+        if (appArmorProfile is not null)
+        {
+            plan.Line("apparmor", appArmorProfile);
+        }
         plan.Namespaces(spec);
         plan.Files(files, Path.Join(launch.Bundle, CellLaunch.RootDirectory), cacheWritable: false);
         plan.Bind(Path.Join(launch.Bundle, "config.json"), readOnly: true);

@@ -54,7 +54,8 @@ public static class ContainerFactory
             }
             else
             {
-                foreach (var ignored in LsmLabels.Check(spec, LsmHost.Detect()))
+                var lsm = LsmLabels.Check(spec, LsmHost.Detect());
+                foreach (var ignored in lsm.Ignored)
                 {
                     log.Info($"{request.Id}: {ignored}");
                 }
@@ -66,7 +67,7 @@ public static class ContainerFactory
                 // The root binds only the devices the rules allow, which holds them where no cgroup can (v2 without
                 // a device program, no cgroupsPath): no other device node is reachable from the cell.
                 var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.PrepareFiles(),
-                    d => DeviceRules.Allows(rules, 'c', d.Major, d.Minor, "rw"));
+                    d => DeviceRules.Allows(rules, 'c', d.Major, d.Minor, "rw"), lsm.AppArmorProfile);
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
                 var cell = await CellProcess.SpawnAsync(launch, plan, fds, cgroup, cellReadyTimeout);
                 process = cell;

@@ -11,21 +11,24 @@ public sealed record LsmHost(bool AppArmorEnabled, bool SelinuxEnabled)
         SelinuxEnabled: File.Exists("/sys/fs/selinux/enforce"));
 }
 
+/// <summary>What to do with the spec's labels: log lines for those ignored, and the AppArmor profile the cell's
+/// sandbox switches to (null: none).</summary>
+public sealed record LsmDecision(IReadOnlyList<string> Ignored, string? AppArmorProfile);
+
 /// <summary>
-/// The spec's AppArmor profile and SELinux labels for a Wasm cell. The cell cannot apply them yet, so a label
-/// the host would enforce is refused at create: a cell silently running unconfined would be weaker than the
-/// runc container the spec describes. A label the host cannot enforce means nothing there (CRI sets one only
-/// where the module is enabled) and is only logged.
+/// The spec's AppArmor profile and SELinux labels for a Wasm cell. An AppArmor profile is applied by the cell's
+/// sandbox (cell_sandbox.c changes to it before the runtime starts, so every thread runs under it). SELinux labels
+/// cannot be applied without an exec, so one the host would enforce is refused at create: a cell silently running
+/// in the shim's context would be weaker than the runc container the spec describes. A label the host cannot
+/// enforce means nothing there (CRI sets one only where the module is enabled) and is only logged.
 /// </summary>
 public static class LsmLabels
 {
-    /// <summary>
-    /// Throws <see cref="NotSupportedException"/> for a label the host enforces; returns a line for the log for
-    /// each one ignored because its module is not enabled.
-    /// </summary>
-    public static IReadOnlyList<string> Check(Spec spec, LsmHost host)
+    /// <summary>Throws <see cref="NotSupportedException"/> for an SELinux label the host enforces.</summary>
+    public static LsmDecision Check(Spec spec, LsmHost host)
     {
         var ignored = new List<string>();
+        string? apply = null;
         var profile = spec.Process?.ApparmorProfile;
         if (!string.IsNullOrEmpty(profile))
         {
@@ -35,10 +38,7 @@ public static class LsmLabels
             }
             else if (profile != "unconfined")
             {
-                // Its place: the cell's native pre-main, writing "exec <profile>" to /proc/self/attr/apparmor/exec before it execs the runtime.
-                throw new NotSupportedException(
-                    $"io.containerd.wasm.v1 cannot apply AppArmor profile \"{profile}\" (process.apparmorProfile) yet, and this host "
-                    + "enforces AppArmor; the cell would run unconfined. Use the profile \"unconfined\" or run the container with runc");
+                apply = profile;
             }
         }
         foreach (var (field, label) in new[] { ("process.selinuxLabel", spec.Process?.SelinuxLabel), ("linux.mountLabel", spec.Linux?.MountLabel) })
@@ -55,6 +55,6 @@ public static class LsmLabels
             }
             ignored.Add($"{field} \"{label}\" ignored: SELinux is not enabled on this host");
         }
-        return ignored;
+        return new LsmDecision(ignored, apply);
     }
 }

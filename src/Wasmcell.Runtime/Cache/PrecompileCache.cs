@@ -107,6 +107,22 @@ public sealed class PrecompileCache
         }
     }
 
+    /// <summary>
+    /// Remembers a module file's sha256 taken from the key a read-only reader (a cell) hit, a key only ever being
+    /// made from the module's own digest (<see cref="CacheKey"/>): the next cell of the same image file then hashes
+    /// nothing (and loads no OpenSSL). Nothing is written when the memo already says so.
+    /// </summary>
+    public void RememberModuleOfKey(string readablePath, string key)
+    {
+        var sha = key.Length > 64 && key[64] == '-' ? key[..64] : "";
+        if (sha.Length != 64 || sha.AsSpan().ContainsAnyExcept("0123456789abcdef")
+            || FileIdentity.Of(readablePath, followSymlinks: true) is not { } identity || _memo.Find(identity) == sha)
+        {
+            return;
+        }
+        _memo.Remember(identity, sha);
+    }
+
     /// <summary>The key of the last hit: a read-only cache cannot record the use, so its owner does (<see cref="RecordUse"/>).</summary>
     public string? LastHitKey { get; private set; }
 

@@ -94,7 +94,7 @@ public static class ContainerFactory
                 }
                 else if (CellStatus.HitKey(cell.ReadyReport) is { } key)
                 {
-                    CachePrecompiler.RecordHit(key);
+                    CachePrecompiler.RecordHit(key, cellRootfs, entry.ContainerPath);
                 }
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -86,12 +86,25 @@ public static class CachePrecompiler
         return bytes;
     }
 
-    /// <summary>A cell's hit, recorded as the entry's last use (cells cannot write the cache).</summary>
-    public static void RecordHit(string key)
+    /// <summary>
+    /// A cell's hit, recorded as the entry's last use (cells cannot write the cache), and the module file's digest
+    /// remembered from the key, so the next cell of this image file need not hash it. Failures only cost that.
+    /// </summary>
+    public static void RecordHit(string key, string rootfs, string entry)
     {
-        if (CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable) is { } cache)
+        if (CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable) is not { } cache
+            || !Runtime.Cache.PrecompileCache.RecordUse(cache, key))
         {
-            Runtime.Cache.PrecompileCache.RecordUse(cache, key);
+            return;
+        }
+        try
+        {
+            using var root = Oci.RuntimeSpec.ContainerRootfs.Open(rootfs);
+            using var stream = root.OpenFile(entry);
+            new Runtime.Cache.PrecompileCache(cache).RememberModuleOfKey($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}", key);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
         }
     }
 

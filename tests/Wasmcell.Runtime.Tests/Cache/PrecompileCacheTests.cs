@@ -66,6 +66,14 @@ public sealed class PrecompileCacheTests : IDisposable
         Assert.Equal(Path.GetFileName(key), reader.LastHitKey);
         Assert.True(File.GetLastWriteTimeUtc(key).Year == 2001, "a read-only reader moved the key's mtime");
 
+        // The reader hashed the module (no digest remembered for it); its owner remembers it from the key.
+        var hashed = Directory.Exists(Path.Combine(_modules.CacheRoot, "modules")) ? Directory.GetFiles(Path.Combine(_modules.CacheRoot, "modules")).Length : 0;
+        new PrecompileCache(_modules.CacheRoot).RememberModuleOfKey(path, reader.LastHitKey!);
+        Assert.Equal(hashed + 1, Directory.GetFiles(Path.Combine(_modules.CacheRoot, "modules")).Length);
+        var next = PrecompileCache.OpenReadOnly(_modules.CacheRoot);
+        next.LoadOrCompile(_engine, Fingerprint, path).Dispose();
+        Assert.Equal(0, next.Misses);
+
         Assert.True(PrecompileCache.RecordUse(_modules.CacheRoot, reader.LastHitKey!));
         Assert.True(File.GetLastWriteTimeUtc(key).Year > 2001, "the owner did not record the use");
         // A key comes from the reader: never a path.

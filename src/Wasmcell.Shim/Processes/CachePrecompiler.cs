@@ -49,25 +49,17 @@ public static class CachePrecompiler
                 new Runtime.Cache.PrecompileCache(cache).RememberModule($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}", module);
             }
             var moduleFd = Libc.MemoryFile("module", module);
-            var (statusR, statusW) = UnixSockets.Pair();
-            int spawned;
             try
             {
                 // Its complaints go where the daemon's do: containerd's log.
-                spawned = SandboxedSpawn.Start([CellLaunch.PrecompileMode, entry], CellSandboxPlan.ForPrecompile(RootDirectory, files),
-                    [-1, -1, 2, -1, statusW], moduleFd);
-            }
-            catch
-            {
-                Libc.Close(statusR);
-                throw;
+                var (spawned, status) = SandboxedSpawn.Start([CellLaunch.PrecompileMode, entry], CellSandboxPlan.ForPrecompile(RootDirectory, files),
+                    [-1, -1, 2, -1], moduleFd);
+                run = AwaitAsync(status, spawned, entry, log);
             }
             finally
             {
-                Libc.Close(statusW);
                 Libc.Close(moduleFd);
             }
-            run = AwaitAsync(new Socket(new SafeSocketHandle(statusR, ownsHandle: true)), spawned, entry, log);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NotSupportedException
             or InvalidOperationException)

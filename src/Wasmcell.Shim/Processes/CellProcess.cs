@@ -56,29 +56,25 @@ public sealed class CellProcess : ITaskProcess
     public static async Task<CellProcess> SpawnAsync(CellLaunch launch, CellSandboxPlan plan, int[] stdio, Cgroups.ICgroup? cgroup, TimeSpan readyTimeout)
     {
         var (barrierR, barrierW) = Libc.Pipe();
-        // A socket pair, not a pipe: the daemon reads it asynchronously, for "OK" and later the exit report.
-        var (statusR, statusW) = UnixSockets.Pair();
         int spawned;
+        Socket status;
         IDisposable? inside = null;
         try
         {
             inside = cgroup?.TryEnterWithCurrentThread();
-            // fds 3 and 4 in the cell: CellLaunch.BarrierFd and StatusFd.
-            spawned = SandboxedSpawn.Start(launch.ToArgs(), plan, [stdio[0], stdio[1], stdio[2], barrierR, statusW]);
+            // fd 3 in the cell: CellLaunch.BarrierFd (and 4, its status channel: CellLaunch.StatusFd).
+            (spawned, status) = SandboxedSpawn.Start(launch.ToArgs(), plan, [stdio[0], stdio[1], stdio[2], barrierR]);
         }
         catch
         {
             Libc.Close(barrierW);
-            Libc.Close(statusR);
             throw;
         }
         finally
         {
             inside?.Dispose();
             Libc.Close(barrierR);
-            Libc.Close(statusW);
         }
-        var status = new Socket(new SafeSocketHandle(statusR, ownsHandle: true));
         var pending = new StringBuilder();
         int pid;
         try

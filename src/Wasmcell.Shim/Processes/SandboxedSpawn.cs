@@ -38,25 +38,35 @@ public static class SandboxedSpawn
     }
 
     /// <summary>
-    /// Spawns <see cref="ShimBinaries.Cell"/> with <paramref name="fds"/> as its fds 0-4, the plan on fd 5 and
-    /// <paramref name="after"/> from fd 6 on.
+    /// Spawns <see cref="ShimBinaries.Cell"/> with <paramref name="fds"/> as its fds 0-3, its status channel on fd 4
+    /// (a socket pair, so the daemon reads it asynchronously), the plan on fd 5 and <paramref name="after"/> from
+    /// fd 6 on. Returns the spawned pid and the daemon's end of the status channel.
     /// </summary>
-    public static int Start(IReadOnlyList<string> args, CellSandboxPlan plan, IReadOnlyList<int> fds, params IReadOnlyList<int> after)
+    public static (int Pid, Socket Status) Start(IReadOnlyList<string> args, CellSandboxPlan plan, IReadOnlyList<int> fds, params IReadOnlyList<int> after)
     {
         var bytes = plan.ToBytes();
-        var (planR, planW) = Libc.Pipe();
+        var (statusR, statusW) = UnixSockets.Pair();
+        var (planR, planW) = (-1, -1);
         try
         {
+            (planR, planW) = Libc.Pipe();
             // Below a pipe's capacity (CellSandboxPlan.MaxBytes), so this never waits for the reader.
             Libc.WriteAll(planW, bytes);
             Libc.CloseQuietly(planW);
             planW = -1;
             var binary = ShimBinaries.Cell;
-            return PosixSpawn.Start(binary, [binary, .. args], CellEnvironment.For(Environment.GetEnvironmentVariable),
-                [.. fds, planR, .. after], newSession: false);
+            var pid = PosixSpawn.Start(binary, [binary, .. args], CellEnvironment.For(Environment.GetEnvironmentVariable),
+                [.. fds, statusW, planR, .. after], newSession: false);
+            return (pid, new Socket(new SafeSocketHandle(statusR, ownsHandle: true)));
+        }
+        catch
+        {
+            Libc.CloseQuietly(statusR);
+            throw;
         }
         finally
         {
+            Libc.CloseQuietly(statusW);
             Libc.CloseQuietly(planW);
             Libc.CloseQuietly(planR);
         }

@@ -143,8 +143,10 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
         Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id, hello]));
     }
 
-    [Fact]
-    public async Task A_cache_miss_is_compiled_into_the_cache_by_the_daemon_and_the_next_cell_starts_from_it()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)] // the cache belongs to root: a cell of another uid must still read what was compiled for it
+    public async Task A_cache_miss_is_compiled_into_the_cache_by_the_daemon_and_the_next_cell_starts_from_it(int uid)
     {
         // A module no cache has seen: hello.wasm with a custom section of its own.
         var first = containerd.NewId("sbx-cache");
@@ -152,7 +154,7 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
         File.WriteAllBytes(Path.Combine(rootfs, "unique.wasm"), UniqueModule(File.ReadAllBytes(Path.Combine(rootfs, "hello.wasm"))));
         var offset = containerd.LogLength;
         var before = DateTime.UtcNow.AddSeconds(-1);
-        var run = await SpecFile.RunAsync(containerd, first, SpecFile.Write(containerd, first, SpecFile.Minimal(rootfs, ["/unique.wasm"])));
+        var run = await SpecFile.RunAsync(containerd, first, SpecFile.Write(containerd, first, AsUser(SpecFile.Minimal(rootfs, ["/unique.wasm"]), uid)));
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.Matches($@"{first}: cell \d+ ready in [^\n]*; cache miss", containerd.LogSince(offset));
         // The daemon's compile outlives the container (the daemon waits for it before it exits), and its log
@@ -161,12 +163,18 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
 
         var second = containerd.NewId("sbx-cache");
         offset = containerd.LogLength;
-        run = await SpecFile.RunAsync(containerd, second, SpecFile.Write(containerd, second, SpecFile.Minimal(rootfs, ["/unique.wasm"])));
+        run = await SpecFile.RunAsync(containerd, second, SpecFile.Write(containerd, second, AsUser(SpecFile.Minimal(rootfs, ["/unique.wasm"]), uid)));
         Assert.True(run.ExitCode == 0, run.Describe());
         var log = containerd.LogSince(offset);
         Assert.Matches($@"{second}: cell \d+ ready in ", log);
         Assert.Matches($@"{second}: cell \d+ ready in [^\n]*; cache hit [0-9a-f-]+;", log);
         Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [first, second]));
+    }
+
+    private static Dictionary<string, object> AsUser(Dictionary<string, object> spec, int uid)
+    {
+        SpecFile.Process(spec)["user"] = new Dictionary<string, object> { ["uid"] = uid, ["gid"] = uid };
+        return spec;
     }
 
     private Dictionary<string, object> Spec(string id, string[] args, IEnumerable<string>? env, params string[] namespaces)

@@ -7,7 +7,8 @@ namespace Wasmcell.Runtime.Cache;
 
 /// <summary>
 /// Compiled modules on disk, so a container whose module was seen before starts without Cranelift.
-/// <para>Layout under <c>root</c> (0700, owned by the caller's euid; files 0600):</para>
+/// <para>Layout under <c>root</c> (owned by the writer's euid; only it writes; directories 0711 and entries 0644, so a
+/// cell running as another uid reads an entry it can name, see <see cref="SearchableDirMode"/>):</para>
 /// <list type="bullet">
 /// <item><c>keys/&lt;key&gt;</c>: the <see cref="ContentDigest"/> of the serialized module for that key
 /// (<see cref="CacheKey"/>: module sha256, Wasmtime version, engine fingerprint). Its mtime is the
@@ -37,8 +38,16 @@ public sealed class PrecompileCache
     /// <summary>Default bound: large enough for dozens of multi-MB apps, small for a node disk.</summary>
     public const long DefaultMaxBytes = 1L << 30;
 
-    private const UnixFileMode PrivateDirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    /// <summary>
+    /// Others may pass through but not list: an entry is reached only by a name derived from the module itself (its
+    /// sha256, or a file identity for the memos), so a reader learns nothing the module does not already tell, while
+    /// a Wasm cell running as the spec's non-root uid still finds the code compiled for it.
+    /// </summary>
+    internal const UnixFileMode SearchableDirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    internal const UnixFileMode ReadableFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode OwnerOnlyDirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
 
     private readonly string _keys;
@@ -53,8 +62,8 @@ public sealed class PrecompileCache
     private long _rejected;
     private long _evictions;
 
-    /// <param name="root">Cache directory; created 0700, tightened to 0700 if it exists with wider permissions,
-    /// refused if it is a symlink or owned by another user.</param>
+    /// <param name="root">Cache directory; created 0711, set to 0711 if it exists with other permissions (entries
+    /// written 0600 by earlier versions become 0644), refused if it is a symlink or owned by another user.</param>
     /// <param name="maxBytes">Bound on the objects' total size; 0 or less means unbounded.</param>
     public PrecompileCache(string root, long maxBytes = DefaultMaxBytes)
         : this(root, maxBytes, readOnly: false)
@@ -76,7 +85,7 @@ public sealed class PrecompileCache
             // Read-only, only the root must be there: a cache nothing was compiled into yet has no subdirectories.
             if (!readOnly || dir == Root || Directory.Exists(dir))
             {
-                EnsurePrivateDirectory(dir, create: !readOnly);
+                EnsureDirectory(dir, dir == _tmp ? OwnerOnlyDirMode : SearchableDirMode, create: !readOnly);
             }
         }
 
@@ -311,9 +320,11 @@ public sealed class PrecompileCache
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
-                UnixCreateMode = PrivateFileMode,
+                UnixCreateMode = OwnerOnlyFileMode,
             }))
             {
+                // Readable only once whole, and whatever the writer's umask.
+                File.SetUnixFileMode(file.SafeFileHandle, ReadableFileMode);
                 file.Write(content);
                 file.Flush(flushToDisk: true); // whole file on disk before the name can point at it
             }
@@ -414,7 +425,7 @@ public sealed class PrecompileCache
                     Mode = FileMode.OpenOrCreate,
                     Access = FileAccess.ReadWrite,
                     Share = FileShare.None,
-                    UnixCreateMode = PrivateFileMode,
+                    UnixCreateMode = OwnerOnlyFileMode,
                 });
             }
             catch (IOException)
@@ -488,7 +499,7 @@ public sealed class PrecompileCache
         }
     }
 
-    private static void EnsurePrivateDirectory(string path, bool create)
+    private static void EnsureDirectory(string path, UnixFileMode mode, bool create)
     {
         var existing = FileIdentity.Of(path, followSymlinks: false);
         if (existing is { } found && (found.Mode & 0xF000) == 0xA000)
@@ -503,20 +514,38 @@ public sealed class PrecompileCache
 
         if (existing is null)
         {
-            Directory.CreateDirectory(path, PrivateDirMode);
+            Directory.CreateDirectory(path, mode);
             existing = FileIdentity.Of(path, followSymlinks: false);
         }
 
-        // Compiled code from this directory is executed: only its owner may write (or read) it.
+        // Compiled code from this directory is executed: only its owner may write it. A reader (a cell, which may
+        // run as the spec's uid) trusts the owner it would also trust to write, or root.
         var euid = Libc.GetEuid();
-        if (existing!.Value.Uid != euid)
+        var owner = existing!.Value.Uid;
+        if (owner != euid && (create || owner != 0))
         {
-            throw new IOException($"the precompile cache directory '{path}' belongs to uid {existing.Value.Uid}, not to uid {euid}; refusing to use it");
+            throw new IOException($"the precompile cache directory '{path}' belongs to uid {owner}, not to uid {euid}; refusing to use it");
         }
 
-        if (create && File.GetUnixFileMode(path) != PrivateDirMode)
+        if (create && File.GetUnixFileMode(path) != mode)
         {
-            File.SetUnixFileMode(path, PrivateDirMode);
+            File.SetUnixFileMode(path, mode);
+            if (mode == SearchableDirMode)
+            {
+                MakeEntriesReadable(path);
+            }
+        }
+    }
+
+    /// <summary>Entries of a cache written before directories became searchable were 0600.</summary>
+    private static void MakeEntriesReadable(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            if (FileIdentity.Of(file, followSymlinks: false) is { } entry && (entry.Mode & 0xF000) == 0x8000 && Path.GetFileName(file) != ".lock")
+            {
+                File.SetUnixFileMode(file, ReadableFileMode);
+            }
         }
     }
 }

@@ -17,8 +17,9 @@ public static class SandboxedSpawn
     private static readonly Lazy<IReadOnlyList<string>> OpenSsl = new(CellSandboxPlan.FindOpenSsl);
 
     /// <summary>
-    /// The files every sandboxed cell binds, from where the daemon runs. The precompile cache's root is made here
-    /// if missing (0700): cells can only be given a cache that exists, and only the daemon's compiles fill it.
+    /// The files every sandboxed cell binds, from where the daemon runs. The precompile cache is made here if
+    /// missing (its modes set, see <see cref="Runtime.Cache.PrecompileCache"/>): cells can only be given a cache that
+    /// exists, and only the daemon's compiles fill it.
     /// </summary>
     public static CellSandboxPlan.CellFiles PrepareFiles()
     {
@@ -27,7 +28,7 @@ public static class SandboxedSpawn
         {
             if (cache is not null)
             {
-                Directory.CreateDirectory(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                _ = new Runtime.Cache.PrecompileCache(cache);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

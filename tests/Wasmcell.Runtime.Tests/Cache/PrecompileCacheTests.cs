@@ -226,26 +226,51 @@ public sealed class PrecompileCacheTests : IDisposable
     }
 
     [Fact]
-    public void Cache_directory_is_root_only_and_files_are_private()
+    public void Only_the_owner_writes_the_cache_and_others_can_read_an_entry_only_by_name()
     {
         Directory.CreateDirectory(_modules.CacheRoot);
         File.SetUnixFileMode(_modules.CacheRoot, (UnixFileMode)0b111_111_111); // 0777, as if created carelessly
         var cache = new PrecompileCache(_modules.CacheRoot);
         cache.LoadOrCompile(_engine, Fingerprint, _modules.Write("a.wasm", 42)).Dispose();
 
-        const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Assert.Equal(owner, File.GetUnixFileMode(_modules.CacheRoot));
+        const UnixFileMode searchable = (UnixFileMode)0b111_001_001; // 0711: others pass through, never list
+        Assert.Equal(searchable, File.GetUnixFileMode(_modules.CacheRoot));
         foreach (var dir in Directory.GetDirectories(_modules.CacheRoot))
         {
-            Assert.Equal(owner, File.GetUnixFileMode(dir));
+            Assert.Equal(Path.GetFileName(dir) == "tmp" ? (UnixFileMode)0b111_000_000 : searchable, File.GetUnixFileMode(dir));
         }
 
-        foreach (var file in Directory.GetFiles(_modules.CacheRoot, "*", SearchOption.AllDirectories))
+        var entries = Directory.GetFiles(_modules.CacheRoot, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != ".lock").ToList();
+        Assert.NotEmpty(entries);
+        foreach (var file in entries)
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(file)); // 0644
         }
 
         Assert.Empty(Directory.GetFiles(Path.Combine(_modules.CacheRoot, "tmp"))); // nothing half-written left behind
+    }
+
+    [Fact]
+    public void A_cache_written_owner_only_by_an_earlier_version_becomes_readable_by_name_when_its_owner_opens_it()
+    {
+        var module = _modules.Write("a.wasm", 42);
+        new PrecompileCache(_modules.CacheRoot).LoadOrCompile(_engine, Fingerprint, module).Dispose();
+        File.WriteAllText(Path.Combine(_modules.CacheRoot, ".lock"), ""); // evictors' lock: readers never need it
+        foreach (var path in Directory.GetFileSystemEntries(_modules.CacheRoot, "*", SearchOption.AllDirectories).Append(_modules.CacheRoot))
+        {
+            File.SetUnixFileMode(path, Directory.Exists(path) ? (UnixFileMode)0b111_000_000 : (UnixFileMode)0b110_000_000);
+        }
+
+        _ = new PrecompileCache(_modules.CacheRoot);
+
+        Assert.Equal((UnixFileMode)0b111_001_001, File.GetUnixFileMode(_modules.CacheRoot));
+        foreach (var dir in new[] { "keys", "objects", "modules", "verified" })
+        {
+            var files = Directory.GetFiles(Path.Combine(_modules.CacheRoot, dir));
+            Assert.All(files, f => Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(f)));
+        }
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_modules.CacheRoot, "objects")));
+        Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(Path.Combine(_modules.CacheRoot, ".lock")));
     }
 
     [Fact]

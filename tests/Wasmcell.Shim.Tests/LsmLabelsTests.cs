@@ -25,13 +25,20 @@ public sealed class LsmLabelsTests
     }
 
     [Fact]
-    public void An_AppArmor_profile_on_a_host_without_AppArmor_is_ignored_with_a_log_line()
+    public void An_AppArmor_profile_on_a_host_without_AppArmor_is_refused_naming_it()
     {
-        var decision = LsmLabels.Check(SpecWith(apparmor: "cri-containerd.apparmor.d"), Neither with { SelinuxEnabled = true });
+        var e = Assert.Throws<NotSupportedException>(() => LsmLabels.Check(SpecWith(apparmor: "cri-containerd.apparmor.d"), Neither with { SelinuxEnabled = true }));
+
+        Assert.Contains("process.apparmorProfile \"cri-containerd.apparmor.d\" asks for AppArmor, which is not enabled", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unconfined_needs_no_AppArmor()
+    {
+        var decision = LsmLabels.Check(SpecWith(apparmor: "unconfined"), Neither);
 
         Assert.Null(decision.AppArmorProfile);
-        var line = Assert.Single(decision.Ignored);
-        Assert.Contains("\"cri-containerd.apparmor.d\" ignored: AppArmor is not enabled", line, StringComparison.Ordinal);
+        Assert.Empty(decision.Ignored);
     }
 
     [Fact]
@@ -54,12 +61,12 @@ public sealed class LsmLabelsTests
     }
 
     [Fact]
-    public void SELinux_labels_on_a_host_without_SELinux_are_ignored_with_a_log_line_each()
+    public void A_process_label_on_a_host_without_SELinux_is_refused_and_a_mount_label_only_logged()
     {
-        var ignored = LsmLabels.Check(SpecWith(selinux: "a:b:c:s0", mountLabel: "d:e:f:s0"), Neither with { AppArmorEnabled = true }).Ignored;
+        var e = Assert.Throws<NotSupportedException>(() => LsmLabels.Check(SpecWith(selinux: "a:b:c:s0"), Neither with { AppArmorEnabled = true }));
+        Assert.Contains("process.selinuxLabel \"a:b:c:s0\" asks for SELinux, which is not enabled", e.Message, StringComparison.Ordinal);
 
-        Assert.Equal(
-            ["process.selinuxLabel \"a:b:c:s0\" ignored: SELinux is not enabled on this host", "linux.mountLabel \"d:e:f:s0\" ignored: SELinux is not enabled on this host"],
-            ignored);
+        var ignored = LsmLabels.Check(SpecWith(mountLabel: "d:e:f:s0"), Neither with { AppArmorEnabled = true }).Ignored;
+        Assert.Equal(["linux.mountLabel \"d:e:f:s0\" ignored: SELinux is not enabled on this host"], ignored);
     }
 }

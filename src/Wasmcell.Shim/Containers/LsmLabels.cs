@@ -17,29 +17,30 @@ public sealed record LsmDecision(IReadOnlyList<string> Ignored, string? AppArmor
 
 /// <summary>
 /// The spec's AppArmor profile and SELinux labels for a Wasm cell. An AppArmor profile is applied by the cell's
-/// sandbox (cell_sandbox.c changes to it before the runtime starts, so every thread runs under it). SELinux labels
-/// cannot be applied without an exec, so one the host would enforce is refused at create: a cell silently running
-/// in the shim's context would be weaker than the runc container the spec describes. A label the host cannot
-/// enforce means nothing there (CRI sets one only where the module is enabled) and is only logged.
+/// sandbox (cell_sandbox.c changes to it before the runtime starts, so every thread runs under it). A profile the host
+/// cannot enforce, or a process label without SELinux, is refused (as runc refuses them): the spec asks for a
+/// confinement this host cannot give, and CRI sets neither where the module is off. SELinux labels cannot be applied
+/// without an exec, so one the host would enforce is refused too: a cell silently running in the shim's context would
+/// be weaker than the runc container the spec describes. Only a mount label without SELinux means nothing (runc drops
+/// it there too) and is logged.
 /// </summary>
 public static class LsmLabels
 {
-    /// <summary>Throws <see cref="NotSupportedException"/> for an SELinux label the host enforces.</summary>
+    /// <summary>Throws <see cref="NotSupportedException"/> for a label this host cannot apply.</summary>
     public static LsmDecision Check(Spec spec, LsmHost host)
     {
         var ignored = new List<string>();
         string? apply = null;
         var profile = spec.Process?.ApparmorProfile;
-        if (!string.IsNullOrEmpty(profile))
+        if (!string.IsNullOrEmpty(profile) && profile != "unconfined")
         {
             if (!host.AppArmorEnabled)
             {
-                ignored.Add($"process.apparmorProfile \"{profile}\" ignored: AppArmor is not enabled on this host");
+                throw new NotSupportedException(
+                    $"process.apparmorProfile \"{profile}\" asks for AppArmor, which is not enabled on this host; "
+                    + "remove the profile from the spec (or run on a host with AppArmor enabled)");
             }
-            else if (profile != "unconfined")
-            {
-                apply = profile;
-            }
+            apply = profile;
         }
         foreach (var (field, label) in new[] { ("process.selinuxLabel", spec.Process?.SelinuxLabel), ("linux.mountLabel", spec.Linux?.MountLabel) })
         {
@@ -52,6 +53,11 @@ public static class LsmLabels
                 throw new NotSupportedException(
                     $"io.containerd.wasm.v1 cannot apply SELinux label \"{label}\" ({field}) yet, and this host enforces SELinux; "
                     + "the cell would run with the shim's own context. Remove the label or run the container with runc");
+            }
+            if (field == "process.selinuxLabel")
+            {
+                throw new NotSupportedException(
+                    $"process.selinuxLabel \"{label}\" asks for SELinux, which is not enabled on this host; remove the label from the spec");
             }
             ignored.Add($"{field} \"{label}\" ignored: SELinux is not enabled on this host");
         }

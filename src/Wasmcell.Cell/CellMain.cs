@@ -145,7 +145,7 @@ public static class CellMain
         }
     }
 
-    private static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
+    internal static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
     {
         // Opened inside the rootfs (openat2), then read through /proc/self/fd: the cache can stat and
         // read it without ever resolving a container-controlled path on the host.
@@ -170,7 +170,7 @@ public static class CellMain
     /// <see cref="CellLaunch.PrecompileMode"/> process, see <see cref="Precompile"/>); WASMCELL_PRECOMPILE_DIR
     /// moves it, "off" disables it.
     /// </summary>
-    private static Runtime.Cache.PrecompileCache? OpenCache(bool writable = false)
+    internal static Runtime.Cache.PrecompileCache? OpenCache(bool writable = false)
     {
         var dir = CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable);
         if (dir is null)
@@ -234,7 +234,7 @@ public static class CellMain
     }
 
     /// <summary>One line on the status channel (CellStatus); it stays open for the next until the process exits.</summary>
-    private static void Report(string line)
+    internal static void Report(string line)
     {
         try
         {

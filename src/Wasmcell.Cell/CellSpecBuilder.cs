@@ -21,7 +21,14 @@ public static class CellSpecBuilder
     /// <summary>"allow" lets the guest open its own sockets (WasmEdge socket extension); default deny.</summary>
     public const string SocketsEnv = "WASMCELL_SOCKETS", SocketsAnnotation = "wasmcell.io/sockets";
 
-    public static CellSpec Build(Spec oci, CellLaunch launch, ContainerRootfs rootfs)
+    /// <summary>A directory bind mount opened by whoever could see its host path (the shared cell cannot).</summary>
+    public sealed record OpenedBind(SafeFileHandle Directory, string Destination, bool ReadOnly);
+
+    public static CellSpec Build(Spec oci, CellLaunch launch, ContainerRootfs rootfs) => Build(oci, launch, rootfs, binds: null, Held);
+
+    /// <param name="binds">The spec's directory binds already opened, or null to open their host paths here.</param>
+    /// <param name="held">Keeps the preopens' directory handles for as long as the guest may use them.</param>
+    public static CellSpec Build(Spec oci, CellLaunch launch, ContainerRootfs rootfs, IReadOnlyList<OpenedBind>? binds, ICollection<SafeFileHandle> held)
     {
         var process = oci.Process ?? new Process();
         var readOnlyRoot = oci.Root?.Readonly ?? false;
@@ -32,18 +39,14 @@ public static class CellSpecBuilder
         // The cwd comes from the spec or the image: opened inside the rootfs, so `..` and symlinks clamp there.
         var preopens = new List<Preopen>
         {
-            Hold(rootfs.OpenDirectory(cwd, "cwd"), ".", readOnlyRoot),
-            Hold(rootfs.OpenDirectory("/", "rootfs"), "/", readOnlyRoot),
+            Hold(held, rootfs.OpenDirectory(cwd, "cwd"), ".", readOnlyRoot),
+            Hold(held, rootfs.OpenDirectory("/", "rootfs"), "/", readOnlyRoot),
         };
-        foreach (var m in oci.Mounts ?? [])
+        // The source is a host directory by definition (runc binds it from the host too); only the
+        // destination is the container's, and it is only a name the guest sees.
+        foreach (var bind in binds ?? OpenDirectoryBinds(oci))
         {
-            if (IsDirectoryBind(m))
-            {
-                // The source is a host directory by definition (runc binds it from the host too); only the
-                // destination is the container's, and it is only a name the guest sees.
-                var ro = m.Options?.Contains("ro") == true;
-                preopens.Add(Hold(OpenHostDirectory(m.Source!), GuestName(m.Destination), ro));
-            }
+            preopens.Add(Hold(held, bind.Directory, GuestName(bind.Destination), bind.ReadOnly));
         }
         var args = process.Args is { Count: > 0 } a ? new List<string>(a) : [launch.Entry];
         if (launch.Function is not null && args[0].Contains('#'))
@@ -72,11 +75,15 @@ public static class CellSpecBuilder
     /// no path string built from spec input is resolved again, and the directory stays reachable after the
     /// cell drops its privileges although the bundle above it is 0700.
     /// </summary>
-    private static Preopen Hold(SafeFileHandle directory, string guestPath, bool readOnly)
+    private static Preopen Hold(ICollection<SafeFileHandle> held, SafeFileHandle directory, string guestPath, bool readOnly)
     {
-        Held.Add(directory);
+        held.Add(directory);
         return new Preopen($"/proc/self/fd/{directory.DangerousGetHandle()}", guestPath, readOnly);
     }
+
+    /// <summary>The spec's directory bind mounts, each opened at its host path (O_PATH).</summary>
+    public static IReadOnlyList<OpenedBind> OpenDirectoryBinds(Spec oci) =>
+        (oci.Mounts ?? []).Where(IsDirectoryBind).Select(m => new OpenedBind(OpenHostDirectory(m.Source!), m.Destination, m.Options?.Contains("ro") == true)).ToList();
 
     private static SafeFileHandle OpenHostDirectory(string source)
     {

@@ -23,8 +23,10 @@ public sealed class CellRunner
         {
             store.SetLimits(memorySize: limit);
         }
-        // Deadline one epoch ahead: the guest runs freely until Stop bumps the epoch.
+        // Deadline one epoch ahead: the guest runs freely until an epoch bump, then asks whether it was this runner
+        // that was stopped. Stores of other runners in the process (a shared cell) carry on one epoch further.
         store.SetEpochDeadline(1);
+        store.SetEpochDeadlineCallback(_ => _stopRequested ? throw new OperationCanceledException("the guest was stopped") : 1UL);
         using var linker = new Linker(_engine.Engine);
         using var wasi = WasiBinding.Bind(linker, store, module, spec);
         _wasi = wasi;

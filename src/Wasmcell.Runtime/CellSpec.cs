@@ -4,7 +4,7 @@ using Wasmcell.Wasi;
 namespace Wasmcell.Runtime;
 
 /// <summary>Everything a guest is given: nothing outside this reaches it.</summary>
-public sealed class CellSpec
+public sealed record CellSpec
 {
     public required string ModulePath { get; init; }
 

@@ -53,7 +53,7 @@ public static class Daemon
             // wait for us, and a pod's removal is not over for its operator while we are still around.
             StopListening();
             call.OnResponseSent(stop.Cancel);
-        });
+        }, flags.Shared ? IsolationMode.Shared : IsolationMode.Independent);
         var server = new TtrpcServer(log.Warn);
         service.Register(server);
 
@@ -62,7 +62,7 @@ public static class Daemon
             ctx.Cancel = true;
             stop.Cancel();
         });
-        log.Info($"serving {flags.Socket} for namespace {flags.Namespace} (first task {flags.Id})");
+        log.Info($"serving {flags.Socket} for namespace {flags.Namespace} (first task {flags.Id}){(flags.Shared ? ", Wasm containers in a shared cell" : "")}");
         try
         {
             // Returns at SIGTERM, or when Shutdown closed the listener; connections are served until stop.

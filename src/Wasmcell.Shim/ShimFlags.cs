@@ -18,6 +18,9 @@ public sealed class ShimFlags
     public bool Debug { get; private set; }
     public bool Version { get; private set; }
     public bool Info { get; private set; }
+
+    /// <summary>The daemon hosts its Wasm containers in one shared cell (set by the launcher: <see cref="Isolation"/>).</summary>
+    public bool Shared { get; private set; }
     public string Action { get; private set; } = "";
 
     public static ShimFlags Parse(IReadOnlyList<string> args)
@@ -64,6 +67,7 @@ public sealed class ShimFlags
                     case "debug": f.Debug = on; break;
                     case "v" or "version": f.Version = on; break;
                     case "info": f.Info = on; break;
+                    case "shared": f.Shared = on; break;
                     default: break; // unknown boolean flag: ignored
                 }
             }

@@ -12,7 +12,11 @@ public static class StartCommand
     {
         DrainStdin();
         var bundle = Directory.GetCurrentDirectory();
-        var group = ShimSocket.GroupOf(flags.Id, SpecAnnotations.TryRead(Path.Join(bundle, "config.json")));
+        var annotations = SpecAnnotations.TryRead(Path.Join(bundle, "config.json"));
+        // Shared mode is decided here, where the daemon is picked: by this binary's name or the annotation.
+        var isolation = Isolation.Of(annotations, Environment.GetCommandLineArgs()[0]);
+        var group = isolation == IsolationMode.Shared ? Isolation.SharedGroup(annotations, Environment.GetEnvironmentVariable)
+            : ShimSocket.GroupOf(flags.Id, annotations);
         var address = ShimSocket.Address(flags.Address, flags.Namespace, group);
         var path = ShimSocket.PathOf(address);
         Directory.CreateDirectory(ShimSocket.SocketDir);
@@ -35,6 +39,10 @@ public static class StartCommand
             if (flags.Debug)
             {
                 args.Add("-debug");
+            }
+            if (isolation == IsolationMode.Shared)
+            {
+                args.Add("-shared");
             }
             // The daemon gets the listening socket as fd 3 and /dev/null for stdio: holding start's output
             // pipe would make containerd wait for the daemon to exit.

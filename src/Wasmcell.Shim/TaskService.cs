@@ -28,8 +28,9 @@ public sealed class TaskService
     private readonly Action<TtrpcCallContext> _onEmptyShutdown;
 
     /// <param name="onEmptyShutdown">Called with the call's context by a Shutdown that finds no task left.</param>
-    public TaskService(IEventSink events, ShimLog log, string ns, Action<TtrpcCallContext> onEmptyShutdown)
-        : this(events, log, request => ContainerFactory.CreateAsync(request, ns, events, log, CellReadyTimeout), onEmptyShutdown)
+    /// <param name="isolation">How this daemon's Wasm containers are placed (its launcher chose it, see <see cref="Isolation"/>).</param>
+    public TaskService(IEventSink events, ShimLog log, string ns, Action<TtrpcCallContext> onEmptyShutdown, IsolationMode isolation = IsolationMode.Independent)
+        : this(events, log, request => ContainerFactory.CreateAsync(request, ns, events, log, CellReadyTimeout, isolation), onEmptyShutdown)
     {
     }
 

@@ -204,4 +204,28 @@ public sealed class CellSandboxPlanTests
             Directory.Delete(cache);
         }
     }
+
+    [Fact]
+    public void A_shared_cell_sandbox_has_every_namespace_new_the_cache_read_only_and_no_container_file()
+    {
+        var cache = Directory.CreateTempSubdirectory("wasmcell-cache-").FullName;
+        try
+        {
+            var lines = CellSandboxPlan.ForShared("/run/wasmcell/shared-root", Files with { PrecompileCache = cache })
+                .ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var type in new[] { "network", "ipc", "uts", "pid", "mount" })
+            {
+                Assert.Contains($"new\t{type}", lines);
+            }
+            Assert.Contains("root\t/run/wasmcell/shared-root", lines);
+            Assert.Contains($"bind\t{cache}\tro", lines);
+            // Containers reach it as fds (SharedCellMessage): none of their files is in its root.
+            Assert.DoesNotContain(lines, l => l.StartsWith("bind\t/run/c", StringComparison.Ordinal));
+            Assert.Contains("ids\t0\t0", lines);
+        }
+        finally
+        {
+            Directory.Delete(cache);
+        }
+    }
 }

@@ -62,6 +62,29 @@ public sealed class CellRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Stopping_one_runner_leaves_another_on_the_same_engine_running()
+    {
+        // A shared cell: the epoch bump that stops one guest reaches every store of the engine.
+        var module = Wat("""
+            (module (global $n (export "n") (mut i64) (i64.const 0))
+                    (func (export "_start") (loop $l (global.set $n (i64.add (global.get $n) (i64.const 1))) (br $l))))
+            """);
+        var (stopped, survivor) = (new CellRunner(_engine), new CellRunner(_engine));
+        var first = Task.Factory.StartNew(() => stopped.Run(module, Spec()), TaskCreationOptions.LongRunning);
+        var second = Task.Factory.StartNew(() => survivor.Run(module, Spec()), TaskCreationOptions.LongRunning);
+        await Task.Delay(100);
+
+        stopped.Stop();
+        Assert.Equal(ExitCodes.Terminated, (await first.WaitAsync(TimeSpan.FromSeconds(10))).ExitCode);
+        _engine.Interrupt(); // and once more, with no runner stopped
+        await Task.Delay(200);
+        Assert.False(second.IsCompleted, "a guest whose runner was not stopped ended with the other one");
+
+        survivor.Stop();
+        Assert.Equal(ExitCodes.Terminated, (await second.WaitAsync(TimeSpan.FromSeconds(10))).ExitCode);
+    }
+
+    [Fact]
     public void Named_entry_is_called()
     {
         var module = Wat("(module (func (export \"_start\") unreachable) (func (export \"other\")))");

@@ -403,7 +403,7 @@ static void report_pid(pid_t pid)
 
 __attribute__((constructor)) static void apply_sandbox(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "__cell") != 0 && strcmp(argv[1], "__precompile") != 0)) return;
+    if (argc < 2 || (strcmp(argv[1], "__cell") != 0 && strcmp(argv[1], "__precompile") != 0 && strcmp(argv[1], "__shared") != 0)) return;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     read_plan();

@@ -138,7 +138,16 @@ public sealed class CellSandboxPlan
     /// (<see cref="CellLaunch.ModuleFd"/>), so its root holds nothing but the cell's files and the cache (writable);
     /// every namespace new, uid 0 without capabilities. It never runs guest code.
     /// </summary>
-    public static CellSandboxPlan ForPrecompile(string rootDirectory, CellFiles files)
+    public static CellSandboxPlan ForPrecompile(string rootDirectory, CellFiles files) => Isolated(rootDirectory, files, cacheWritable: true);
+
+    /// <summary>
+    /// A shared cell (many containers of one daemon in one process): every namespace new, a root holding only the
+    /// cell's files and the cache (read-only), uid 0 without capabilities. Each container's rootfs, binds and stdio
+    /// reach it as fds (SharedCellMessage), never as paths in its root.
+    /// </summary>
+    public static CellSandboxPlan ForShared(string rootDirectory, CellFiles files) => Isolated(rootDirectory, files, cacheWritable: false);
+
+    private static CellSandboxPlan Isolated(string rootDirectory, CellFiles files, bool cacheWritable)
     {
         var plan = new CellSandboxPlan();
         foreach (var type in new[] { "network", "ipc", "uts", "pid" })
@@ -146,7 +155,7 @@ public sealed class CellSandboxPlan
             plan.Line("new", type);
         }
         plan.Line("new", "mount");
-        plan.Files(files, rootDirectory, cacheWritable: true);
+        plan.Files(files, rootDirectory, cacheWritable);
         plan.Proc(null, null, d => d == RuntimeRandom || d.Path == "/dev/null");
         plan.Line("ids", "0", "0");
         return plan;

@@ -14,7 +14,8 @@ namespace Wasmcell.Shim.Containers;
 /// </summary>
 public static class ContainerFactory
 {
-    public static async Task<Container> CreateAsync(CreateTaskRequest request, string ns, IEventSink events, ShimLog log, TimeSpan cellReadyTimeout)
+    public static async Task<Container> CreateAsync(CreateTaskRequest request, string ns, IEventSink events, ShimLog log, TimeSpan cellReadyTimeout,
+        IsolationMode isolation = IsolationMode.Independent)
     {
         if (request.Terminal)
         {
@@ -52,6 +53,14 @@ public static class ContainerFactory
                 // runc made the cgroup; open it (never create) for Stats, Pause and OOM events.
                 cgroup = string.IsNullOrEmpty(spec.Linux?.CgroupsPath) ? null : Cgroups.Cgroups.Open(spec.Linux.CgroupsPath);
             }
+            else if (isolation == IsolationMode.Shared)
+            {
+                var tenant = await SharedTenants.CreateAsync(request, spec, cellRootfs, entry, [stdio.Stdin, stdio.Stdout, stdio.Stderr], log, cellReadyTimeout);
+                process = tenant;
+                stdio.StartStdinCopy();
+                log.Info($"{request.Id}: shared cell {tenant.Pid}:{tenant.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
+                PrecompileOnMiss(tenant.ReadyReport, cellRootfs, entry.ContainerPath, log);
+            }
             else
             {
                 var lsm = LsmLabels.Check(spec, LsmHost.Detect());
@@ -88,18 +97,12 @@ public static class ContainerFactory
                         + "; allow c 1:9 rw, or run on a cgroup v1 host");
                 }
                 log.Info($"{request.Id}: cell {cell.Pid} {cell.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
-                if (cell.ReadyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
-                {
-                    CachePrecompiler.Start(cellRootfs, entry.ContainerPath, log);
-                }
-                else if (CellStatus.HitKey(cell.ReadyReport) is { } key)
-                {
-                    CachePrecompiler.RecordHit(key, cellRootfs, entry.ContainerPath);
-                }
+                PrecompileOnMiss(cell.ReadyReport, cellRootfs, entry.ContainerPath, log);
             }
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.InitPid), process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             File.WriteAllText(Path.Join(request.Bundle, BundleFiles.Kind), entry.Kind.ToString().ToLowerInvariant());
-            return new Container(request, process, stdio, mounted, events, cgroup, log, ChildReaper.Instance.Forget);
+            // A shared cell's pid is not this container's to forget.
+            return new Container(request, process, stdio, mounted, events, cgroup, log, process is SharedTenantProcess ? _ => { } : ChildReaper.Instance.Forget);
         }
         catch
         {
@@ -122,6 +125,19 @@ public static class ContainerFactory
                 RootfsMounts.UnmountAll(Path.Join(request.Bundle, "rootfs"));
             }
             throw;
+        }
+    }
+
+    /// <summary>A cell's miss is compiled into the cache by the daemon; a hit is recorded as a use.</summary>
+    private static void PrecompileOnMiss(string readyReport, string rootfs, string entry, ShimLog log)
+    {
+        if (readyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
+        {
+            CachePrecompiler.Start(rootfs, entry, log);
+        }
+        else if (CellStatus.HitKey(readyReport) is { } key)
+        {
+            CachePrecompiler.RecordHit(key, rootfs, entry);
         }
     }
 

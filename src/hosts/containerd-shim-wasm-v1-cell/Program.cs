@@ -12,5 +12,10 @@ if (args.Length > 0 && args[0] == CellLaunch.PrecompileMode)
 {
     return CellMain.Precompile(args);
 }
+// containerd-shim-wasm-v1-cell __shared: many Wasm containers of one shim daemon in one process (shared mode).
+if (args.Length > 0 && args[0] == SharedCellMessage.Mode)
+{
+    return Wasmcell.Cell.Shared.SharedCellMain.Run(args);
+}
 Console.Error.WriteLine($"containerd-shim-wasm-v1-cell runs one Wasm container for the shim's daemon; it is not run by hand ({CellLaunch.Mode} expected)");
 return 2;

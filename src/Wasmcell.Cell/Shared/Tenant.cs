@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Wasmcell.Cell.Protocol;
+using Wasmcell.Linux;
+using Wasmcell.Oci.RuntimeSpec;
+using Wasmcell.Runtime;
+
+namespace Wasmcell.Cell.Shared;
+
+/// <summary>
+/// One container in the shared cell: its module, its store's spec (preopens from the fds the daemon opened, stdio on
+/// its own FIFOs), and the guest thread that runs it after START. Its exit code follows independent mode: the guest's,
+/// 134 for a trap, 128 + signal when it was killed.
+/// </summary>
+internal sealed class Tenant : IDisposable
+{
+    // Wasmtime's own wasm stack limit (512 KiB) plus host frames, with room to spare; only touched pages cost memory.
+    private const int GuestStackBytes = 4 << 20;
+
+    // Signals whose default action is to ignore them: runc's process would carry on.
+    private static readonly HashSet<int> Ignored = [0, Signals.SIGCHLD, Signals.SIGCONT, Signals.SIGURG, Signals.SIGWINCH];
+
+    private readonly Lock _lock = new();
+    private readonly Wasmtime.Module _module;
+    private readonly CellSpec _spec;
+    private readonly List<SafeFileHandle> _held;
+    private readonly CellRunner _runner;
+    private readonly Action<Tenant, int> _onExit;
+    private State _state;
+    private int? _killedBy;
+
+    private Tenant(string id, Wasmtime.Module module, CellSpec spec, List<SafeFileHandle> held, CellRunner runner, Action<Tenant, int> onExit, string readyReport)
+    {
+        Id = id;
+        _module = module;
+        _spec = spec;
+        _held = held;
+        _runner = runner;
+        _onExit = onExit;
+        ReadyReport = readyReport;
+    }
+
+    private enum State
+    {
+        Created,
+        Running,
+        Done,
+    }
+
+    public string Id { get; }
+
+    /// <summary>What READY says: the load time and the cache outcome, in the words of a cell's "OK" line (CellStatus).</summary>
+    public string ReadyReport { get; }
+
+    /// <summary>Loads the container the daemon described; the handles are the ADD's fds, owned from here on.</summary>
+    public static Tenant Load(WasmEngine engine, string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
+        List<SafeFileHandle> handles, Action<Tenant, int> onExit)
+    {
+        var clock = Stopwatch.StartNew();
+        var held = new List<SafeFileHandle>();
+        Wasmtime.Module? module = null;
+        try
+        {
+            var launch = new CellLaunch("", FdPath(handles[SharedCellMessage.RootfsIndex]), id, entry, function);
+            var oci = SpecLoader.Load(FdPath(handles[SharedCellMessage.ConfigIndex]));
+            using var rootfs = ContainerRootfs.Open(launch.Rootfs);
+            // A cache of its own: its hit or miss is this container's to report.
+            var cache = CellMain.OpenCache();
+            module = CellMain.LoadModule(engine, launch, rootfs, cache);
+            var opened = binds.Select((b, i) => new CellSpecBuilder.OpenedBind(handles[SharedCellMessage.FirstBindIndex + i], b.Destination, b.ReadOnly)).ToList();
+            var spec = CellSpecBuilder.Build(oci, launch, rootfs, opened, held) with
+            {
+                Stdin = handles[SharedCellMessage.StdinIndex],
+                Stdout = handles[SharedCellMessage.StdoutIndex],
+                Stderr = handles[SharedCellMessage.StderrIndex],
+            };
+            held.AddRange(handles.Take(SharedCellMessage.RootfsIndex));
+            handles[SharedCellMessage.RootfsIndex].Dispose();
+            handles[SharedCellMessage.ConfigIndex].Dispose();
+            var report = FormattableString.Invariant($" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (shared cell)")
+                + (cache?.Misses > 0 ? CellStatus.CacheMiss : cache?.LastHitKey is { } key ? CellStatus.CacheHit + key : "");
+            return new Tenant(id, module, spec, held, new CellRunner(engine), onExit, report);
+        }
+        catch
+        {
+            module?.Dispose();
+            foreach (var handle in held)
+            {
+                handle.Dispose();
+            }
+            throw;
+        }
+    }
+
+    public void Start()
+    {
+        lock (_lock)
+        {
+            if (_state != State.Created)
+            {
+                return;
+            }
+            _state = State.Running;
+        }
+        new Thread(Run, GuestStackBytes) { IsBackground = true, Name = "guest" }.Start();
+    }
+
+    /// <summary>A terminating signal stops the guest (at its next epoch check or blocking host call) and decides its code.</summary>
+    public void Kill(int signal)
+    {
+        if (Ignored.Contains(signal))
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            switch (_state)
+            {
+                case State.Running:
+                    _killedBy ??= signal;
+                    _runner.Stop();
+                    return;
+                case State.Done:
+                    return;
+            }
+            _state = State.Done;
+        }
+        Finish(128 + signal);
+    }
+
+    /// <summary>Delete of a container that was never started.</summary>
+    public void Drop()
+    {
+        lock (_lock)
+        {
+            if (_state != State.Created)
+            {
+                return;
+            }
+            _state = State.Done;
+        }
+        Finish(0);
+    }
+
+    private void Run()
+    {
+        var outcome = _runner.Run(_module, _spec);
+        if (outcome.TrapMessage is { } message)
+        {
+            WriteStderr($"{_spec.ModulePath}: {message}\n");
+        }
+        int code;
+        lock (_lock)
+        {
+            _state = State.Done;
+            code = _killedBy is int signal ? 128 + signal : outcome.ExitCode;
+        }
+        Finish(code);
+    }
+
+    /// <summary>Releases the container's FIFOs (its readers see EOF), then reports the exit.</summary>
+    private void Finish(int code)
+    {
+        Dispose();
+        _onExit(this, code);
+    }
+
+    public void Dispose()
+    {
+        _module.Dispose();
+        foreach (var handle in _held)
+        {
+            handle.Dispose();
+        }
+    }
+
+    private void WriteStderr(string text)
+    {
+        try
+        {
+            Libc.WriteAll((int)_spec.Stderr!.DangerousGetHandle(), Encoding.UTF8.GetBytes(text));
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string FdPath(SafeFileHandle handle) => $"/proc/self/fd/{handle.DangerousGetHandle()}";
+}

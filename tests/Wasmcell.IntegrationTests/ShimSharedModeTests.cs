@@ -1,0 +1,120 @@
+using Wasmcell.IntegrationTests.Infrastructure;
+
+namespace Wasmcell.IntegrationTests;
+
+/// <summary>
+/// Shared mode (issue 13): Wasm containers with <c>wasmcell.io/isolation: shared</c> run as stores of one sandboxed
+/// cell process of their daemon, each with its own stdio, exit code, stop and delete, as in independent mode; a
+/// trap, a kill or a bad module ends only its own container; the death of the shared process ends all of its
+/// containers with 255 and the next container starts a new one. Root, containerd.
+/// </summary>
+[Collection(PrivateContainerdCollection.Name)]
+public sealed class ShimSharedModeTests(PrivateContainerd containerd)
+{
+    private static readonly Dictionary<string, string> Shared = new() { ["wasmcell.io/isolation"] = "shared" };
+
+    [Fact]
+    public async Task Shared_containers_share_one_cell_process_and_keep_their_own_output_exit_codes_and_stops()
+    {
+        var (sleeper, spinner) = (containerd.NewId("shared-sleep"), containerd.NewId("shared-spin"));
+        var sleeping = containerd.StartRun(Request(sleeper, "/sleep.wasm"));
+        var spinning = containerd.StartRun(Request(spinner, "/spin.wasm"));
+        try
+        {
+            Assert.True(await sleeping.WaitForStdoutAsync("sleeping", TimeSpan.FromSeconds(20)), sleeping.DescribeSoFar());
+            Assert.True(await spinning.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(20)), spinning.DescribeSoFar());
+            var cell = (await containerd.Ctr.TaskAsync(sleeper))!.Pid;
+            Assert.Equal(cell, (await containerd.Ctr.TaskAsync(spinner))!.Pid);
+            Assert.Equal(["__shared"], HostProcesses.Cmdline(cell)!.Split(' ').Skip(1));
+
+            // Their own output and exit codes, one after the other in the same process.
+            var hello = await containerd.RunAsync(Request(containerd.NewId("shared-hello"), "/hello.wasm"));
+            Assert.True(hello.ExitCode == 0, hello.Describe());
+            Assert.Contains("hello from wasm", hello.Stdout, StringComparison.Ordinal);
+            var exit = await containerd.RunAsync(Request(containerd.NewId("shared-exit"), "/exitcode.wasm", "7"));
+            Assert.True(exit.ExitCode == 7, exit.Describe());
+            Assert.Contains("exiting with 7", exit.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("hello", exit.Stdout, StringComparison.Ordinal);
+
+            // A trap ends its own container only.
+            var trap = await containerd.RunAsync(Request(containerd.NewId("shared-trap"), "/trap-unreachable.wasm"));
+            Assert.True(trap.ExitCode == 134, trap.Describe());
+            Assert.Contains("unreachable", trap.Stderr, StringComparison.Ordinal);
+
+            // A module the cell refuses fails at create, naming it; the shared cell serves on.
+            var bad = await containerd.RunAsync(Request(containerd.NewId("shared-bad"), "/unknown-abi.wasm"));
+            Assert.NotEqual(0, bad.ExitCode);
+            Assert.Contains("unknown-abi.wasm", bad.Stderr, StringComparison.Ordinal);
+
+            Assert.Equal("RUNNING", (await containerd.Ctr.TaskAsync(sleeper))!.Status);
+            Assert.Equal("RUNNING", (await containerd.Ctr.TaskAsync(spinner))!.Status);
+
+            // SIGTERM ends the sleeper blocked in a host call (143), SIGKILL the spinner (137); the process stays.
+            Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGTERM", sleeper)).ExitCode);
+            var slept = await sleeping.Completion;
+            Assert.True(slept.ExitCode == 143, slept.Describe());
+            Assert.Equal("RUNNING", (await containerd.Ctr.TaskAsync(spinner))!.Status);
+            Assert.True(HostProcesses.IsAlive(cell));
+            Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", spinner)).ExitCode);
+            var spun = await spinning.Completion;
+            Assert.True(spun.ExitCode == 137, spun.Describe());
+
+            // With its last container gone the daemon leaves, and the shared cell with it.
+            Assert.True(await HostProcesses.WaitGoneAsync(cell, TimeSpan.FromSeconds(10)), $"shared cell {cell} outlived its containers");
+            Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [sleeper, spinner]));
+        }
+        finally
+        {
+            await containerd.ForgetAsync(sleeper);
+            await containerd.ForgetAsync(spinner);
+        }
+    }
+
+    [Fact]
+    public async Task Killing_the_shared_cell_ends_each_of_its_containers_with_255_and_the_next_container_starts_a_new_one()
+    {
+        var (a, b) = (containerd.NewId("shared-a"), containerd.NewId("shared-b"));
+        var first = containerd.StartRun(Request(a, "/sleep.wasm"));
+        var second = containerd.StartRun(Request(b, "/spin.wasm"));
+        try
+        {
+            Assert.True(await first.WaitForStdoutAsync("sleeping", TimeSpan.FromSeconds(20)), first.DescribeSoFar());
+            Assert.True(await second.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(20)), second.DescribeSoFar());
+            var cell = (await containerd.Ctr.TaskAsync(a))!.Pid;
+
+            System.Diagnostics.Process.GetProcessById(cell).Kill();
+
+            Assert.True((await first.Completion).ExitCode == 255, first.DescribeSoFar());
+            Assert.True((await second.Completion).ExitCode == 255, second.DescribeSoFar());
+            Assert.Contains($"shared cell {cell} died", containerd.LogSince(0), StringComparison.Ordinal);
+            var hello = containerd.NewId("shared-after");
+            var after = await containerd.RunAsync(Request(hello, "/hello.wasm"));
+            Assert.True(after.ExitCode == 0, after.Describe());
+            Assert.Contains("hello from wasm", after.Stdout, StringComparison.Ordinal);
+            Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [a, b, hello]));
+        }
+        finally
+        {
+            await containerd.ForgetAsync(a);
+            await containerd.ForgetAsync(b);
+        }
+    }
+
+    [Fact]
+    public async Task A_container_the_shared_cell_cannot_honour_is_refused_at_create_naming_why()
+    {
+        var id = containerd.NewId("shared-user");
+        var spec = SpecFile.Minimal(containerd.FreshRootfs(Flavor.Wasm, id), ["/hello.wasm"]);
+        SpecFile.Process(spec)["user"] = new Dictionary<string, object> { ["uid"] = 1000, ["gid"] = 1000 };
+        spec["annotations"] = Shared;
+        var run = await SpecFile.RunAsync(containerd, id, SpecFile.Write(containerd, id, spec));
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("asks for uid 1000, gid 1000: run it in independent mode", run.Stderr, StringComparison.Ordinal);
+        await containerd.ForgetAsync(id);
+        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id]));
+    }
+
+    private RunRequest Request(string id, params string[] args) =>
+        containerd.Request(Flavor.Wasm, id, args) with { Annotations = Shared };
+}

@@ -101,6 +101,36 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
     }
 
     [Fact]
+    public async Task The_runtime_type_io_containerd_wasm_shared_v1_runs_containers_in_the_shared_cell_without_an_annotation()
+    {
+        // What `wasmcell install` puts beside the shim for the RuntimeClass wasm-shared (scripts/publish.sh does too).
+        containerd.RequireShim();
+        var link = Path.Combine(containerd.Dir, "opt", "bin", "containerd-shim-wasm-shared-v1");
+        if (!File.Exists(link))
+        {
+            File.CreateSymbolicLink(link, "containerd-shim-wasm-v1");
+        }
+        var id = containerd.NewId("shared-rt");
+        var request = containerd.Request(Flavor.Wasm, id, ["/sleep.wasm"]) with { Runtime = "io.containerd.wasm-shared.v1" };
+        var run = containerd.StartRun(request);
+        try
+        {
+            Assert.True(await run.WaitForStdoutAsync("sleeping", TimeSpan.FromSeconds(20)), run.DescribeSoFar());
+            var cell = (await containerd.Ctr.TaskAsync(id))!.Pid;
+            Assert.Equal(["__shared"], HostProcesses.Cmdline(cell)!.Split(' ').Skip(1));
+
+            Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "kill", id)).ExitCode);
+            var done = await run.Completion;
+            Assert.True(done.ExitCode == 143, done.Describe());
+            Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id]));
+        }
+        finally
+        {
+            await containerd.ForgetAsync(id);
+        }
+    }
+
+    [Fact]
     public async Task A_container_the_shared_cell_cannot_honour_is_refused_at_create_naming_why()
     {
         var id = containerd.NewId("shared-user");

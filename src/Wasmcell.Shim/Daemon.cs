@@ -16,6 +16,9 @@ public static class Daemon
 {
     private const int ListenerFd = 3;
 
+    /// <summary>Seconds a shared daemon stays after its last container (see <see cref="SharedLinger"/>).</summary>
+    public const string LingerEnv = "WASMCELL_SHARED_LINGER";
+
     public static int Run(ShimFlags flags)
     {
         Libc.Prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -46,8 +49,26 @@ public static class Daemon
         }
 
         var events = new EventPublisher(ttrpcAddress, flags.Namespace, log);
-        var service = new TaskService(events, log, flags.Namespace, onEmptyShutdown: call =>
+        var linger = flags.Shared ? SharedLinger(log) : TimeSpan.Zero;
+        TaskService? service = null;
+        using var idle = new Timer(_ =>
         {
+            // Still nothing to serve after the linger: leave, refusing any Create that comes now.
+            if (service!.TryRetire())
+            {
+                log.Info($"idle for {linger.TotalSeconds:0} s; exiting");
+                StopListening();
+                stop.Cancel();
+            }
+        });
+        service = new TaskService(events, log, flags.Namespace, onEmptyShutdown: call =>
+        {
+            if (linger > TimeSpan.Zero)
+            {
+                // A shared daemon stays warm (its shared cell loaded) for the next container of its group.
+                idle.Change(linger, Timeout.InfiniteTimeSpan);
+                return;
+            }
             // The group is done: `ctr run --rm` of the same id right after must get a new daemon, not this one
             // on its way out. Reply to Shutdown on the open connection, then exit at once: containerd does not
             // wait for us, and a pod's removal is not over for its operator while we are still around.
@@ -80,5 +101,24 @@ public static class Daemon
         Processes.CachePrecompiler.WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
         log.Info("shim exiting");
         return 0;
+    }
+
+    /// <summary>
+    /// How long a shared daemon waits, once its last container is gone, for the next one before it exits:
+    /// WASMCELL_SHARED_LINGER seconds in containerd's environment, 0 (exit at once, as a runc shim does) by default.
+    /// </summary>
+    private static TimeSpan SharedLinger(ShimLog log)
+    {
+        var text = Environment.GetEnvironmentVariable(LingerEnv);
+        if (string.IsNullOrEmpty(text))
+        {
+            return TimeSpan.Zero;
+        }
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds <= 86400)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+        log.Warn($"{LingerEnv}={text} is not a number of seconds (0-86400); not lingering");
+        return TimeSpan.Zero;
     }
 }

@@ -46,6 +46,9 @@ public sealed class TaskService
 
     public int Count => _table.Count;
 
+    /// <summary>True when no task is left, and from then on every Create is refused (a daemon that lingered idle exits).</summary>
+    public bool TryRetire() => _table.TryClose();
+
     public IReadOnlyCollection<Container> Containers => _table.All;
 
     public void Register(TtrpcServer server)

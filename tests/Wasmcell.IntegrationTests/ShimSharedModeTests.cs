@@ -131,6 +131,39 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
     }
 
     [Fact]
+    public async Task With_a_linger_the_shared_daemon_and_cell_wait_warm_for_the_next_container_then_leave()
+    {
+        await using var warm = await PrivateContainerd.StartAsync(new PrivateContainerdOptions
+        {
+            Prefix = "wcsh",
+            InstallShim = true,
+            PrivatePrecompileCache = true,
+            Environment = new Dictionary<string, string> { ["WASMCELL_SHARED_LINGER"] = "3" },
+        });
+        var first = warm.NewId("linger");
+        var run = warm.StartRun(warm.Request(Flavor.Wasm, first, ["/sleep.wasm"]) with { Annotations = Shared });
+        Assert.True(await run.WaitForStdoutAsync("sleeping", TimeSpan.FromSeconds(20)), run.DescribeSoFar());
+        var cell = (await warm.Ctr.TaskAsync(first))!.Pid;
+        var daemon = HostProcesses.ParentPid(cell)!.Value;
+        await warm.Ctr.RunAsync("tasks", "kill", first);
+        Assert.True((await run.Completion).ExitCode == 143, run.DescribeSoFar());
+
+        // The container is gone, its shared cell is not: the next container is served by the same process.
+        var second = warm.NewId("linger");
+        var next = warm.StartRun(warm.Request(Flavor.Wasm, second, ["/sleep.wasm"]) with { Annotations = Shared });
+        Assert.True(await next.WaitForStdoutAsync("sleeping", TimeSpan.FromSeconds(20)), next.DescribeSoFar());
+        Assert.Equal(cell, (await warm.Ctr.TaskAsync(second))!.Pid);
+        await warm.Ctr.RunAsync("tasks", "kill", second);
+        Assert.True((await next.Completion).ExitCode == 143, next.DescribeSoFar());
+
+        // Idle for the linger: the daemon leaves, and its shared cell with it.
+        Assert.True(HostProcesses.IsAlive(daemon), $"the shared daemon {daemon} left at once, without lingering");
+        Assert.True(await HostProcesses.WaitGoneAsync(daemon, TimeSpan.FromSeconds(15)), $"shared daemon {daemon} is still there long after the linger");
+        Assert.True(await HostProcesses.WaitGoneAsync(cell, TimeSpan.FromSeconds(5)), $"shared cell {cell} outlived its daemon");
+        Assert.Empty(await LeakCheck.LeftoversAsync(warm, [first, second]));
+    }
+
+    [Fact]
     public async Task A_container_the_shared_cell_cannot_honour_is_refused_at_create_naming_why()
     {
         var id = containerd.NewId("shared-user");

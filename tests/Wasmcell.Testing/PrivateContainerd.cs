@@ -384,6 +384,10 @@ public sealed class PrivateContainerd : IAsyncLifetime
             // The shim and its cells inherit containerd's environment: nothing touches /var/lib/wasmcell.
             psi.Environment["WASMCELL_PRECOMPILE_DIR"] = PrecompileDir;
         }
+        foreach (var (name, value) in _options.Environment)
+        {
+            psi.Environment[name] = value;
+        }
         using (var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start containerd"))
         {
             ContainerdPid = p.Id;

@@ -14,6 +14,9 @@ public sealed record PrivateContainerdOptions
     /// <summary>WASMCELL_PRECOMPILE_DIR=DIR/precompiled in containerd's environment, which the shim and its cells inherit.</summary>
     public bool PrivatePrecompileCache { get; init; }
 
+    /// <summary>More of containerd's environment, which the shim and its cells inherit (e.g. WASMCELL_SHARED_LINGER).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>containerd's config.toml for this instance, instead of the default one (CRI disabled).</summary>
     public Func<PrivateContainerd, string>? ConfigToml { get; init; }
 

@@ -7,6 +7,8 @@ public sealed class ContainerTable
 {
     private readonly ConcurrentDictionary<string, Container> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _creating = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private bool _closed;
 
     public int Count => _byId.Count + _creating.Count;
 
@@ -18,9 +20,26 @@ public sealed class ContainerTable
     /// <summary>Reserves an id for a Create in progress, so a concurrent duplicate fails fast.</summary>
     public void Reserve(string id)
     {
-        if (_byId.ContainsKey(id) || !_creating.TryAdd(id, 0))
+        lock (_gate)
         {
-            throw new TaskException(TaskErrorKind.AlreadyExists, $"container {id}: already exists");
+            if (_closed)
+            {
+                throw new TaskException(TaskErrorKind.FailedPrecondition, $"container {id}: this shim is exiting (it was idle); create it again");
+            }
+            if (_byId.ContainsKey(id) || !_creating.TryAdd(id, 0))
+            {
+                throw new TaskException(TaskErrorKind.AlreadyExists, $"container {id}: already exists");
+            }
+        }
+    }
+
+    /// <summary>Refuses every later Create if the table is empty now; false (and nothing changes) otherwise.</summary>
+    public bool TryClose()
+    {
+        lock (_gate)
+        {
+            _closed = Count == 0;
+            return _closed;
         }
     }
 

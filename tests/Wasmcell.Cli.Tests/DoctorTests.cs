@@ -27,13 +27,20 @@ public sealed class DoctorTests : IDisposable
         _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.DaemonFileName, "exit 0");
         _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.CellFileName, "exit 0");
         _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.FetchFileName, "exit 0");
-        _dir.Write("etc/containerd/config.toml", RuntimeHandlerEditor.AddHandler("config.toml", ConfigWithOpt, "wasm").Text);
+        File.CreateSymbolicLink(_dir.Combine("opt/containerd/bin", ShimInstaller.SharedShimFileName), ShimInstaller.ShimFileName);
+        _dir.Write("etc/containerd/config.toml", WithHandlers(ConfigWithOpt, RuntimeHandler.For("wasm")));
         _dir.Write("mountinfo", V2MountInfo);
     }
 
     private string ConfigWithOpt => $"version = 2\n[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"{_dir.Combine("opt/containerd")}\"\n";
 
     public void Dispose() => _dir.Dispose();
+
+    private static string WithHandlers(string config, params RuntimeHandler[] handlers) =>
+        handlers.Aggregate(config, (text, h) => RuntimeHandlerEditor.AddHandler("config.toml", text, h.Name, h.RuntimeType).Text);
+
+    private const string Shim = "shim " + ShimInstaller.ShimFileName;
+    private const string SharedShim = "shim " + ShimInstaller.SharedShimFileName;
 
     private DoctorOptions Options(IKernelProbe? kernel = null) =>
         new(_dir.Combine("etc/containerd/config.toml"), "wasm", _dir.Combine("usr/bin"), _dir.Combine("mountinfo"), kernel ?? new FakeKernel());
@@ -46,9 +53,14 @@ public sealed class DoctorTests : IDisposable
         var results = NodeDoctor.Run(Options());
 
         Assert.All(results, r => Assert.True(r.Ok, $"{r.Check}: {r.Detail}"));
-        Assert.Equal(7, results.Count);
+        Assert.Equal(9, results.Count);
         Assert.Contains("v1.7.13", Line(results, "containerd version").Detail);
-        Assert.Contains(_dir.Combine("opt/containerd/bin", ShimInstaller.ShimFileName), Line(results, "shim").Detail);
+        Assert.Contains("runtime_type = \"io.containerd.wasm.v1\"", Line(results, "handler 'wasm' configured").Detail);
+        Assert.Contains("runtime_type = \"io.containerd.wasm-shared.v1\"", Line(results, "handler 'wasm-shared' configured").Detail);
+        Assert.StartsWith(_dir.Combine("opt/containerd/bin", ShimInstaller.ShimFileName) + " (with", Line(results, Shim).Detail);
+        Assert.StartsWith(
+            $"{_dir.Combine("opt/containerd/bin", ShimInstaller.SharedShimFileName)} -> {_dir.Combine("opt/containerd/bin", ShimInstaller.ShimFileName)} (with",
+            Line(results, SharedShim).Detail);
         Assert.Contains("runc version 1.1.12", Line(results, "runc").Detail);
         Assert.Equal("v2 (unified)", Line(results, "cgroups").Detail);
     }
@@ -79,9 +91,9 @@ public sealed class DoctorTests : IDisposable
     public void Missing_config_and_broken_config_fail()
     {
         File.Delete(_dir.Combine("etc/containerd/config.toml"));
-        var missing = Line(NodeDoctor.Run(Options()), "handler");
+        var missing = Line(NodeDoctor.Run(Options()), "handler 'wasm' configured");
         _dir.Write("etc/containerd/config.toml", "version = [\n");
-        var broken = Line(NodeDoctor.Run(Options()), "handler");
+        var broken = Line(NodeDoctor.Run(Options()), "handler 'wasm' configured");
 
         Assert.False(missing.Ok);
         Assert.Contains("does not exist", missing.Detail);
@@ -95,7 +107,10 @@ public sealed class DoctorTests : IDisposable
         var config = _dir.Combine("etc/containerd/config.toml");
         File.WriteAllText(config, "disabled_plugins = [\"cri\"]\n" + File.ReadAllText(config));
 
-        Assert.False(Line(NodeDoctor.Run(Options()), "handler").Ok);
+        var results = NodeDoctor.Run(Options());
+
+        Assert.False(Line(results, "handler 'wasm' configured").Ok);
+        Assert.False(Line(results, "handler 'wasm-shared' configured").Ok);
     }
 
     [Theory]
@@ -107,7 +122,7 @@ public sealed class DoctorTests : IDisposable
     {
         File.Delete(_dir.Combine("opt/containerd/bin", companion));
 
-        var line = Line(NodeDoctor.Run(Options()), "shim");
+        var line = Line(NodeDoctor.Run(Options()), Shim);
 
         Assert.False(line.Ok);
         Assert.Contains(companion, line.Detail);
@@ -122,7 +137,7 @@ public sealed class DoctorTests : IDisposable
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.CellFileName), _dir.Combine("usr/bin", ShimInstaller.CellFileName));
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.FetchFileName), _dir.Combine("usr/bin", ShimInstaller.FetchFileName));
 
-        var line = Line(NodeDoctor.Run(Options()), "shim");
+        var line = Line(NodeDoctor.Run(Options()), Shim);
 
         Assert.True(line.Ok, line.Detail);
         Assert.StartsWith(_dir.Combine("usr/bin", ShimInstaller.ShimFileName), line.Detail);
@@ -133,7 +148,7 @@ public sealed class DoctorTests : IDisposable
     {
         File.Delete(_dir.Combine("opt/containerd/bin", ShimInstaller.ShimFileName));
 
-        var line = Line(NodeDoctor.Run(Options()), "shim");
+        var line = Line(NodeDoctor.Run(Options()), Shim);
 
         Assert.False(line.Ok);
         Assert.Contains(_dir.Combine("opt/containerd/bin"), line.Detail);
@@ -146,10 +161,93 @@ public sealed class DoctorTests : IDisposable
         var config = _dir.Combine("etc/containerd/config.toml");
         File.WriteAllText(config, File.ReadAllText(config).Replace("runtime_type = \"io.containerd.wasm.v1\"", "runtime_type = \"io.containerd.wasm.v1\"\nruntime_path = \"/nonexistent/shim\""));
 
-        var line = Line(NodeDoctor.Run(Options()), "shim");
+        var line = Line(NodeDoctor.Run(Options()), Shim);
 
         Assert.False(line.Ok);
         Assert.Contains("/nonexistent/shim", line.Detail);
+    }
+
+    [Fact]
+    public void A_node_without_the_shared_handler_fails_only_that_check()
+    {
+        _dir.Write("etc/containerd/config.toml", WithHandlers(ConfigWithOpt, RuntimeHandler.For("wasm")[0]));
+
+        var results = NodeDoctor.Run(Options());
+
+        Assert.True(Line(results, "handler 'wasm' configured").Ok);
+        var shared = Line(results, "handler 'wasm-shared' configured");
+        Assert.False(shared.Ok);
+        Assert.Contains("runtimes.wasm-shared]", shared.Detail);
+        // --handler takes the base name: installing it adds the shared sibling.
+        Assert.Contains("--handler wasm`", shared.Hint);
+    }
+
+    [Fact]
+    public void Shared_handler_with_the_plain_wasm_runtime_type_fails()
+    {
+        _dir.Write("etc/containerd/config.toml", WithHandlers(ConfigWithOpt, new RuntimeHandler("wasm", ContainerdConfig.WasmRuntimeType), new RuntimeHandler("wasm-shared", ContainerdConfig.WasmRuntimeType)));
+
+        var line = Line(NodeDoctor.Run(Options()), "handler 'wasm-shared' configured");
+
+        Assert.False(line.Ok);
+        Assert.Contains("not \"io.containerd.wasm-shared.v1\"", line.Detail);
+    }
+
+    [Fact]
+    public void Missing_shared_link_fails_with_the_install_hint()
+    {
+        File.Delete(_dir.Combine("opt/containerd/bin", ShimInstaller.SharedShimFileName));
+
+        var results = NodeDoctor.Run(Options());
+
+        Assert.True(Line(results, Shim).Ok);
+        var line = Line(results, SharedShim);
+        Assert.False(line.Ok);
+        Assert.StartsWith("not found in " + _dir.Combine("opt/containerd/bin"), line.Detail);
+        Assert.Contains($"links {ShimInstaller.SharedShimFileName} to {ShimInstaller.ShimFileName}", line.Hint);
+    }
+
+    [Fact]
+    public void Shared_shim_that_is_a_separate_copy_fails()
+    {
+        // Beside the companions, so only the "is it the launcher" test can catch it: a copy keeps the build it was copied from.
+        var copy = _dir.Combine("opt/containerd/bin", ShimInstaller.SharedShimFileName);
+        File.Delete(copy);
+        _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.SharedShimFileName, "exit 0");
+
+        var line = Line(NodeDoctor.Run(Options()), SharedShim);
+
+        Assert.False(line.Ok);
+        Assert.Contains($"which is not the launcher {_dir.Combine("opt/containerd/bin", ShimInstaller.ShimFileName)}", line.Detail);
+    }
+
+    [Fact]
+    public void A_dangling_shared_link_counts_as_missing_and_the_search_goes_on()
+    {
+        // What the link becomes when the launcher beside it is removed; containerd's exec would fail on it.
+        File.Delete(_dir.Combine("opt/containerd/bin", ShimInstaller.SharedShimFileName));
+        File.CreateSymbolicLink(_dir.Combine("opt/containerd/bin", ShimInstaller.SharedShimFileName), "containerd-shim-gone");
+
+        var line = Line(NodeDoctor.Run(Options()), SharedShim);
+
+        Assert.False(line.Ok);
+        Assert.StartsWith("not found in", line.Detail);
+    }
+
+    [Fact]
+    public void Shim_links_on_path_are_followed_to_the_directory_of_the_companions()
+    {
+        // The launcher finds its daemon and cell beside /proc/self/exe, i.e. beside the link's target.
+        Directory.Move(_dir.Combine("opt/containerd/bin"), _dir.Combine("opt/wasmcell"));
+        File.CreateSymbolicLink(_dir.Combine("usr/bin", ShimInstaller.ShimFileName), _dir.Combine("opt/wasmcell", ShimInstaller.ShimFileName));
+        File.CreateSymbolicLink(_dir.Combine("usr/bin", ShimInstaller.SharedShimFileName), _dir.Combine("opt/wasmcell", ShimInstaller.SharedShimFileName));
+
+        var results = NodeDoctor.Run(Options());
+
+        Assert.True(Line(results, Shim).Ok, Line(results, Shim).Detail);
+        var shared = Line(results, SharedShim);
+        Assert.True(shared.Ok, shared.Detail);
+        Assert.StartsWith($"{_dir.Combine("usr/bin", ShimInstaller.SharedShimFileName)} -> {_dir.Combine("opt/wasmcell", ShimInstaller.ShimFileName)}", shared.Detail);
     }
 
     [Fact]

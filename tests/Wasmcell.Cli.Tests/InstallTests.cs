@@ -42,7 +42,10 @@ public sealed class InstallTests : IDisposable
         Assert.True(changed);
         var backup = config + ".bak-20261127T054512Z";
         Assert.Equal(ContainerdConfigs.Version2, File.ReadAllText(backup));
-        Assert.Equal("io.containerd.wasm.v1", ContainerdConfig.Parse(config, File.ReadAllText(config)).RuntimeTypeOf("wasm"));
+        var parsed = ContainerdConfig.Parse(config, File.ReadAllText(config));
+        Assert.Equal("io.containerd.wasm.v1", parsed.RuntimeTypeOf("wasm"));
+        Assert.Equal("io.containerd.wasm-shared.v1", parsed.RuntimeTypeOf("wasm-shared"));
+        Assert.Single(Directory.GetFiles(_dir.Combine("etc/containerd"), "config.toml.bak-*"));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
         Assert.Equal("shim-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.ShimFileName)));
         Assert.Equal("libwasmtime-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.WasmtimeLibraryName)));
@@ -52,6 +55,10 @@ public sealed class InstallTests : IDisposable
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.ShimFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.CellFileName)));
+        // Shared mode: the launcher under its second name, as a relative link beside it.
+        Assert.Equal(ShimInstaller.ShimFileName, new FileInfo(_dir.Combine("bin", ShimInstaller.SharedShimFileName)).LinkTarget);
+        Assert.Equal("shim-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.SharedShimFileName)));
+        Assert.Contains($"{_dir.Combine("bin", ShimInstaller.SharedShimFileName)}: installed as a symlink to {ShimInstaller.ShimFileName}", _output.ToString());
         Assert.Contains("restart", _output.ToString());
         Assert.Contains(NodeInstaller.RestartCommand(), _output.ToString());
         // No temporary files are left in either directory.
@@ -88,6 +95,8 @@ public sealed class InstallTests : IDisposable
         Assert.Equal(afterFirst, File.ReadAllBytes(config));
         Assert.Single(Directory.GetFiles(_dir.Combine("etc/containerd"), "config.toml.bak-*"));
         Assert.Equal(shimTime, File.GetLastWriteTimeUtc(_dir.Combine("bin", ShimInstaller.ShimFileName)));
+        Assert.Contains($"{_dir.Combine("bin", ShimInstaller.SharedShimFileName)}: up to date (-> {ShimInstaller.ShimFileName})", second.ToString());
+        Assert.Contains("runtimes.wasm-shared] already has runtime_type = \"io.containerd.wasm-shared.v1\"; unchanged", second.ToString());
         Assert.Contains("Nothing changed; no restart needed.", second.ToString());
     }
 
@@ -103,6 +112,8 @@ public sealed class InstallTests : IDisposable
 
         Assert.True(changed);
         Assert.Equal("shim-v2", File.ReadAllText(_dir.Combine("bin", ShimInstaller.ShimFileName)));
+        // The link follows the launcher it names: nothing to redo for it.
+        Assert.Equal("shim-v2", File.ReadAllText(_dir.Combine("bin", ShimInstaller.SharedShimFileName)));
         Assert.Single(Directory.GetFiles(_dir.Combine("etc/containerd"), "config.toml.bak-*"));
     }
 
@@ -133,6 +144,7 @@ public sealed class InstallTests : IDisposable
         var parsed = ContainerdConfig.Parse(config, File.ReadAllText(config));
         Assert.Equal(2, parsed.Version);
         Assert.Equal("io.containerd.wasm.v1", parsed.RuntimeTypeOf("wasm"));
+        Assert.Equal("io.containerd.wasm-shared.v1", parsed.RuntimeTypeOf("wasm-shared"));
         Assert.Empty(Directory.GetFiles(_dir.Combine("etc/containerd"), "*.bak-*"));
     }
 
@@ -180,6 +192,7 @@ public sealed class InstallTests : IDisposable
     [InlineData("wasm_1")]
     [InlineData("-wasm")]
     [InlineData("")]
+    [InlineData("a23456789012345678901234567890123456789012345678901234567")] // 57 + "-shared" is over 63
     public void Handler_names_kubernetes_cannot_use_are_refused(string handler)
     {
         WriteRelease();
@@ -187,6 +200,91 @@ public sealed class InstallTests : IDisposable
 
         Assert.Throws<NodeSetupException>(() => NodeInstaller.Run(Options(config) with { Handler = handler }, _output, Now));
         Assert.Equal(ContainerdConfigs.Version2, File.ReadAllText(config));
+    }
+
+    [Fact]
+    public void A_node_installed_before_shared_mode_gets_the_shared_handler_and_link_with_one_backup()
+    {
+        WriteRelease();
+        var before = RuntimeHandlerEditor.AddHandler("config.toml", ContainerdConfigs.Version2, "wasm").Text;
+        var config = _dir.Write("etc/containerd/config.toml", before);
+
+        var changed = NodeInstaller.Run(Options(config), _output, Now);
+
+        Assert.True(changed);
+        var output = _output.ToString();
+        Assert.Contains("runtimes.wasm] already has runtime_type = \"io.containerd.wasm.v1\"; unchanged", output);
+        Assert.Contains("added [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasm-shared] runtime_type = \"io.containerd.wasm-shared.v1\"", output);
+        Assert.Contains("# Wasm runtime handler (containerd-shim-wasm-shared-v1), added by wasmcell install", File.ReadAllText(config));
+        Assert.Equal(before, File.ReadAllText(Assert.Single(Directory.GetFiles(_dir.Combine("etc/containerd"), "config.toml.bak-*"))));
+        var parsed = ContainerdConfig.Parse(config, File.ReadAllText(config));
+        Assert.Equal("io.containerd.wasm.v1", parsed.RuntimeTypeOf("wasm"));
+        Assert.Equal("io.containerd.wasm-shared.v1", parsed.RuntimeTypeOf("wasm-shared"));
+    }
+
+    [Fact]
+    public void A_conflicting_shared_handler_is_refused_before_anything_changes()
+    {
+        WriteRelease();
+        const string text = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasm-shared]\n  runtime_type = \"io.containerd.runc.v2\"\n";
+        var config = _dir.Write("etc/containerd/config.toml", text);
+
+        var e = Assert.Throws<NodeSetupException>(() => NodeInstaller.Run(Options(config), _output, Now));
+
+        Assert.Contains("`wasm-shared` already exists with runtime_type = \"io.containerd.runc.v2\"", e.Message);
+        Assert.Contains("io.containerd.wasm-shared.v1", e.Message);
+        // Not even the `wasm` handler, which alone would have fitted, was written.
+        Assert.Equal(text, File.ReadAllText(config));
+        Assert.Single(Directory.GetFiles(_dir.Combine("etc/containerd")));
+        Assert.Empty(Directory.GetFiles(_dir.Combine("bin")));
+    }
+
+    [Theory]
+    [InlineData("file")]
+    [InlineData("absolute link")]
+    [InlineData("dangling link")]
+    public void A_stale_shared_shim_is_replaced_by_the_relative_link(string stale)
+    {
+        WriteRelease();
+        var config = _dir.Write("etc/containerd/config.toml", ContainerdConfigs.Version2);
+        NodeInstaller.Run(Options(config), new StringWriter(), Now);
+        var link = _dir.Combine("bin", ShimInstaller.SharedShimFileName);
+        File.Delete(link);
+        switch (stale)
+        {
+            case "file":
+                _dir.Write("bin/" + ShimInstaller.SharedShimFileName, "an old copy of the launcher");
+                break;
+            case "absolute link":
+                File.CreateSymbolicLink(link, _dir.Combine("release", ShimInstaller.ShimFileName));
+                break;
+            default:
+                File.CreateSymbolicLink(link, "containerd-shim-gone");
+                break;
+        }
+
+        var changed = NodeInstaller.Run(Options(config), _output, Now);
+
+        Assert.True(changed);
+        Assert.Equal(ShimInstaller.ShimFileName, new FileInfo(link).LinkTarget);
+        Assert.Equal("shim-v1", File.ReadAllText(link));
+        Assert.Contains($"{link}: replaced with a symlink to {ShimInstaller.ShimFileName}", _output.ToString());
+        Assert.Contains(NodeInstaller.RestartCommand(), _output.ToString());
+        Assert.Empty(Directory.GetFileSystemEntries(_dir.Combine("bin"), ".*"));
+    }
+
+    [Fact]
+    public void A_directory_where_the_shared_link_goes_is_refused_before_anything_changes()
+    {
+        WriteRelease();
+        Directory.CreateDirectory(_dir.Combine("bin", ShimInstaller.SharedShimFileName));
+        var config = _dir.Write("etc/containerd/config.toml", ContainerdConfigs.Version2);
+
+        var e = Assert.Throws<NodeSetupException>(() => NodeInstaller.Run(Options(config), _output, Now));
+
+        Assert.Contains("is a directory", e.Message);
+        Assert.Equal(ContainerdConfigs.Version2, File.ReadAllText(config));
+        Assert.Empty(Directory.GetFiles(_dir.Combine("bin")));
     }
 
     [Fact]
@@ -207,6 +305,7 @@ public sealed class InstallTests : IDisposable
 
         Assert.Equal(0, Commands.NodeCommands.CreateInstall().Parse(args).Invoke());
         Assert.Equal("io.containerd.wasm.v1", ContainerdConfig.Parse(config, File.ReadAllText(config)).RuntimeTypeOf("wasm"));
+        Assert.Equal("io.containerd.wasm-shared.v1", ContainerdConfig.Parse(config, File.ReadAllText(config)).RuntimeTypeOf("wasm-shared"));
 
         File.WriteAllText(config, "version = = 2\n", Encoding.UTF8);
         Assert.Equal(1, Commands.NodeCommands.CreateInstall().Parse(args).Invoke());

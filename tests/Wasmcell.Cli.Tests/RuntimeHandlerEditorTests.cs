@@ -237,6 +237,65 @@ public sealed class RuntimeHandlerEditorTests
         Assert.Null(config.RuntimeTypeOf("wasm"));
     }
 
+    [Fact]
+    public void Shared_runtime_type_gets_a_table_of_its_own_that_names_its_binary()
+    {
+        var withWasm = RuntimeHandlerEditor.AddHandler(Path, ContainerdConfigs.Version3, "wasm").Text;
+
+        var result = RuntimeHandlerEditor.AddHandler(Path, withWasm, "wasm-shared", ContainerdConfig.WasmSharedRuntimeType);
+
+        Assert.Equal(HandlerEdit.TableAdded, result.Edit);
+        Assert.Contains(
+            "# Wasm runtime handler (containerd-shim-wasm-shared-v1), added by wasmcell install\n"
+            + "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.wasm-shared]\nruntime_type = \"io.containerd.wasm-shared.v1\"\n",
+            result.Text);
+        var config = ContainerdConfig.Parse(Path, result.Text);
+        Assert.Equal("io.containerd.wasm.v1", config.RuntimeTypeOf("wasm"));
+        Assert.Equal("io.containerd.wasm-shared.v1", config.RuntimeTypeOf("wasm-shared"));
+        Assert.Same(result.Text, RuntimeHandlerEditor.AddHandler(Path, result.Text, "wasm-shared", ContainerdConfig.WasmSharedRuntimeType).Text);
+    }
+
+    [Fact]
+    public void A_handler_of_the_other_wasm_runtime_type_is_refused_not_retyped()
+    {
+        // A `wasm-shared` someone registered with the plain type would silently run pods one cell each.
+        var text = RuntimeHandlerEditor.AddHandler(Path, ContainerdConfigs.Version2, "wasm-shared").Text;
+
+        var e = Assert.Throws<NodeSetupException>(() => RuntimeHandlerEditor.AddHandler(Path, text, "wasm-shared", ContainerdConfig.WasmSharedRuntimeType));
+
+        Assert.Contains("runtime_type = \"io.containerd.wasm.v1\", not \"io.containerd.wasm-shared.v1\"", e.Message);
+    }
+
+    [Theory]
+    [InlineData(ContainerdConfig.WasmRuntimeType, ShimInstaller.ShimFileName)]
+    [InlineData(ContainerdConfig.WasmSharedRuntimeType, ShimInstaller.SharedShimFileName)]
+    [InlineData("io.containerd.runc.v2", "containerd-shim-runc-v2")]
+    public void Runtime_types_map_to_binaries_as_containerd_maps_them(string runtimeType, string binary)
+    {
+        Assert.Equal(binary, ContainerdConfig.ShimBinaryOf(runtimeType));
+    }
+
+    [Fact]
+    public void The_handlers_of_one_install_are_the_name_and_its_shared_sibling()
+    {
+        Assert.Equal(
+            [new RuntimeHandler("wasm-fast", "io.containerd.wasm.v1"), new RuntimeHandler("wasm-fast-shared", "io.containerd.wasm-shared.v1")],
+            RuntimeHandler.For("wasm-fast"));
+    }
+
+    [Theory]
+    [InlineData(2, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasm-shared]\n  runtime_type = \"io.containerd.wasm-shared.v1\"\n")]
+    [InlineData(3, "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.wasm-shared]\n  runtime_type = \"io.containerd.wasm-shared.v1\"\n")]
+    public void Shared_snippet_matches_what_the_editor_recognises(int version, string expected)
+    {
+        var snippet = RuntimeHandlerEditor.Snippet(version, "wasm-shared", ContainerdConfig.WasmSharedRuntimeType);
+
+        Assert.Equal(expected, snippet);
+        Assert.Equal(
+            HandlerEdit.AlreadyPresent,
+            RuntimeHandlerEditor.AddHandler(Path, $"version = {version}\n" + snippet, "wasm-shared", ContainerdConfig.WasmSharedRuntimeType).Edit);
+    }
+
     [Theory]
     [InlineData(2, "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.wasm]\n  runtime_type = \"io.containerd.wasm.v1\"\n")]
     [InlineData(3, "[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.wasm]\n  runtime_type = \"io.containerd.wasm.v1\"\n")]

@@ -11,7 +11,7 @@ internal static class NodeCommands
         var config = ConfigOption();
         var binDir = new Option<string>("--bin-dir")
         {
-            Description = "Directory on containerd's PATH that receives the shim (its four binaries) and libwasmtime.so",
+            Description = "Directory on containerd's PATH that receives the shim (its four binaries, libwasmtime.so and the containerd-shim-wasm-shared-v1 link)",
             DefaultValueFactory = _ => ShimInstaller.DefaultBinDir,
         };
         var handler = HandlerOption();
@@ -20,7 +20,7 @@ internal static class NodeCommands
             Description = "The containerd-shim-wasm-v1 binary to install (default: the one next to wasmcell)",
             DefaultValueFactory = _ => ShimInstaller.DefaultShimPath,
         };
-        var command = new Command("install", "Install the Wasm shim on this node and add the `wasm` runtime handler to containerd's config")
+        var command = new Command("install", "Install the Wasm shim on this node and add the `wasm` and `wasm-shared` runtime handlers to containerd's config")
         {
             config, binDir, handler, shim,
         };
@@ -51,7 +51,7 @@ internal static class NodeCommands
     {
         var config = ConfigOption();
         var handler = HandlerOption();
-        var command = new Command("doctor", "Check that this node can run pods with the Wasm RuntimeClass")
+        var command = new Command("doctor", "Check that this node can run pods with the Wasm RuntimeClasses (`wasm` and `wasm-shared`)")
         {
             config, handler,
         };
@@ -75,7 +75,7 @@ internal static class NodeCommands
 
     private static Option<string> HandlerOption() => new("--handler")
     {
-        Description = "CRI runtime handler name (the RuntimeClass's `handler`)",
+        Description = "CRI runtime handler name (the RuntimeClass's `handler`); NAME-shared is the handler for shared mode",
         DefaultValueFactory = _ => "wasm",
     };
 }

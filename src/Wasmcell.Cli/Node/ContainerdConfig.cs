@@ -12,6 +12,9 @@ internal sealed class ContainerdConfig
     public const string DefaultPath = "/etc/containerd/config.toml";
     public const string WasmRuntimeType = "io.containerd.wasm.v1";
 
+    /// <summary>Shared mode (issue 13): the same launcher, run under the name <see cref="ShimInstaller.SharedShimFileName"/>.</summary>
+    public const string WasmSharedRuntimeType = "io.containerd.wasm-shared.v1";
+
     // CRI plugin ids that own `containerd.runtimes.<handler>`: 1.6/1.7 (version 2) and 2.x (version 3).
     public const string CriPluginV2 = "io.containerd.grpc.v1.cri";
     public const string CriPluginV3 = "io.containerd.cri.v1.runtime";
@@ -100,6 +103,16 @@ internal sealed class ContainerdConfig
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// The binary containerd execs for a runtime_type, by containerd's rule (shim BinaryName): the last two
+    /// dot-separated parts, so <c>io.containerd.wasm-shared.v1</c> is <c>containerd-shim-wasm-shared-v1</c>.
+    /// </summary>
+    public static string ShimBinaryOf(string runtimeType)
+    {
+        var parts = runtimeType.Split('.');
+        return $"containerd-shim-{parts[^2]}-{parts[^1]}";
     }
 
     private string? StringValue(params string[] path) => (Index.FindValue(path)?.Value as StringValueSyntax)?.Value;

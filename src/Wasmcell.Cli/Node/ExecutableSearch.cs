@@ -22,6 +22,14 @@ internal static class ExecutableSearch
         return null;
     }
 
-    public static bool IsExecutable(string path) =>
-        File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+    public static bool IsExecutable(string path)
+    {
+        // File.Exists sees a dangling symlink itself and says true; exec(2) fails on it, and so would reading its mode.
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+        {
+            return false;
+        }
+        return File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+    }
 }

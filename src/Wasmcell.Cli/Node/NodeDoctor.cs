@@ -1,8 +1,8 @@
 namespace Wasmcell.Cli.Node;
 
 /// <summary>
-/// <c>wasmcell doctor</c>: checks what a node needs to run pods with the Wasm RuntimeClass and
-/// prints one OK/FAIL line per check, with a hint for each failure.
+/// <c>wasmcell doctor</c>: checks what a node needs to run pods with the Wasm RuntimeClasses (<c>wasm</c> and
+/// <c>wasm-shared</c>) and prints one OK/FAIL line per check, with a hint for each failure.
 /// </summary>
 internal static class NodeDoctor
 {
@@ -11,9 +11,14 @@ internal static class NodeDoctor
         var directories = ExecutableSearch.Directories(options.SearchPath);
         var containerd = ExecutableSearch.Find("containerd", directories);
         var results = new List<DoctorResult> { CheckContainerd(containerd) };
-        var (configResult, config) = CheckConfig(options);
-        results.Add(configResult);
-        results.Add(CheckShim(options.Handler, config, directories, containerd));
+        // Both RuntimeClasses (`wasm` and `wasm-shared`): each handler's config, then each handler's shim.
+        var handlers = RuntimeHandler.For(options.Handler);
+        var configs = handlers.Select(h => CheckConfig(options, h)).ToList();
+        results.AddRange(configs.Select(c => c.Result));
+        var config = configs[0].Config;
+        var (launcherResult, launcher) = CheckShim(handlers[0], config, directories, containerd, launcher: null);
+        results.Add(launcherResult);
+        results.Add(CheckShim(handlers[1], config, directories, containerd, launcher).Result);
         results.Add(CheckRunc(directories));
         results.Add(CheckCgroups(options.MountInfoPath));
         results.Add(CheckKernel(options.Kernel, KernelFeature.Openat2, "kernel openat2", "Linux 5.6 or newer"));
@@ -41,27 +46,28 @@ internal static class NodeDoctor
         return DoctorResult.Pass(name, stdout.Trim());
     }
 
-    private static (DoctorResult, ContainerdConfig?) CheckConfig(DoctorOptions options)
+    private static (DoctorResult Result, ContainerdConfig? Config) CheckConfig(DoctorOptions options, RuntimeHandler handler)
     {
-        var name = $"handler '{options.Handler}' configured";
+        var name = $"handler '{handler.Name}' configured";
         var path = options.ContainerdConfigPath;
+        // --handler is the base name: install registers it and its -shared sibling together.
         var install = $"run `wasmcell install --containerd-config {path} --handler {options.Handler}`, then restart containerd";
         if (!File.Exists(path))
         {
-            return (DoctorResult.Fail(name, $"{path} does not exist (containerd's built-in defaults have no '{options.Handler}' handler)", install), null);
+            return (DoctorResult.Fail(name, $"{path} does not exist (containerd's built-in defaults have no '{handler.Name}' handler)", install), null);
         }
         ContainerdConfig config;
         string? runtimeType;
         try
         {
             config = ContainerdConfig.Parse(path, File.ReadAllText(path));
-            runtimeType = config.RuntimeTypeOf(options.Handler);
+            runtimeType = config.RuntimeTypeOf(handler.Name);
         }
         catch (NodeSetupException e)
         {
             return (DoctorResult.Fail(name, e.Message, "fix the config file, then run wasmcell install"), null);
         }
-        var header = "[" + TomlKeyIndex.Format(config.HandlerPath(options.Handler)) + "]";
+        var header = "[" + TomlKeyIndex.Format(config.HandlerPath(handler.Name)) + "]";
         if (config.IsCriDisabled())
         {
             return (DoctorResult.Fail(name, $"{path} lists the CRI plugin in disabled_plugins, so no runtime handler is served", "remove it from disabled_plugins (kubeadm-style configs ship `disabled_plugins = [\"cri\"]`)"), config);
@@ -70,22 +76,31 @@ internal static class NodeDoctor
         {
             return (DoctorResult.Fail(name, $"{path} (config version {config.Version}) has no {header} with a runtime_type", install), config);
         }
-        if (runtimeType != ContainerdConfig.WasmRuntimeType)
+        if (runtimeType != handler.RuntimeType)
         {
-            return (DoctorResult.Fail(name, $"{header} has runtime_type = \"{runtimeType}\", not \"{ContainerdConfig.WasmRuntimeType}\"", "use another --handler name for wasmcell, or fix that table"), config);
+            return (DoctorResult.Fail(name, $"{header} has runtime_type = \"{runtimeType}\", not \"{handler.RuntimeType}\"", "use another --handler name for wasmcell, or fix that table"), config);
         }
         return (DoctorResult.Pass(name, $"{header} runtime_type = \"{runtimeType}\" in {path}"), config);
     }
 
-    private static DoctorResult CheckShim(string handler, ContainerdConfig? config, IReadOnlyList<string> directories, string? containerd)
+    /// <summary>
+    /// Finds the binary containerd would exec for <paramref name="handler"/> and checks that the launcher's companions
+    /// sit beside its real path (the launcher looks for them beside /proc/self/exe, so through any symlink). The
+    /// shared-mode binary must be the <paramref name="launcher"/> itself, under another name: a separate copy would
+    /// run whatever build it was copied from. Returns the real path found, for that comparison.
+    /// </summary>
+    private static (DoctorResult Result, string? RealPath) CheckShim(
+        RuntimeHandler handler, ContainerdConfig? config, IReadOnlyList<string> directories, string? containerd, string? launcher)
     {
-        const string name = "shim " + ShimInstaller.ShimFileName;
-        var hint = $"run `wasmcell install` (copies {ShimInstaller.ShimFileName}, {string.Join(", ", ShimInstaller.Companions)} and {ShimInstaller.WasmtimeLibraryName} into /usr/local/bin)";
+        var name = "shim " + handler.ShimBinary;
+        var hint = handler.RuntimeType == ContainerdConfig.WasmRuntimeType
+            ? $"run `wasmcell install` (copies {ShimInstaller.ShimFileName}, {string.Join(", ", ShimInstaller.Companions)} and {ShimInstaller.WasmtimeLibraryName} into /usr/local/bin)"
+            : $"run `wasmcell install` (links {ShimInstaller.SharedShimFileName} to {ShimInstaller.ShimFileName} in /usr/local/bin)";
         string? found;
         string? runtimePath = null;
         try
         {
-            runtimePath = config?.RuntimePathOf(handler);
+            runtimePath = config?.RuntimePathOf(handler.Name);
         }
         catch (NodeSetupException)
         {
@@ -97,7 +112,7 @@ internal static class NodeDoctor
             found = ExecutableSearch.IsExecutable(runtimePath) ? runtimePath : null;
             if (found is null)
             {
-                return DoctorResult.Fail(name, $"runtime_path = \"{runtimePath}\" is not an executable file", hint);
+                return (DoctorResult.Fail(name, $"runtime_path = \"{runtimePath}\" is not an executable file", hint), null);
             }
         }
         else
@@ -109,20 +124,26 @@ internal static class NodeDoctor
             {
                 searched.Add(Path.GetDirectoryName(containerd)!);
             }
-            found = ExecutableSearch.Find(ShimInstaller.ShimFileName, searched);
+            found = ExecutableSearch.Find(handler.ShimBinary, searched);
             if (found is null)
             {
-                return DoctorResult.Fail(name, $"not found in {string.Join(':', searched.Distinct())}", hint);
+                return (DoctorResult.Fail(name, $"not found in {string.Join(':', searched.Distinct())}", hint), null);
             }
         }
+        var real = Path.GetFullPath(new FileInfo(found).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? found);
+        var shown = real == found ? found : $"{found} -> {real}";
         foreach (var companion in ShimInstaller.Companions.Append(ShimInstaller.WasmtimeLibraryName))
         {
-            if (!File.Exists(Path.Combine(Path.GetDirectoryName(found)!, companion)))
+            if (!File.Exists(Path.Combine(Path.GetDirectoryName(real)!, companion)))
             {
-                return DoctorResult.Fail(name, $"found at {found}, but {companion} is not beside it", hint);
+                return (DoctorResult.Fail(name, $"found at {shown}, but {companion} is not beside it", hint), real);
             }
         }
-        return DoctorResult.Pass(name, $"{found} (with {string.Join(", ", ShimInstaller.Companions)} and {ShimInstaller.WasmtimeLibraryName})");
+        if (launcher is not null && real != launcher)
+        {
+            return (DoctorResult.Fail(name, $"found at {shown}, which is not the launcher {launcher}", hint), real);
+        }
+        return (DoctorResult.Pass(name, $"{shown} (with {string.Join(", ", ShimInstaller.Companions)} and {ShimInstaller.WasmtimeLibraryName})"), real);
     }
 
     private static DoctorResult CheckRunc(IReadOnlyList<string> directories)

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Wasmcell.Cli.Node;
 
 /// <summary>
-/// <c>wasmcell install</c>: puts the shim on containerd's PATH and registers the CRI runtime
-/// handler, then tells the operator how to restart containerd (which reads its config only at start).
+/// <c>wasmcell install</c>: puts the shim on containerd's PATH and registers its two CRI runtime
+/// handlers (<c>--handler</c> and, for shared mode, <c>--handler</c>-shared), then tells the operator how to restart containerd (which reads its config only at start).
 /// Both steps are idempotent, so the installer DaemonSet can run it on every pod start.
 /// </summary>
 internal static partial class NodeInstaller
@@ -12,15 +12,17 @@ internal static partial class NodeInstaller
     /// <summary>Returns true when anything changed (and containerd must be restarted).</summary>
     public static bool Run(InstallOptions options, TextWriter output, DateTimeOffset now)
     {
-        if (!HandlerName().IsMatch(options.Handler))
+        var handlers = RuntimeHandler.For(options.Handler);
+        if (handlers.FirstOrDefault(h => !HandlerName().IsMatch(h.Name)) is { } unusable)
         {
             throw new NodeSetupException(
-                $"--handler `{options.Handler}` is not usable: a RuntimeClass handler must be a DNS label (lower-case letters, digits, '-', at most 63 characters).");
+                $"--handler `{options.Handler}` is not usable: `{unusable.Name}` is not a DNS label, and a RuntimeClass handler must be one "
+                + $"(lower-case letters, digits, '-', at most 63 characters; the handler for shared mode appends `{RuntimeHandler.SharedSuffix}`).");
         }
         // Everything that can be refused is checked before anything is written, so a refusal leaves
         // the node as it was.
         ShimInstaller.Validate(options.ShimPath, options.BinDir);
-        var configChanged = ConfigInstaller.Install(options.ContainerdConfigPath, options.Handler, output, now);
+        var configChanged = ConfigInstaller.Install(options.ContainerdConfigPath, handlers, output, now);
         var shimChanged = ShimInstaller.Install(options.ShimPath, options.BinDir, output);
         if (configChanged || shimChanged)
         {

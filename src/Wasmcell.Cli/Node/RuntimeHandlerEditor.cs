@@ -17,13 +17,15 @@ internal enum HandlerEdit
 internal sealed record HandlerEditResult(HandlerEdit Edit, string Text, int ConfigVersion, string TableHeader, string? Note);
 
 /// <summary>
-/// Adds the CRI runtime handler for the Wasm shim to a containerd config text, preserving every
+/// Adds a CRI runtime handler for the Wasm shim to a containerd config text, preserving every
 /// other byte (comments, layout, other keys of an existing handler table). Idempotent: a config
-/// that already has the handler with our runtime_type comes back unchanged.
+/// that already has the handler with the wanted runtime_type comes back unchanged. The runtime_type
+/// is a parameter because one launcher serves two: <see cref="ContainerdConfig.WasmRuntimeType"/> and,
+/// for shared mode, <see cref="ContainerdConfig.WasmSharedRuntimeType"/>.
 /// </summary>
 internal static class RuntimeHandlerEditor
 {
-    public static HandlerEditResult AddHandler(string path, string text, string handler)
+    public static HandlerEditResult AddHandler(string path, string text, string handler, string runtimeType = ContainerdConfig.WasmRuntimeType)
     {
         string? note = null;
         // A missing newline at EOF would glue an appended table onto the last line; adding one
@@ -47,18 +49,18 @@ internal static class RuntimeHandlerEditor
         if (existing is not null)
         {
             var value = (existing.Value as StringValueSyntax)?.Value;
-            if (value == ContainerdConfig.WasmRuntimeType)
+            if (value == runtimeType)
             {
                 return new HandlerEditResult(HandlerEdit.AlreadyPresent, text, version, header, null);
             }
             throw new NodeSetupException(
                 $"{path}: the runtime handler `{handler}` already exists with runtime_type = {existing.Value?.ToString().Trim()}, "
-                + $"not \"{ContainerdConfig.WasmRuntimeType}\". Left untouched: pick another name with --handler (and use it in the "
+                + $"not \"{runtimeType}\". Left untouched: pick another name with --handler (and use it in the "
                 + "RuntimeClass's `handler`), or change that table by hand.");
         }
         if (config.Index.IsInsideInlineTable(handlerPath))
         {
-            throw Unplaceable(path, header, "its parent is an inline table ({ ... }), which TOML does not allow to extend");
+            throw Unplaceable(path, header, runtimeType, "its parent is an inline table ({ ... }), which TOML does not allow to extend");
         }
 
         HandlerEdit edit;
@@ -68,7 +70,7 @@ internal static class RuntimeHandlerEditor
             // add the key and keep everything else in it.
             var lastBefore = LastToken(table);
             var indent = IndentOfLastItem(table);
-            table.Items.Add("runtime_type", ContainerdConfig.WasmRuntimeType);
+            table.Items.Add("runtime_type", runtimeType);
             if (indent is not null)
             {
                 table.Items.GetChild(table.Items.ChildrenCount - 1)!.AddLeadingTrivia(new SyntaxTrivia(TokenKind.Whitespaces, indent));
@@ -78,7 +80,7 @@ internal static class RuntimeHandlerEditor
         }
         else
         {
-            InsertTable(config, handlerPath);
+            InsertTable(config, handlerPath, runtimeType);
             edit = HandlerEdit.TableAdded;
         }
         var result = config.Document.ToString();
@@ -87,30 +89,30 @@ internal static class RuntimeHandlerEditor
         var check = SyntaxParser.Parse(result, path, true);
         if (check.HasErrors)
         {
-            throw Unplaceable(path, header, string.Join("; ", check.Diagnostics.Where(d => d.Kind == DiagnosticMessageKind.Error).Take(3)));
+            throw Unplaceable(path, header, runtimeType, string.Join("; ", check.Diagnostics.Where(d => d.Kind == DiagnosticMessageKind.Error).Take(3)));
         }
         var verified = ContainerdConfig.Parse(path, result);
-        if (verified.RuntimeTypeOf(handler) != ContainerdConfig.WasmRuntimeType)
+        if (verified.RuntimeTypeOf(handler) != runtimeType)
         {
-            throw Unplaceable(path, header, "the edited file did not read back with the handler");
+            throw Unplaceable(path, header, runtimeType, "the edited file did not read back with the handler");
         }
         return new HandlerEditResult(edit, result, version, header, note);
     }
 
     /// <summary>The lines an operator would add by hand for <paramref name="handler"/> in a config of <paramref name="version"/>.</summary>
-    public static string Snippet(int version, string handler)
+    public static string Snippet(int version, string handler, string runtimeType = ContainerdConfig.WasmRuntimeType)
     {
         var plugin = version == 3 ? ContainerdConfig.CriPluginV3 : ContainerdConfig.CriPluginV2;
-        return $"[{TomlKeyIndex.Format(["plugins", plugin, "containerd", "runtimes", handler])}]\n  runtime_type = \"{ContainerdConfig.WasmRuntimeType}\"\n";
+        return $"[{TomlKeyIndex.Format(["plugins", plugin, "containerd", "runtimes", handler])}]\n  runtime_type = \"{runtimeType}\"\n";
     }
 
-    private static void InsertTable(ContainerdConfig config, string[] handlerPath)
+    private static void InsertTable(ContainerdConfig config, string[] handlerPath, string runtimeType)
     {
         var table = new TableSyntax(TomlKeyIndex.MakeKey(handlerPath));
         table.AddLeadingTriviaNewLine();
-        table.AddLeadingComment("Wasm runtime handler (containerd-shim-wasm-v1), added by wasmcell install");
+        table.AddLeadingComment($"Wasm runtime handler ({ContainerdConfig.ShimBinaryOf(runtimeType)}), added by wasmcell install");
         table.AddLeadingTriviaNewLine();
-        table.Items.Add("runtime_type", ContainerdConfig.WasmRuntimeType);
+        table.Items.Add("runtime_type", runtimeType);
 
         // Keep the CRI plugin's tables together: insert after the last table of the plugin (usually
         // the runc handler and its options); a file without one gets the table at its end.
@@ -173,7 +175,7 @@ internal static class RuntimeHandlerEditor
         return trivia is { Count: > 0 } && trivia[^1].Kind == TokenKind.Whitespaces ? trivia[^1].Text : null;
     }
 
-    private static NodeSetupException Unplaceable(string path, string header, string why) => new(
+    private static NodeSetupException Unplaceable(string path, string header, string runtimeType, string why) => new(
         $"{path}: cannot add {header} without restructuring the file ({why}). Left untouched: add the handler by hand:\n"
-        + $"{header}\n  runtime_type = \"{ContainerdConfig.WasmRuntimeType}\"");
+        + $"{header}\n  runtime_type = \"{runtimeType}\"");
 }

@@ -55,7 +55,10 @@ public sealed class CriEnvironment : IAsyncLifetime
 
     public string OptBin => Containerd.OptBin;
 
-    /// <summary>The RuntimeClass handlers this containerd serves: deploy/runtimeclass.yaml's <c>wasm</c> and the default runc.</summary>
+    /// <summary>
+    /// The RuntimeClasses of deploy/ (<c>wasm</c>, <c>wasm-shared</c>) and the default runc; this containerd's config
+    /// (CriEnvironmentFiles) registers the <c>wasm</c> handler.
+    /// </summary>
     internal RuntimeClasses RuntimeClasses { get; } = ExampleManifests.RuntimeClasses();
 
     /// <summary>A placement for a new pod: fresh uid, kubelet-style log directory under our dir, our cgroup parent.</summary>

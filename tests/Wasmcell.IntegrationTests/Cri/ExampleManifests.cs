@@ -9,9 +9,10 @@ internal static class ExampleManifests
 
     public static string Examples => Path.Combine(Deploy, "examples");
 
-    public static string RuntimeClassFile => Path.Combine(Deploy, "runtimeclass.yaml");
+    /// <summary>The RuntimeClasses an operator applies: <c>wasm</c> and, for shared mode, <c>wasm-shared</c>.</summary>
+    public static string[] RuntimeClassFiles => [Path.Combine(Deploy, "runtimeclass.yaml"), Path.Combine(Deploy, "runtimeclass-shared.yaml")];
 
-    public static RuntimeClasses RuntimeClasses() => Cri.RuntimeClasses.Load(RuntimeClassFile);
+    public static RuntimeClasses RuntimeClasses() => Cri.RuntimeClasses.Load(RuntimeClassFiles);
 
     public static PodManifest Load(string fileName) => PodManifest.Load(Path.Combine(Examples, fileName));
 }

@@ -145,6 +145,14 @@ public sealed class PodTranslationTests
     }
 
     [Fact]
+    public void Shared_runtime_class_selects_the_wasm_shared_handler()
+    {
+        var pod = PodManifest.Parse("kind: Pod\nmetadata: {name: p}\nspec:\n  runtimeClassName: wasm-shared\n  containers: [{name: c, image: i}]\n", "inline");
+
+        Assert.Equal("wasm-shared", PodTranslation.RunPodSandbox(pod, ExampleManifests.RuntimeClasses(), Placement).RuntimeHandler);
+    }
+
+    [Fact]
     public void Unknown_runtime_class_is_rejected_like_kubelet_does()
     {
         var pod = PodManifest.Parse("kind: Pod\nmetadata: {name: p}\nspec:\n  runtimeClassName: gvisor\n  containers: [{name: c, image: i}]\n", "inline");

@@ -29,11 +29,14 @@ internal static class SharedTenants
         var binds = new List<CellSpecBuilder.OpenedBind>();
         try
         {
+            // A stream containerd gave no FIFO for (CRI has no stdin) is /dev/null, as for a cell process.
+            var streams = stdio.Select(fd => fd >= 0 ? fd : Track(opened, Open("/dev/null", Libc.O_RDWR))).ToArray();
+            var first = opened.Count;
             opened.Add(Open(rootfs, Libc.O_PATH | Libc.O_DIRECTORY));
             opened.Add(Open(Path.Join(request.Bundle, "config.json"), Libc.O_RDONLY));
             binds.AddRange(CellSpecBuilder.OpenDirectoryBinds(spec));
             var cell = await SharedCell.GetAsync(log, readyTimeout).ConfigureAwait(false);
-            int[] fds = [.. stdio, .. opened, .. binds.Select(b => (int)b.Directory.DangerousGetHandle())];
+            int[] fds = [.. streams, .. opened.Skip(first), .. binds.Select(b => (int)b.Directory.DangerousGetHandle())];
             return await cell.AddAsync(request.Id, entry.ContainerPath, entry.Function,
                 binds.Select(b => new SharedCellMessage.Bind(b.Destination, b.ReadOnly)).ToList(), fds, readyTimeout).ConfigureAwait(false);
         }
@@ -75,6 +78,12 @@ internal static class SharedTenants
         {
             throw new NotSupportedException($"shared mode cannot confine one container with AppArmor profile \"{profile}\": run it in independent mode");
         }
+    }
+
+    private static int Track(List<int> opened, int fd)
+    {
+        opened.Add(fd);
+        return fd;
     }
 
     private static int Open(string path, int flags)

@@ -57,7 +57,7 @@ public sealed class CriEnvironment : IAsyncLifetime
 
     /// <summary>
     /// The RuntimeClasses of deploy/ (<c>wasm</c>, <c>wasm-shared</c>) and the default runc; this containerd's config
-    /// (CriEnvironmentFiles) registers the <c>wasm</c> handler.
+    /// (CriEnvironmentFiles) registers both handlers.
     /// </summary>
     internal RuntimeClasses RuntimeClasses { get; } = ExampleManifests.RuntimeClasses();
 
@@ -129,6 +129,12 @@ public sealed class CriEnvironment : IAsyncLifetime
             {
                 File.Copy(file, Path.Combine(OptBin, name), overwrite: true);
             }
+        }
+        // The wasm-shared handler's binary, as `wasmcell install` makes it.
+        var shared = Path.Combine(OptBin, "containerd-shim-wasm-shared-v1");
+        if (!File.Exists(shared))
+        {
+            File.CreateSymbolicLink(shared, ShimBinary.FileName);
         }
     }
 

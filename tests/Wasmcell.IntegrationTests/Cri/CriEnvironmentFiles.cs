@@ -56,6 +56,9 @@ internal static class CriEnvironmentFiles
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm]
                 runtime_type = "io.containerd.wasm.v1"
 
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasm-shared]
+                runtime_type = "io.containerd.wasm-shared.v1"
+
         """;
 
     public static string CniConfList(string network, string bridge, string subnet, string gateway, string ipamDir) => $$"""

@@ -12,7 +12,8 @@ internal static class WasmPodSetup
     public static void InstallShim(CriEnvironment env)
     {
         var published = ShimBinary.EnsurePublished();
-        if (ShimBinary.Executables.All(name => Same(Path.Combine(env.OptBin, name), Path.Combine(published, name))))
+        if (ShimBinary.Executables.All(name => Same(Path.Combine(env.OptBin, name), Path.Combine(published, name)))
+            && File.Exists(Path.Combine(env.OptBin, "containerd-shim-wasm-shared-v1")))
         {
             return;
         }

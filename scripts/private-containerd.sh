@@ -91,7 +91,9 @@ start() {
     t0=$(date +%s%N)
     # A new session (no controlling terminal, no signals from ours) and a clean PATH; always --config, or
     # containerd reads /etc/containerd/config.toml, which belongs to someone else.
-    setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin containerd --config "$DIR/config.toml" \
+    # The shim's own settings (WASMCELL_*) pass through: the shim and its cells inherit containerd's environment.
+    setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $(env | grep -E '^WASMCELL_(SHARED_LINGER|SHARED_SCOPE|PRECOMPILE_DIR)=' || true) \
+        containerd --config "$DIR/config.toml" \
         --root "$DIR/root" --state "$DIR/state" --address "$ADDR" \
         </dev/null >>"$DIR/containerd.log" 2>&1 &
     pid=$!

@@ -1,0 +1,120 @@
+#!/bin/bash
+# Shared mode (issue 13) against independent Wasm cells and runc, in one invocation on a private containerd:
+#   1. cold start: `ctr run --rm` of hello (busybox echo for runc), alternating, medians and ratios to runc;
+#   2. throughput: N `ctr run --rm` at concurrency C per mode, containers/s and ratios to runc;
+#   3. density: D idle containers per mode (sleep.wasm, busybox sleep): memory added per container (the
+#      machine's used memory, MemTotal - MemAvailable, and the sum of every process's PSS), processes, threads.
+#   bench/shared/run.sh [RUNS=15] [N=60] [C=8] [D=200]     (needs root; D=1000 for the issue's large run)
+# Shared daemons linger 60 s after their last container (WASMCELL_SHARED_LINGER, set it to 0 to measure without).
+# The shim: $WASMCELL_SHIM, default artifacts/shim/containerd-shim-wasm-v1.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${1:-15} n=${2:-60} c=${3:-8} d=${4:-200}
+shim=${WASMCELL_SHIM:-$repo/artifacts/shim/containerd-shim-wasm-v1}
+pcd="$repo/scripts/private-containerd.sh"
+dir=/tmp/wcs-$$
+ns=bench
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (containerd, runc)"
+[ -x "$shim" ] || die "no shim at $shim: scripts/publish.sh"
+busybox=$(command -v busybox) || die "busybox missing: apt-get install -y busybox-static"
+
+"$repo/scripts/build-test-wasm.sh" >/dev/null
+mkdir -p "$dir/rootfs-wasm" "$dir/rootfs-bb/bin"
+cp "$repo/artifacts/wasm/hello.wasm" "$repo/artifacts/wasm/sleep.wasm" "$dir/rootfs-wasm/"
+cp "$busybox" "$dir/rootfs-bb/bin/busybox"
+ln -s busybox "$dir/rootfs-bb/bin/echo"
+ln -s busybox "$dir/rootfs-bb/bin/sleep"
+
+cleanup() {
+    for t in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true; done
+    "$pcd" stop "$dir" >/dev/null 2>&1 || true
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+# A shared daemon stays warm between containers (the mode's point); 0 measures a new shared cell per `--rm` run.
+export WASMCELL_SHARED_LINGER=${WASMCELL_SHARED_LINGER:-60}
+WASMCELL_SHIM=$shim "$pcd" start "$dir" 2>/dev/null
+eval "$("$pcd" env "$dir")"
+ctr_() { CONTAINERD_NAMESPACE=$ns "$pcd" ctr "$dir" "$@"; }
+
+# mode -> ctr run flags
+flags() {
+    case $1 in
+        shared) echo "--runtime io.containerd.wasm.v1 --annotation wasmcell.io/isolation=shared --rootfs $dir/rootfs-wasm" ;;
+        independent) echo "--runtime io.containerd.wasm.v1 --rootfs $dir/rootfs-wasm" ;;
+        runc) echo "--runtime io.containerd.runc.v2 --rootfs $dir/rootfs-bb" ;;
+    esac
+}
+hello_args() { if [ "$1" = runc ]; then echo "/bin/echo hello from busybox"; else echo "/hello.wasm"; fi; }
+expected() { if [ "$1" = runc ]; then echo "hello from busybox"; else echo "hello from wasm"; fi; }
+sleep_args() { if [ "$1" = runc ]; then echo "/bin/sleep 3600"; else echo "/sleep.wasm"; fi; }
+
+run_rm() { # mode id -> checks the output; prints wall time in us
+    local mode=$1 id=$2 t0 t1 out
+    t0=$(date +%s%N)
+    # shellcheck disable=SC2046
+    out=$(CONTAINERD_NAMESPACE=$ns ctr --address "$PCD_ADDRESS" run --fifo-dir "$PCD_FIFO_DIR" --runc-root "$PCD_RUNC_ROOT" \
+        --cgroup "$PCD_CGROUP_PARENT/$id" --rm $(flags "$mode") "$id" $(hello_args "$mode") </dev/null)
+    t1=$(date +%s%N)
+    [ "$out" = "$(expected "$mode")" ] || die "$mode run $id printed '$out'"
+    echo $(( (t1 - t0) / 1000 ))
+}
+export -f run_rm flags hello_args expected die
+export dir ns PCD_ADDRESS PCD_FIFO_DIR PCD_RUNC_ROOT PCD_CGROUP_PARENT
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.1f", v[(NR + 1) / 2] / 1000; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+modes=(shared independent runc)
+for m in "${modes[@]}"; do run_rm "$m" "warm-$m" >/dev/null; done
+
+echo "1. cold start, ctr run --rm, $runs runs each, alternating (ms):"
+declare -A cold
+for m in "${modes[@]}"; do cold[$m]=""; done
+for i in $(seq 1 "$runs"); do
+    for m in "${modes[@]}"; do cold[$m]+="$(run_rm "$m" "c-$m-$i") "; done
+done
+declare -A cold_med
+for m in "${modes[@]}"; do
+    cold_med[$m]=$(printf '%s\n' ${cold[$m]} | median)
+    printf '   %-12s median %7s\n' "$m" "${cold_med[$m]}"
+done
+echo "   shared/runc $(ratio "${cold_med[shared]}" "${cold_med[runc]}") (target <= 0.35), independent/runc $(ratio "${cold_med[independent]}" "${cold_med[runc]}")"
+
+echo "2. throughput, $n x ctr run --rm at concurrency $c (containers/s):"
+declare -A rate
+for m in "${modes[@]}"; do
+    t0=$(date +%s%N)
+    seq 1 "$n" | xargs -P "$c" -I{} bash -c "run_rm $m t-$m-{} >/dev/null"
+    t1=$(date +%s%N)
+    rate[$m]=$(awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')
+    printf '   %-12s %6s/s\n' "$m" "${rate[$m]}"
+done
+echo "   shared/runc $(ratio "${rate[shared]}" "${rate[runc]}")x (target >= 4), independent/runc $(ratio "${rate[independent]}" "${rate[runc]}")x"
+
+used_kib() { awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo; }
+pss_kib() { cat /proc/[0-9]*/smaps_rollup 2>/dev/null | awk '/^Pss:/ { s += $2 } END { print s }'; }
+procs() { local all=(/proc/[0-9]*); echo "${#all[@]}"; }
+threads() { cat /proc/[0-9]*/status 2>/dev/null | awk '/^Threads:/ { s += $2 } END { print s }'; }
+
+echo "3. density, $d idle containers each (added per container):"
+for m in "${modes[@]}"; do
+    sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
+    sleep 1
+    u0=$(used_kib) p0=$(pss_kib) n0=$(procs) h0=$(threads)
+    # shellcheck disable=SC2016
+    seq 1 "$d" | xargs -P "$c" -I{} bash -c 'CONTAINERD_NAMESPACE=$ns ctr --address "$PCD_ADDRESS" run -d --fifo-dir "$PCD_FIFO_DIR" --runc-root "$PCD_RUNC_ROOT" --cgroup "$PCD_CGROUP_PARENT/d-'"$m"'-{}" '"$(flags "$m")"' d-'"$m"'-{} '"$(sleep_args "$m")"' >/dev/null </dev/null'
+    sleep 3
+    u1=$(used_kib) p1=$(pss_kib) n1=$(procs) h1=$(threads)
+    running=$(ctr_ tasks ls | grep -c " RUNNING" || true)
+    awk -v m="$m" -v d="$d" -v r="$running" -v u=$((u1 - u0)) -v p=$((p1 - p0)) -v n=$((n1 - n0)) -v h=$((h1 - h0)) \
+        'BEGIN { printf "   %-12s %4d running: used %7.2f MiB, PSS %7.2f MiB, %5.2f processes, %5.2f threads\n", m, r, u / d / 1024, p / d / 1024, n / d, h / d }'
+    for t in $(ctr_ tasks ls -q); do ctr_ tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true; done
+    sleep 2
+    for t in $(ctr_ tasks ls -q); do ctr_ tasks delete "$t" >/dev/null 2>&1 || true; done
+    ctr_ containers ls -q | xargs -r -n 50 bash -c 'CONTAINERD_NAMESPACE=$ns ctr --address "$PCD_ADDRESS" containers rm "$@" >/dev/null' _
+    sleep 2
+done

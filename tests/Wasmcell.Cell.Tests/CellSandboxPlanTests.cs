@@ -181,45 +181,24 @@ public sealed class CellSandboxPlanTests
         Assert.Throws<NotSupportedException>(() => Lines(spec));
     }
 
-    [Fact]
-    public void A_precompile_sandbox_has_every_namespace_new_the_cache_writable_and_no_container_file()
+    [Theory]
+    [InlineData("precompile", "rw")] // a compile for the daemon: the only writer of the cache
+    [InlineData("shared", "ro")] // a shared cell: containers reach it as fds (SharedCellMessage)
+    public void An_isolated_sandbox_has_every_namespace_new_the_cache_as_it_needs_and_no_container_file(string kind, string cacheMode)
     {
         var cache = Directory.CreateTempSubdirectory("wasmcell-cache-").FullName;
         try
         {
-            var lines = CellSandboxPlan.ForPrecompile("/run/wasmcell/precompile-root", Files with { PrecompileCache = cache })
-                .ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var root = $"/run/wasmcell/{kind}-root";
+            var files = Files with { PrecompileCache = cache };
+            var plan = kind == "shared" ? CellSandboxPlan.ForShared(root, files) : CellSandboxPlan.ForPrecompile(root, files);
+            var lines = plan.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             foreach (var type in new[] { "network", "ipc", "uts", "pid", "mount" })
             {
                 Assert.Contains($"new\t{type}", lines);
             }
-            Assert.Contains("root\t/run/wasmcell/precompile-root", lines);
-            Assert.Contains($"bind\t{cache}\trw", lines);
-            // The module comes as an fd: no container file is in its root.
-            Assert.DoesNotContain(lines, l => l.StartsWith("bind\t/run/c", StringComparison.Ordinal));
-            Assert.Contains("ids\t0\t0", lines);
-        }
-        finally
-        {
-            Directory.Delete(cache);
-        }
-    }
-
-    [Fact]
-    public void A_shared_cell_sandbox_has_every_namespace_new_the_cache_read_only_and_no_container_file()
-    {
-        var cache = Directory.CreateTempSubdirectory("wasmcell-cache-").FullName;
-        try
-        {
-            var lines = CellSandboxPlan.ForShared("/run/wasmcell/shared-root", Files with { PrecompileCache = cache })
-                .ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            foreach (var type in new[] { "network", "ipc", "uts", "pid", "mount" })
-            {
-                Assert.Contains($"new\t{type}", lines);
-            }
-            Assert.Contains("root\t/run/wasmcell/shared-root", lines);
-            Assert.Contains($"bind\t{cache}\tro", lines);
-            // Containers reach it as fds (SharedCellMessage): none of their files is in its root.
+            Assert.Contains($"root\t{root}", lines);
+            Assert.Contains($"bind\t{cache}\t{cacheMode}", lines);
             Assert.DoesNotContain(lines, l => l.StartsWith("bind\t/run/c", StringComparison.Ordinal));
             Assert.Contains("ids\t0\t0", lines);
         }

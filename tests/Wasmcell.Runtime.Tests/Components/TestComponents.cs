@@ -20,4 +20,14 @@ internal static class TestComponents
           (instance $exported (export "handle" (func $handle)))
           (export "{{exportName}}" (instance $exported)))
         """);
+
+    /// <summary>A command whose run executes <paramref name="body"/> (core wasm returning the result's i32: 0 ok, 1 error).</summary>
+    public static byte[] Command(string body) => Module.ConvertText($$"""
+        (component
+          (core module $m (func (export "run") (result i32) {{body}}))
+          (core instance $i (instantiate $m))
+          (func $run (result (result)) (canon lift (core func $i "run")))
+          (instance $exported (export "run" (func $run)))
+          (export "wasi:cli/run@0.2.0" (instance $exported)))
+        """);
 }

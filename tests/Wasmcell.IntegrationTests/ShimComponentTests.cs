@@ -1,0 +1,213 @@
+using System.Text.Json.Nodes;
+using Wasmcell.IntegrationTests.Infrastructure;
+
+namespace Wasmcell.IntegrationTests;
+
+/// <summary>
+/// A WASI preview2 command component (../shared/testdata/components/hello-cli.component.wasm, hello.c through
+/// jco's preview1 adapter) in an image made by `wasmcell build`, run with `ctr run` through the shim: args, env
+/// and the rootfs reach it, its exit code is what WASI 0.2 passes on (0 or 1), SIGTERM stops it whether it spins
+/// or sleeps in a host call, the memory limit fails its malloc, and a read-only mount refuses its writes.
+/// </summary>
+[Collection(PrivateContainerdCollection.Name)]
+public sealed class ShimComponentTests(PrivateContainerd containerd)
+{
+    private const string Entry = "/hello-cli.component.wasm";
+
+    // Its first line; the rest stays in wasi-libc's buffer (stdout is a FIFO, not a terminal) while it spins or sleeps.
+    private const string Banner = "hello from wasi p2 component";
+
+    /// <summary>Builds the image with the published CLI (once per containerd) and imports it.</summary>
+    private async Task<string> ImageAsync()
+    {
+        containerd.RequireShim();
+        var image = "localhost/wct/hello-cli-component:1";
+        var archive = Path.Combine(containerd.Dir, "hello-cli-component.oci.tar");
+        if (!File.Exists(archive))
+        {
+            var cli = Path.Combine(RepoLayout.Artifacts, "cli", "wasmcell");
+            Assert.True(File.Exists(cli), $"{cli} is missing: scripts/publish.sh writes it with the shim");
+            var build = await CommandRunner.RunAsync(cli, ["build", TestData.Path("components/hello-cli.component.wasm"), "-t", image, "-o", archive],
+                TimeSpan.FromMinutes(1));
+            Assert.True(build.ExitCode == 0, build.Describe());
+        }
+        var import = await containerd.Ctr.RunAsync("images", "import", archive);
+        Assert.True(import.ExitCode == 0, import.Describe());
+        return image;
+    }
+
+    private async Task<List<string>> RunArgsAsync(string id, IReadOnlyList<string> options, IReadOnlyList<string> guestArgs) =>
+    [
+        "run", "--rm", "--runtime", Runtimes.Wasm, "--fifo-dir", containerd.FifoDir, "--cgroup", containerd.CgroupOf(id),
+        "--runc-root", containerd.RuncRoot, .. options, await ImageAsync(), id, Entry, .. guestArgs,
+    ];
+
+    private async Task<CommandResult> RunAsync(string id, IReadOnlyList<string> guestArgs, IReadOnlyList<string>? options = null)
+    {
+        try
+        {
+            return await containerd.Ctr.RunAsync(await RunArgsAsync(id, options ?? [], guestArgs));
+        }
+        finally
+        {
+            await containerd.ForgetAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Args_env_stdin_and_the_rootfs_reach_the_component_and_it_exits_zero()
+    {
+        var id = containerd.NewId("component-hello");
+        try
+        {
+            var run = CommandRunner.Start("ctr", ["--address", containerd.Address, "--namespace", containerd.Namespace,
+                .. await RunArgsAsync(id, ["--env", "GREETING=hi there"], ["first", "two words"])], TimeSpan.FromSeconds(60), holdStdin: true);
+            // ctr 1.6 passes on stdin's EOF only once the task exists (ShimStdioTests).
+            await containerd.Ctr.WaitForStatusAsync(id, "RUNNING", TimeSpan.FromSeconds(20));
+            await run.SendStdinAndCloseAsync("a line\n"u8.ToArray());
+            var r = await run.Completion;
+
+            Assert.True(r.ExitCode == 0, r.Describe());
+            var lines = r.Stdout.Split('\n');
+            Assert.Equal("hello from wasi p2 component", lines[0]);
+            Assert.Contains($"argv[0]={Entry}", lines);
+            Assert.Contains("argv[1]=first", lines);
+            Assert.Contains("argv[2]=two words", lines);
+            Assert.Contains("GREETING=hi there", lines);
+            Assert.Contains("dirent: hello-cli.component.wasm", lines); // "." is the image's root (no WORKDIR)
+            Assert.Contains("stdin: a line", lines);
+            Assert.Equal("to stderr\n", r.Stderr);
+            var left = await LeakCheck.LeftoversAsync(containerd, [id]);
+            Assert.True(left.Count == 0, LeakCheck.Describe(left));
+        }
+        finally
+        {
+            await containerd.ForgetAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task A_nonzero_exit_is_1_as_wasi_0_2_passes_it_on()
+    {
+        var r = await RunAsync(containerd.NewId("component-exit"), ["exit", "7"]);
+        Assert.True(r.ExitCode == 1, "exit 7 through the preview1 adapter is wasi:cli/exit error, 1: " + r.Describe());
+    }
+
+    [Theory]
+    [InlineData("spin")]
+    [InlineData("sleep")]
+    public async Task Sigterm_stops_the_component_with_143_spinning_or_blocked_in_a_host_call(string mode)
+    {
+        var id = containerd.NewId($"component-{mode}");
+        try
+        {
+            var guestArgs = mode == "spin" ? new[] { "spin" } : ["sleep", "600"];
+            var run = CommandRunner.Start("ctr", ["--address", containerd.Address, "--namespace", containerd.Namespace,
+                .. await RunArgsAsync(id, [], guestArgs)], TimeSpan.FromSeconds(60));
+            Assert.True(await run.WaitForStdoutAsync(Banner, TimeSpan.FromSeconds(20)), "the guest never started: " + run.DescribeSoFar());
+            var pid = (await containerd.Ctr.TaskAsync(id))?.Pid ?? 0;
+
+            var kill = await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGTERM", id);
+            Assert.True(kill.ExitCode == 0, kill.Describe());
+            var r = await run.Completion;
+
+            Assert.False(r.TimedOut, $"SIGTERM did not end the {mode} component: " + r.Describe());
+            Assert.True(r.ExitCode == 143, "expected 143 after SIGTERM: " + r.Describe());
+            Assert.True(pid > 0 && await HostProcesses.WaitGoneAsync(pid, TimeSpan.FromSeconds(5)), $"task pid {pid} is still alive");
+        }
+        finally
+        {
+            await containerd.ForgetAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Sigkill_ends_the_component_with_137()
+    {
+        var id = containerd.NewId("component-sigkill");
+        try
+        {
+            var run = CommandRunner.Start("ctr", ["--address", containerd.Address, "--namespace", containerd.Namespace,
+                .. await RunArgsAsync(id, [], ["spin"])], TimeSpan.FromSeconds(60));
+            Assert.True(await run.WaitForStdoutAsync(Banner, TimeSpan.FromSeconds(20)), "the guest never started: " + run.DescribeSoFar());
+
+            var kill = await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", id);
+            Assert.True(kill.ExitCode == 0, kill.Describe());
+            var r = await run.Completion;
+
+            Assert.True(!r.TimedOut && r.ExitCode == 137, "expected 137 after SIGKILL: " + r.Describe());
+        }
+        finally
+        {
+            await containerd.ForgetAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task Allocation_beyond_the_memory_limit_fails_cleanly_not_by_the_oom_killer()
+    {
+        var r = await RunAsync(containerd.NewId("component-alloc"), ["alloc", "512"], ["--memory-limit", (128L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+        // malloc returned NULL before 512 MiB; hello.c prints how far it got and returns 3, which WASI 0.2 makes 1.
+        Assert.True(r.ExitCode == 1, r.Describe());
+        Assert.Matches(@"allocated \d+ MiB", r.Stdout);
+        Assert.DoesNotContain("allocated 512 MiB", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_read_only_mount_refuses_writes_and_a_writable_one_takes_them(bool readOnly)
+    {
+        var dir = Directory.CreateTempSubdirectory("wasmcell-component-mount-").FullName;
+        try
+        {
+            // The cell runs unprivileged (ctr's default user is root, but every capability is dropped).
+            File.SetUnixFileMode(dir, (UnixFileMode)0x1ff);
+            var r = await RunAsync(containerd.NewId("component-mount"), ["write", "/data/out.txt"],
+                ["--mount", $"type=bind,src={dir},dst=/data,options=rbind:{(readOnly ? "ro" : "rw")}"]);
+
+            if (readOnly)
+            {
+                Assert.True(r.ExitCode == 1, r.Describe());
+                Assert.Contains("open /data/out.txt failed: Operation not permitted", r.Stdout);
+                Assert.False(File.Exists(Path.Combine(dir, "out.txt")));
+            }
+            else
+            {
+                Assert.True(r.ExitCode == 0, r.Describe());
+                Assert.Equal("written by guest\n", File.ReadAllText(Path.Combine(dir, "out.txt")));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Wasmcell_build_makes_a_wasip2_artifact_of_a_component()
+    {
+        containerd.RequireShim();
+        var layout = Directory.CreateTempSubdirectory("wasmcell-component-layout-").FullName;
+        try
+        {
+            var build = await CommandRunner.RunAsync(Path.Combine(RepoLayout.Artifacts, "cli", "wasmcell"),
+                ["build", TestData.Path("components/hello-cli.component.wasm"), "-t", "localhost/wct/hello-cli-artifact:1", "--format", "artifact", "--layout", layout],
+                TimeSpan.FromMinutes(1));
+            Assert.True(build.ExitCode == 0, build.Describe());
+
+            var configs = Directory.GetFiles(Path.Combine(layout, "blobs", "sha256"))
+                .Select(f => File.ReadAllText(f))
+                .Where(t => t.Contains("\"layerDigests\"", StringComparison.Ordinal))
+                .ToList();
+            var config = JsonNode.Parse(Assert.Single(configs))!;
+            Assert.Equal("wasip2", (string?)config["os"]);
+            Assert.Contains("wasi:cli/run@0.2.12", config["component"]!["exports"]!.ToJsonString());
+        }
+        finally
+        {
+            Directory.Delete(layout, recursive: true);
+        }
+    }
+}

@@ -210,4 +210,29 @@ public sealed class ShimComponentTests(PrivateContainerd containerd)
             Directory.Delete(layout, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_component_cache_miss_is_compiled_by_the_daemon_and_the_next_cell_starts_from_the_cache()
+    {
+        // A component no cache has seen: hello-cli with a custom section of its own (valid at component level too).
+        var first = containerd.NewId("component-cache");
+        var rootfs = containerd.FreshRootfs(Flavor.Wasm, first);
+        var name = "wasmcell-test"u8.ToArray();
+        var payload = Guid.NewGuid().ToByteArray();
+        File.WriteAllBytes(Path.Combine(rootfs, "unique.wasm"),
+            [.. File.ReadAllBytes(TestData.Path("components/hello-cli.component.wasm")), 0x00, (byte)(1 + name.Length + payload.Length), (byte)name.Length, .. name, .. payload]);
+        var offset = containerd.LogLength;
+        var before = DateTime.UtcNow.AddSeconds(-1);
+        var run = await SpecFile.RunAsync(containerd, first, SpecFile.Write(containerd, first, SpecFile.Minimal(rootfs, ["/unique.wasm", "exit", "0"])));
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Matches($@"{first}: cell \d+ ready in [^\n]*; cache miss", containerd.LogSince(offset));
+        await Eventually.TrueAsync(() => PrecompileKeys.WrittenSince(containerd, before) > 0, "a cache entry written by the daemon's precompile", TimeSpan.FromSeconds(60));
+
+        var second = containerd.NewId("component-cache");
+        offset = containerd.LogLength;
+        run = await SpecFile.RunAsync(containerd, second, SpecFile.Write(containerd, second, SpecFile.Minimal(rootfs, ["/unique.wasm", "exit", "0"])));
+        Assert.True(run.ExitCode == 0 && run.Stdout.StartsWith(Banner, StringComparison.Ordinal), run.Describe());
+        Assert.Matches($@"{second}: cell \d+ ready in [^\n]*; cache hit [0-9a-f-]+;", containerd.LogSince(offset));
+        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [first, second]));
+    }
 }

@@ -1,0 +1,10 @@
+namespace Wasmcell.IntegrationTests.Infrastructure;
+
+/// <summary>Watches the precompile cache the daemon fills after a cell's miss (its log line may come after containerd stopped reading).</summary>
+internal static class PrecompileKeys
+{
+    /// <summary>Cache keys written since <paramref name="since"/>, in the private containerd's cache or the default one.</summary>
+    public static int WrittenSince(PrivateContainerd containerd, DateTime since) =>
+        new[] { containerd.PrecompileDir, "/var/lib/wasmcell/precompiled" }.Select(d => Path.Combine(d, "keys")).Where(Directory.Exists)
+            .Sum(d => new DirectoryInfo(d).EnumerateFiles().Count(f => f.LastWriteTimeUtc >= since));
+}

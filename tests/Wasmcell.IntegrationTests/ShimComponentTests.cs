@@ -214,4 +214,43 @@ public sealed class ShimComponentTests(PrivateContainerd containerd)
         Assert.Matches($@"{second}: cell \d+ ready in [^\n]*; cache hit [0-9a-f-]+;", containerd.LogSince(offset));
         Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [first, second]));
     }
+
+    /// <summary>
+    /// A command whose run calls a function that executes unreachable, compiled from this component text by
+    /// Wasmtime's wat2wasm (the tests here do not link Wasmtime):
+    /// (component (core module $m (func $boom unreachable) (func (export "run") (result i32) call $boom i32.const 0))
+    ///   (core instance $i (instantiate $m)) (func $run (result (result)) (canon lift (core func $i "run")))
+    ///   (instance $exported (export "run" (func $run))) (export "wasi:cli/run@0.2.0" (instance $exported)))
+    /// </summary>
+    private const string TrappingComponent =
+        "AGFzbQ0AAQABQgBhc20BAAAAAQgCYAAAYAABfwMDAgABBwcBA3J1bgABCgwCAwAACwYAEABBAAsAEgRuYW1lAAIBbQEHAQAEYm9vbQIEAQAAAAcIAmoAAEAAAAAGCQEAAAEAA3J1bggGAQAAAAABBQoBAQEAA3J1bgEACxgBABJ3YXNpOmNsaS9ydW5AMC4yLjAFAAAANg5jb21wb25lbnQtbmFtZQEGABEBAAFtAQYAEgEAAWkBBwEBAANydW4BDAUBAAhleHBvcnRlZA==";
+
+    [Fact]
+    public async Task A_trap_is_134_with_the_cause_and_the_backtrace_on_stderr()
+    {
+        var id = containerd.NewId("component-trap");
+        var rootfs = containerd.FreshRootfs(Flavor.Wasm, id);
+        File.WriteAllBytes(Path.Combine(rootfs, "trap.wasm"), Convert.FromBase64String(TrappingComponent));
+
+        var r = await SpecFile.RunAsync(containerd, id, SpecFile.Write(containerd, id, SpecFile.Minimal(rootfs, ["/trap.wasm"])));
+
+        Assert.True(r.ExitCode == 134, r.Describe());
+        Assert.StartsWith("/trap.wasm: wasm trap: wasm `unreachable` instruction executed\n", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("boom", r.Stderr, StringComparison.Ordinal); // a frame of the backtrace, by its name
+        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id]));
+    }
+
+    [Fact]
+    public async Task A_func_entrypoint_is_refused_for_a_component_at_create()
+    {
+        var id = containerd.NewId("component-func");
+        var rootfs = containerd.FreshRootfs(Flavor.Wasm, id);
+        File.Copy(TestData.Path("components/hello-cli.component.wasm"), Path.Combine(rootfs, "hello-cli.wasm"));
+
+        var r = await SpecFile.RunAsync(containerd, id, SpecFile.Write(containerd, id, SpecFile.Minimal(rootfs, ["/hello-cli.wasm#main"])));
+
+        Assert.True(r.ExitCode != 0, r.Describe());
+        Assert.Contains("is a WebAssembly component, which runs its wasi:cli/run export; '#main' entrypoints apply to core modules only", r.Stderr, StringComparison.Ordinal);
+        await containerd.ForgetAsync(id);
+    }
 }

@@ -137,8 +137,8 @@ internal static class RunCommand
     }
 
     /// <summary>
-    /// The cache the shim uses, writable (compiled code is executed: only its owner may write it, so another user's
-    /// cache is refused and the run compiles instead, as it does with "off").
+    /// The cache the shim uses: written by its owner; another user reads what root compiled into it (compiled code is
+    /// executed, so no other writer is trusted) and compiles a miss without storing it. Unusable: none, as with "off".
     /// </summary>
     private static PrecompileCache? OpenCache(string dir)
     {
@@ -149,6 +149,13 @@ internal static class RunCommand
         try
         {
             return new PrecompileCache(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        try
+        {
+            return PrecompileCache.OpenReadOnly(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -22,8 +22,10 @@ internal static class CommandComponentRun
         {
             store.SetLimits(memorySize: limit);
         }
-        // Before instantiation, which already runs guest code.
+        // Before instantiation, which already runs guest code. As for modules (CellRunner): an epoch bump traps this
+        // store only if its own runner was stopped; other stores in the process carry on one epoch further.
         store.SetEpochDeadline(1);
+        store.SetEpochDeadlineCallback(_ => stopRequested() ? throw new OperationCanceledException("the guest was stopped") : 1UL);
         using (var wasi = WasiP2Config.From(spec))
         {
             wasi.MoveInto(store);

@@ -253,4 +253,22 @@ public sealed class ShimComponentTests(PrivateContainerd containerd)
         Assert.Contains("is a WebAssembly component, which runs its wasi:cli/run export; '#main' entrypoints apply to core modules only", r.Stderr, StringComparison.Ordinal);
         await containerd.ForgetAsync(id);
     }
+
+    [Fact]
+    public async Task A_component_is_refused_clearly_in_a_shared_cell()
+    {
+        var id = containerd.NewId("component-shared");
+        var rootfs = containerd.FreshRootfs(Flavor.Wasm, id);
+        File.Copy(TestData.Path("components/hello-cli.component.wasm"), Path.Combine(rootfs, "hello-cli.wasm"));
+        var request = new RunRequest(id, Runtimes.Wasm, rootfs, ["/hello-cli.wasm", "exit", "0"])
+        {
+            Annotations = new Dictionary<string, string> { ["wasmcell.io/isolation"] = "shared" },
+        };
+
+        var r = await containerd.RunAsync(request);
+
+        Assert.True(r.ExitCode != 0, r.Describe());
+        Assert.Contains("/hello-cli.wasm is a WebAssembly component (WASI preview2), which runs only in a cell of its own", r.Stderr, StringComparison.Ordinal);
+        await containerd.ForgetAsync(id);
+    }
 }

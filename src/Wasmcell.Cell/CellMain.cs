@@ -4,6 +4,7 @@ using Wasmcell.Cell.Protocol;
 using Wasmcell.Linux;
 using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Runtime;
+using Wasmcell.Runtime.Components;
 
 namespace Wasmcell.Cell;
 
@@ -46,7 +47,8 @@ public static class CellMain
         var engineMs = clock.Elapsed.TotalMilliseconds;
         Spec oci;
         CellSpec spec;
-        Wasmtime.Module module;
+        Wasmtime.Module? module = null;
+        CommandComponent? component = null;
         ContainerRootfs rootfs;
         var cache = OpenCache();
         var (moduleMs, seccompMs) = (0.0, 0.0);
@@ -54,7 +56,8 @@ public static class CellMain
         {
             oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
             rootfs = ContainerRootfs.Open(launch.Rootfs);
-            module = LoadModule(engine, launch, rootfs, cache);
+            component = LoadComponent(engine, launch, rootfs, cache);
+            module = component is null ? LoadModule(engine, launch, rootfs, cache) : null;
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             spec = CellSpecBuilder.Build(oci, launch, rootfs);
             JoinMemoryCgroup(launch);
@@ -106,7 +109,7 @@ public static class CellMain
             return probed;
         }
 #endif
-        var outcome = runner.Run(module, spec);
+        var outcome = component is not null ? runner.Run(component, spec) : runner.Run(module!, spec);
         if (outcome.TrapMessage is { } message)
         {
             WriteStderr($"{launch.Entry}: {message}\n");
@@ -143,6 +146,22 @@ public static class CellMain
         {
             Libc.Close(CellLaunch.MemoryTasksFd);
         }
+    }
+
+    /// <summary>The entrypoint as a command component, or null when it is not a component (a module or bad input).</summary>
+    private static CommandComponent? LoadComponent(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
+    {
+        using var stream = rootfs.OpenFile(launch.Entry);
+        var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
+        if (!ComponentLoader.IsComponentFile(fdPath))
+        {
+            return null;
+        }
+        if (launch.Function is not null)
+        {
+            throw new ModuleLoadException($"{launch.Entry} is a WebAssembly component, which runs its wasi:cli/run export; '#{launch.Function}' entrypoints apply to core modules only");
+        }
+        return ComponentLoader.LoadFile(engine, launch.Entry, fdPath, cache);
     }
 
     internal static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
@@ -205,7 +224,7 @@ public static class CellMain
             var cache = OpenCache(writable: true) ?? throw new IOException("no precompile cache to write");
             var bytes = File.ReadAllBytes($"/proc/self/fd/{CellLaunch.ModuleFd}");
             using var engine = new WasmEngine();
-            using var module = cache.LoadOrCompile(engine.Engine, engine.ConfigFingerprint, bytes, args[1]);
+            cache.Warm(engine.Engine, engine.ConfigFingerprint, bytes, args[1]);
             return 0;
         }
         catch (Exception e) when (e is NotSupportedException or IOException or UnauthorizedAccessException or Wasmtime.WasmtimeException)

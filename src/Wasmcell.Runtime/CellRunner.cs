@@ -1,3 +1,4 @@
+using Wasmcell.Runtime.Components;
 using Wasmtime;
 
 namespace Wasmcell.Runtime;
@@ -74,6 +75,10 @@ public sealed class CellRunner
             _wasi = null;
         }
     }
+
+    /// <summary>Runs a command component's wasi:cli/run (Wasmtime's p2 WASI); <see cref="Stop"/> applies as to modules.</summary>
+    public CellOutcome Run(CommandComponent component, CellSpec spec) =>
+        CommandComponentRun.Run(_engine, component, spec, () => _stopRequested);
 
     /// <summary>Stops the guest: blocking host calls return, running code traps at its next epoch check.</summary>
     public void Stop()

@@ -97,7 +97,7 @@ public static class ModuleLoader
             ModuleKind.Truncated => throw new ModuleLoadException(
                 $"{path} is truncated ({bytes.Length} bytes): it starts like a Wasm module but has no complete header; rebuild or re-pull the image"),
             ModuleKind.Component => throw new ModuleLoadException(
-                $"{path} is a WebAssembly component (WASI preview2); this runtime runs core modules (WASI preview1) only so far"),
+                $"{path} is a WebAssembly component (WASI preview2), which runs only in a cell of its own; this path (e.g. a shared cell) runs core modules"),
             _ => throw new ModuleLoadException(
                 $"{path} is not a WebAssembly module (no \\0asm header) nor .wat text; point the entrypoint at a .wasm file"),
         };

@@ -22,6 +22,8 @@ internal static class WasmtimeLibrary
         }
         var beside = Path.Join(AppContext.BaseDirectory, "libwasmtime.so");
         NativeLibrary.SetDllImportResolver(typeof(Wasmtime.Engine).Assembly, Resolve);
+        // Our own calls into it (Components/WasmtimeNative.cs) must reach the same library.
+        NativeLibrary.SetDllImportResolver(typeof(WasmtimeLibrary).Assembly, Resolve);
 
         IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
             name == ImportName && File.Exists(beside) ? NativeLibrary.Load(beside) : IntPtr.Zero;

@@ -159,7 +159,7 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
         Assert.Matches($@"{first}: cell \d+ ready in [^\n]*; cache miss", containerd.LogSince(offset));
         // The daemon's compile outlives the container (the daemon waits for it before it exits), and its log
         // line may come after containerd stopped reading the shim's log: watch the cache itself.
-        await Eventually.TrueAsync(() => KeysWrittenSince(before) > 0, "a cache entry written by the daemon's precompile", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => PrecompileKeys.WrittenSince(containerd, before) > 0, "a cache entry written by the daemon's precompile", TimeSpan.FromSeconds(60));
 
         var second = containerd.NewId("sbx-cache");
         offset = containerd.LogLength;
@@ -205,10 +205,6 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
     private static string Unescape(string path) => OctalEscape().Replace(path, m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString());
 
     private static string Describe(Dictionary<string, string> mounts) => string.Join('\n', mounts.Select(m => $"{m.Key} {m.Value}"));
-
-    private int KeysWrittenSince(DateTime since) =>
-        new[] { containerd.PrecompileDir, "/var/lib/wasmcell/precompiled" }.Select(d => Path.Combine(d, "keys")).Where(Directory.Exists)
-            .Sum(d => new DirectoryInfo(d).EnumerateFiles().Count(f => f.LastWriteTimeUtc >= since));
 
     /// <summary>The module with a custom section holding a fresh GUID appended: same code, a digest of its own.</summary>
     private static byte[] UniqueModule(byte[] module)

@@ -28,7 +28,7 @@ internal static class PrecompileCommand
         };
         var name = new Option<string?>("--name") { Description = "Which image of a layout/archive (name or tag)" };
         var insecure = ImageCommands.InsecureOption();
-        var command = new Command("precompile", "Compile a module ahead of time into the precompile cache")
+        var command = new Command("precompile", "Compile a module or component ahead of time into the precompile cache")
         {
             target, cacheDir, maxBytes, name, insecure,
         };
@@ -40,7 +40,8 @@ internal static class PrecompileCommand
             var clock = Stopwatch.StartNew();
             try
             {
-                cache.LoadOrCompile(engine.Engine, engine.ConfigFingerprint, module.Bytes, module.Name).Dispose();
+                // A core module or a component: told apart by its header.
+                cache.Warm(engine.Engine, engine.ConfigFingerprint, module.Bytes, module.Name);
             }
             catch (Wasmtime.WasmtimeException e)
             {

@@ -3,20 +3,27 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Wasmcell.Runtime;
+using Wasmcell.Runtime.Cache;
+using Wasmcell.Runtime.Components;
 using Wasmcell.Wasi;
 
 namespace Wasmcell.Cli.Commands;
 
 /// <summary>
 /// <c>wasmcell run [--dir HOST[::GUEST][:ro]] [--env K=V] [--listen ADDR] MODULE [ARGS...]</c>: runs a
-/// module locally with the project's WASI host. Default-deny: the guest gets only the given dirs,
-/// env and listeners; the exit code is the guest's (143 after SIGTERM/SIGINT, 134 on a trap).
+/// module locally with the project's WASI host, or a wasi:cli/command component with Wasmtime's p2 WASI.
+/// Default-deny: the guest gets only the given dirs, env and listeners; the exit code is the guest's (143
+/// after SIGTERM/SIGINT, 134 on a trap; a component's is 0 or 1, all WASI 0.2 passes on). Compiled code
+/// comes from the precompile cache, as in the shim, when the cache is usable by the caller.
 /// </summary>
 internal static class RunCommand
 {
+    // How long a stopped guest blocked in a host call gets before the process exits anyway (as the cell's).
+    private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(250);
+
     public static Command Create()
     {
-        var module = new Argument<string>("MODULE") { Description = "The .wasm (or .wat) module to run" };
+        var module = new Argument<string>("MODULE") { Description = "The .wasm (or .wat) module, or wasi:cli/command component, to run" };
         var args = new Argument<string[]>("ARGS")
         {
             Description = "Arguments for the guest (argv[1..]; put them after -- if they start with -)",
@@ -41,17 +48,22 @@ internal static class RunCommand
         {
             Description = "Let the guest open its own sockets (WasmEdge socket extension)",
         };
-        var command = new Command("run", "Run a WASI module locally")
+        var cacheDir = new Option<string>("--cache-dir")
         {
-            module, args, dirs, env, listen, sockets,
+            Description = "Precompile cache directory, 'off' for none (default: $WASMCELL_PRECOMPILE_DIR, else the shim's); skipped when this user cannot use it",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WASMCELL_PRECOMPILE_DIR") is { Length: > 0 } dir ? dir : PrecompileCache.DefaultRoot,
+        };
+        var command = new Command("run", "Run a WASI module or command component locally")
+        {
+            module, args, dirs, env, listen, sockets, cacheDir,
         };
         command.SetAction(parse => Run(
             parse.GetValue(module)!, parse.GetValue(args) ?? [], parse.GetValue(dirs) ?? [],
-            parse.GetValue(env) ?? [], parse.GetValue(listen) ?? [], parse.GetValue(sockets)));
+            parse.GetValue(env) ?? [], parse.GetValue(listen) ?? [], parse.GetValue(sockets), parse.GetValue(cacheDir)!));
         return command;
     }
 
-    private static int Run(string modulePath, string[] guestArgs, string[] dirs, string[] env, string[] listen, bool sockets)
+    private static int Run(string modulePath, string[] guestArgs, string[] dirs, string[] env, string[] listen, bool sockets, string cacheDir)
     {
         var listeners = new List<Socket>();
         try
@@ -71,7 +83,10 @@ internal static class RunCommand
             }
 
             using var engine = new WasmEngine();
-            using var wasm = ModuleLoader.Load(engine, modulePath);
+            var cache = OpenCache(cacheDir);
+            var isComponent = ComponentLoader.IsComponentFile(modulePath);
+            using var component = isComponent ? ComponentLoader.LoadFile(engine, modulePath, modulePath, cache) : null;
+            using var wasm = isComponent ? null : ModuleLoader.LoadFile(engine, modulePath, modulePath, cache);
             var spec = new CellSpec
             {
                 ModulePath = modulePath,
@@ -84,7 +99,7 @@ internal static class RunCommand
             var runner = new CellRunner(engine);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            var outcome = runner.Run(wasm, spec);
+            var outcome = component is not null ? runner.Run(component, spec) : runner.Run(wasm!, spec);
             if (outcome.TrapMessage is not null)
             {
                 Console.Error.WriteLine(outcome.TrapMessage);
@@ -96,6 +111,15 @@ internal static class RunCommand
             {
                 context.Cancel = true;
                 runner.Stop();
+                // A component blocked in a host call (sleep, stdin) is not interrupted by the epoch: end the process
+                // as the cell does.
+                var grace = new Thread(() =>
+                {
+                    Thread.Sleep(StopGrace);
+                    Environment.Exit(ExitCodes.Terminated);
+                })
+                { IsBackground = true };
+                grace.Start();
             }
         }
         catch (Exception e) when (e is ArgumentException or IOException or ModuleLoadException or SocketException or UnauthorizedAccessException or Wasmtime.WasmtimeException)
@@ -109,6 +133,33 @@ internal static class RunCommand
             {
                 l.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// The cache the shim uses: written by its owner; another user reads what root compiled into it (compiled code is
+    /// executed, so no other writer is trusted) and compiles a miss without storing it. Unusable: none, as with "off".
+    /// </summary>
+    private static PrecompileCache? OpenCache(string dir)
+    {
+        if (dir == "off")
+        {
+            return null;
+        }
+        try
+        {
+            return new PrecompileCache(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        try
+        {
+            return PrecompileCache.OpenReadOnly(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

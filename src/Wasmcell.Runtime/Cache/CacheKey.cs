@@ -22,6 +22,8 @@ internal static class CacheKey
     /// The module's sha256 (the part an attacker might try to collide) followed by a stable hash of the
     /// rest; no SHA-256 here, so a cache hit never loads OpenSSL.
     /// </summary>
-    public static string Compute(string moduleSha256Hex, string wasmtimeVersion, string engineFingerprint) =>
-        $"{moduleSha256Hex}-{StableHash.Hex64($"{LayoutVersion}\n{wasmtimeVersion}\n{engineFingerprint}")}";
+    /// <param name="kindMarker">Null for core modules (their keys predate components); "component" for components,
+    /// so the two kinds never share a key.</param>
+    public static string Compute(string moduleSha256Hex, string wasmtimeVersion, string engineFingerprint, string? kindMarker = null) =>
+        $"{moduleSha256Hex}-{StableHash.Hex64($"{LayoutVersion}\n{wasmtimeVersion}\n{engineFingerprint}{(kindMarker is null ? "" : "\n" + kindMarker)}")}";
 }

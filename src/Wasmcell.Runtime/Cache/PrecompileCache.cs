@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Wasmcell.Linux;
 using Wasmtime;
+using Wasmtime.Components;
 
 namespace Wasmcell.Runtime.Cache;
 
@@ -11,9 +12,9 @@ namespace Wasmcell.Runtime.Cache;
 /// cell running as another uid reads an entry it can name, see <see cref="SearchableDirMode"/>):</para>
 /// <list type="bullet">
 /// <item><c>keys/&lt;key&gt;</c>: the <see cref="ContentDigest"/> of the serialized module for that key
-/// (<see cref="CacheKey"/>: module sha256, Wasmtime version, engine fingerprint). Its mtime is the
+/// (<see cref="CacheKey"/>: module sha256, Wasmtime version, engine fingerprint, and a marker for components). Its mtime is the
 /// entry's last use, which eviction orders by (atime is unreliable under relatime/noatime).</item>
-/// <item><c>objects/&lt;digest hex&gt;.cwasm</c>: <c>Module.Serialize</c> output, named by its own digest.</item>
+/// <item><c>objects/&lt;digest hex&gt;.cwasm</c>: <c>Module.Serialize</c> (or <c>Component.Serialize</c>) output, named by its own digest.</item>
 /// <item><c>modules/&lt;id&gt;</c>: sha256 of a module file, remembered per file identity (inode, size,
 /// mtime, ctime), so a hit does not read and hash a multi-MB module again (see <see cref="ModuleDigestMemo"/>).</item>
 /// <item><c>verified/&lt;id&gt;</c>: an object's digest, remembered per object file identity once it was
@@ -175,9 +176,42 @@ public sealed class PrecompileCache
     /// <param name="engine">The engine the module is for; its Config must be what <paramref name="engineFingerprint"/> describes.</param>
     /// <param name="engineFingerprint">A stable hash of the engine Config (the shim's <c>WasmEngine.ConfigFingerprint</c>).</param>
     /// <param name="modulePath">The <c>.wasm</c> file.</param>
-    public Module LoadOrCompile(Engine engine, string engineFingerprint, string modulePath)
+    public Module LoadOrCompile(Engine engine, string engineFingerprint, string modulePath) =>
+        LoadOrCompile(CompiledKind.Module(engine), engineFingerprint, modulePath);
+
+    /// <summary>As above, for module bytes already in memory (e.g. read from an artifact layer).</summary>
+    public Module LoadOrCompile(Engine engine, string engineFingerprint, byte[] moduleBytes, string name) =>
+        LoadOrCompile(CompiledKind.Module(engine), engineFingerprint, moduleBytes, name);
+
+    /// <summary>Loads the compiled component for <paramref name="componentPath"/> from the cache, or compiles and stores it.</summary>
+    public Component LoadOrCompileComponent(Engine engine, string engineFingerprint, string componentPath) =>
+        LoadOrCompile(CompiledKind.Component(engine), engineFingerprint, componentPath);
+
+    /// <summary>As above, for component bytes already in memory.</summary>
+    public Component LoadOrCompileComponent(Engine engine, string engineFingerprint, byte[] componentBytes, string name) =>
+        LoadOrCompile(CompiledKind.Component(engine), engineFingerprint, componentBytes, name);
+
+    /// <summary>
+    /// Fills the cache with <paramref name="bytes"/>, a core module or a component (told apart by its header), as
+    /// <c>wasmcell precompile</c> and the daemon's precompile process do. Returns whether it was there already.
+    /// </summary>
+    public bool Warm(Engine engine, string engineFingerprint, byte[] bytes, string name)
     {
-        ArgumentNullException.ThrowIfNull(engine);
+        var hits = Interlocked.Read(ref _hits);
+        if (ModuleLoader.Sniff(bytes.AsSpan(0, Math.Min(bytes.Length, 64))) == ModuleKind.Component)
+        {
+            LoadOrCompileComponent(engine, engineFingerprint, bytes, name).Dispose();
+        }
+        else
+        {
+            LoadOrCompile(engine, engineFingerprint, bytes, name).Dispose();
+        }
+        return Interlocked.Read(ref _hits) > hits;
+    }
+
+    private T LoadOrCompile<T>(CompiledKind<T> kind, string engineFingerprint, string modulePath)
+        where T : class
+    {
         ArgumentException.ThrowIfNullOrEmpty(engineFingerprint);
         var name = Path.GetFileName(modulePath);
         var identity = FileIdentity.Of(modulePath, followSymlinks: true)
@@ -191,44 +225,45 @@ public sealed class PrecompileCache
             _memo.Remember(identity, moduleSha);
         }
 
-        var key = CacheKey.Compute(moduleSha, CacheKey.WasmtimeVersion, engineFingerprint);
-        if (TryLoad(engine, key, name) is { } cached)
+        var key = CacheKey.Compute(moduleSha, CacheKey.WasmtimeVersion, engineFingerprint, kind.Marker);
+        if (TryLoad(kind, key, name) is { } cached)
         {
             Interlocked.Increment(ref _hits);
             return cached;
         }
 
         bytes ??= File.ReadAllBytes(modulePath);
-        return Compile(engine, key, name, bytes);
+        return Compile(kind, key, name, bytes);
     }
 
-    /// <summary>As above, for module bytes already in memory (e.g. read from an artifact layer).</summary>
-    public Module LoadOrCompile(Engine engine, string engineFingerprint, byte[] moduleBytes, string name)
+    private T LoadOrCompile<T>(CompiledKind<T> kind, string engineFingerprint, byte[] moduleBytes, string name)
+        where T : class
     {
-        ArgumentNullException.ThrowIfNull(engine);
         ArgumentException.ThrowIfNullOrEmpty(engineFingerprint);
-        var key = CacheKey.Compute(Convert.ToHexStringLower(SHA256.HashData(moduleBytes)), CacheKey.WasmtimeVersion, engineFingerprint);
-        if (TryLoad(engine, key, name) is { } cached)
+        var key = CacheKey.Compute(Convert.ToHexStringLower(SHA256.HashData(moduleBytes)), CacheKey.WasmtimeVersion, engineFingerprint, kind.Marker);
+        if (TryLoad(kind, key, name) is { } cached)
         {
             Interlocked.Increment(ref _hits);
             return cached;
         }
 
-        return Compile(engine, key, name, moduleBytes);
+        return Compile(kind, key, name, moduleBytes);
     }
 
-    private Module Compile(Engine engine, string key, string name, byte[] moduleBytes)
+    private T Compile<T>(CompiledKind<T> kind, string key, string name, byte[] moduleBytes)
+        where T : class
     {
         Interlocked.Increment(ref _misses);
-        var module = Module.FromBytes(engine, name, moduleBytes);
+        var compiled = kind.Compile(name, moduleBytes);
         if (!_readOnly)
         {
-            Store(key, module.Serialize());
+            Store(key, kind.Serialize(compiled));
         }
-        return module;
+        return compiled;
     }
 
-    private Module? TryLoad(Engine engine, string key, string name)
+    private T? TryLoad<T>(CompiledKind<T> kind, string key, string name)
+        where T : class
     {
         var keyPath = Path.Combine(_keys, key);
         string recorded;
@@ -273,10 +308,10 @@ public sealed class PrecompileCache
             _verified.Remember(identity.Value, ContentDigest.Hex(recorded));
         }
 
-        Module module;
+        T module;
         try
         {
-            module = Module.DeserializeFile(engine, name, objectPath);
+            module = kind.DeserializeFile(name, objectPath);
         }
         catch (Exception e) when (e is WasmtimeException or IOException)
         {

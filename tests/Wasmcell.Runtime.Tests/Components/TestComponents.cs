@@ -1,0 +1,33 @@
+using Wasmtime;
+
+namespace Wasmcell.Runtime.Tests.Components;
+
+/// <summary>Components for tests: the C command of ../shared/testdata/components and tiny ones made from component text.</summary>
+internal static class TestComponents
+{
+    /// <summary>hello.c (modes spin, alloc N, sleep N, write PATH, exit N) through jco's preview1 command adapter.</summary>
+    public static string HelloCli => TestData.Path("components/hello-cli.component.wasm");
+
+    /// <summary>The same program as a core wasm32-wasi module.</summary>
+    public static string HelloCore => TestData.Path("components/hello-cli.core.wasm");
+
+    /// <summary>A component exporting one instance named <paramref name="exportName"/> with a function <c>handle</c>.</summary>
+    public static byte[] Exporting(string exportName) => Module.ConvertText($$"""
+        (component
+          (core module $m (func (export "handle")))
+          (core instance $i (instantiate $m))
+          (func $handle (canon lift (core func $i "handle")))
+          (instance $exported (export "handle" (func $handle)))
+          (export "{{exportName}}" (instance $exported)))
+        """);
+
+    /// <summary>A command whose run executes <paramref name="body"/> (core wasm returning the result's i32: 0 ok, 1 error).</summary>
+    public static byte[] Command(string body) => Module.ConvertText($$"""
+        (component
+          (core module $m (func (export "run") (result i32) {{body}}))
+          (core instance $i (instantiate $m))
+          (func $run (result (result)) (canon lift (core func $i "run")))
+          (instance $exported (export "run" (func $run)))
+          (export "wasi:cli/run@0.2.0" (instance $exported)))
+        """);
+}

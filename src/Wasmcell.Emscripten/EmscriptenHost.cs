@@ -19,6 +19,7 @@ public sealed unsafe class EmscriptenHost : IDisposable
     private GuestExports? _exports;
     private int _errnoAddress = EmscriptenLayout.DefaultErrnoAddress;
     private bool _terminationDelivered;
+    private volatile int _terminationHandler;
 
     public EmscriptenHost(EmscriptenOptions options)
     {
@@ -59,7 +60,7 @@ public sealed unsafe class EmscriptenHost : IDisposable
     public int? ExitCode => _wasi.ExitCode;
 
     /// <summary>Whether the guest installed a handler for SIGTERM: a stop then runs it instead of aborting the guest.</summary>
-    public bool HandlesTermination => _signals.TryGetValue(Signals.SIGTERM, out var a) && a.Handler > 1;
+    public bool HandlesTermination => _terminationHandler > 1;
 
     /// <summary>
     /// Creates the imported memory, table and globals (ABI.md §A: sizes from the module's own import limits,
@@ -146,7 +147,15 @@ public sealed unsafe class EmscriptenHost : IDisposable
 
     internal SignalAction SignalAction(int signal) => _signals.TryGetValue(signal, out var a) ? a : default;
 
-    internal void SetSignalAction(int signal, SignalAction action) => _signals[signal] = action;
+    internal void SetSignalAction(int signal, SignalAction action)
+    {
+        _signals[signal] = action;
+        if (signal == Signals.SIGTERM)
+        {
+            // Read by the stopping thread (HandlesTermination), the dictionary only by the guest's.
+            _terminationHandler = action.Handler;
+        }
+    }
 
     /// <summary>
     /// Called by a wait that the stop signal ended: runs the guest's SIGTERM handler once and answers EINTR, as

@@ -32,7 +32,9 @@ public static class EmscriptenModule
             var supported = import switch
             {
                 FunctionImport f => f.ModuleName == "env" && EmscriptenImports.Functions.Contains(f.Name),
-                MemoryImport m => m.ModuleName == "env" && m.Name == "memory",
+                // The fixed layout (stack, brk cell) must fit in memory that can never grow.
+                MemoryImport m => m.ModuleName == "env" && m.Name == "memory"
+                    && (m.Maximum ?? m.Minimum) * EmscriptenLayout.WasmPageSize > EmscriptenLayout.DynamicBase,
                 TableImport t => t.ModuleName == "env" && t.Name == "table",
                 GlobalImport g => (g.ModuleName == "env" && EmscriptenImports.Globals.ContainsKey(g.Name))
                     || (g.ModuleName == "global" && g.Name is "NaN" or "Infinity"),

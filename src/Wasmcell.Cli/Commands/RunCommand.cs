@@ -9,7 +9,7 @@ namespace Wasmcell.Cli.Commands;
 
 /// <summary>
 /// <c>wasmcell run [--dir HOST[::GUEST][:ro]] [--env K=V] [--listen ADDR] MODULE [ARGS...]</c>: runs a
-/// module locally with the project's WASI host. Default-deny: the guest gets only the given dirs,
+/// module locally with the project's WASI host, or its Emscripten 1.38 host for such modules. Default-deny: the guest gets only the given dirs,
 /// env and listeners; the exit code is the guest's (143 after SIGTERM/SIGINT, 134 on a trap).
 /// </summary>
 internal static class RunCommand
@@ -39,9 +39,9 @@ internal static class RunCommand
         };
         var sockets = new Option<bool>("--allow-sockets")
         {
-            Description = "Let the guest open its own sockets (WasmEdge socket extension)",
+            Description = "Let the guest open its own sockets (WasmEdge socket extension, Emscripten socketcall)",
         };
-        var command = new Command("run", "Run a WASI module locally")
+        var command = new Command("run", "Run a Wasm module locally (WASI preview1, or Emscripten 1.38 such as the seed's nginx)")
         {
             module, args, dirs, env, listen, sockets,
         };

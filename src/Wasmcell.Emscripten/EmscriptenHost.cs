@@ -98,17 +98,23 @@ public sealed unsafe class EmscriptenHost : IDisposable
     /// </summary>
     public int RunMain(Instance instance)
     {
+        Attach(instance);
+        instance.GetAction("globalCtors")?.Invoke();
+        instance.GetAction("___emscripten_environ_constructor")?.Invoke();
+        var main = instance.GetFunction<int, int, int>(EmscriptenModule.MainExport)
+            ?? throw new InvalidOperationException($"the module exports no '{EmscriptenModule.MainExport}'");
+        return main(_args.Length, WriteArgv());
+    }
+
+    /// <summary>Binds the instance's exports the imports call back into (allocation, stack, dynCall, errno).</summary>
+    internal void Attach(Instance instance)
+    {
         ArgumentNullException.ThrowIfNull(instance);
         _exports = new GuestExports(instance);
         if (instance.GetFunction<int>("___errno_location") is { } errnoLocation)
         {
             _errnoAddress = errnoLocation();
         }
-        instance.GetAction("globalCtors")?.Invoke();
-        instance.GetAction("___emscripten_environ_constructor")?.Invoke();
-        var main = instance.GetFunction<int, int, int>(EmscriptenModule.MainExport)
-            ?? throw new InvalidOperationException($"the module exports no '{EmscriptenModule.MainExport}'");
-        return main(_args.Length, WriteArgv());
     }
 
     // argv lives on the guest stack below every later frame (the stack grows upward), for the whole run.

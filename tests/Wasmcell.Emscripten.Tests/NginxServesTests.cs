@@ -68,7 +68,9 @@ public sealed partial class NginxServesTests
         {
             Assert.True(Directory.Exists(Path.Combine(nginx.Root, dir)), dir);
         }
-        Assert.Matches(@"^\d+\n$", File.ReadAllText(Path.Combine(nginx.Root, "logs/nginx.pid")));
+        // The pid file comes after listen() (ABI.md §F, startup steps 14 and 17).
+        var pidFile = Path.Combine(nginx.Root, "logs/nginx.pid");
+        Assert.Matches(@"^\d+\n$", Eventually(() => File.Exists(pidFile) ? File.ReadAllText(pidFile) : "", s => s.EndsWith('\n')));
     }
 
     [Fact]

@@ -21,12 +21,18 @@ public sealed unsafe class EmscriptenHost : IDisposable
     private bool _terminationDelivered;
     private volatile int _terminationHandler;
 
-    public EmscriptenHost(EmscriptenOptions options)
+    /// <summary>
+    /// The same options as a WASI guest's, read the same way (default-deny): args, env, stdio, and the preopens as
+    /// directories paths resolve beneath ("." the cwd for relative paths, "/" the rootfs, other absolute names the
+    /// mounts). <see cref="WasiOptions.AllowSocketExtension"/> lets socketcall create sockets; preopened listeners
+    /// are a WASI notion and not handed over.
+    /// </summary>
+    public EmscriptenHost(WasiOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _args = options.Args.Count > 0 ? options.Args.ToArray() : ["main"];
         Env = options.Env.ToArray();
-        AllowSockets = options.AllowSockets;
+        AllowSockets = options.AllowSocketExtension;
         _wasi = new WasiHost(new WasiOptions { Stdin = options.Stdin, Stdout = options.Stdout, Stderr = options.Stderr });
         try
         {

@@ -47,22 +47,11 @@ internal static unsafe class FileSyscalls
     }
 
     /// <summary>pread64(fd, buf, count, 0, off_lo, off_hi): musl puts a pad word before the 64-bit offset.</summary>
-    public static int Pread(EmscriptenHost h, int va)
-    {
-        var rc = GuestIo.Entry(h, h.Arg(va, 0), out var entry);
-        if (rc < 0)
-        {
-            return rc;
-        }
-        var vecs = GuestIo.Single(h, h.Arg(va, 1), h.Arg(va, 2));
-        var offset = Offset(h, va, 4);
-        fixed (IoVec* v = vecs)
-        {
-            return GuestErrno.Result(Libc.Preadv(entry.HostFd, v, 1, offset));
-        }
-    }
+    public static int Pread(EmscriptenHost h, int va) => Positioned(h, va, write: false);
 
-    public static int Pwrite(EmscriptenHost h, int va)
+    public static int Pwrite(EmscriptenHost h, int va) => Positioned(h, va, write: true);
+
+    private static int Positioned(EmscriptenHost h, int va, bool write)
     {
         var rc = GuestIo.Entry(h, h.Arg(va, 0), out var entry);
         if (rc < 0)
@@ -73,7 +62,7 @@ internal static unsafe class FileSyscalls
         var offset = Offset(h, va, 4);
         fixed (IoVec* v = vecs)
         {
-            return GuestErrno.Result(Libc.Pwritev(entry.HostFd, v, 1, offset));
+            return GuestErrno.Result(write ? Libc.Pwritev(entry.HostFd, v, 1, offset) : Libc.Preadv(entry.HostFd, v, 1, offset));
         }
     }
 

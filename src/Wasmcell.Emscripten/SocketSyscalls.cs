@@ -8,7 +8,7 @@ namespace Wasmcell.Emscripten;
 /// sockaddr_in/in6 bytes are Linux's, so addresses pass through unchanged. Host sockets are always O_NONBLOCK;
 /// a guest that did not ask for non-blocking I/O (FIONBIO, SOCK_NONBLOCK, MSG_DONTWAIT) waits interruptibly.
 /// Creating sockets follows the cell's one socket policy (README "Networking"): refused with EACCES, as the
-/// cell's seccomp filter would, unless <see cref="EmscriptenOptions.AllowSockets"/>.
+/// cell's seccomp filter would, unless <see cref="Wasi.WasiOptions.AllowSocketExtension"/>.
 /// </summary>
 internal static unsafe class SocketSyscalls
 {

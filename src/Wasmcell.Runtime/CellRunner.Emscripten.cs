@@ -1,4 +1,3 @@
-using Microsoft.Win32.SafeHandles;
 using Wasmcell.Emscripten;
 using Wasmtime;
 
@@ -7,7 +6,7 @@ namespace Wasmcell.Runtime;
 /// <summary>
 /// The Emscripten 1.38 path of <see cref="CellRunner"/> (design.md "Guest ABIs"): the same store, limits and stop
 /// path, with <see cref="EmscriptenHost"/> instead of WASI and `_main` instead of `_start`. The spec's preopens,
-/// args, env, stdio and socket capability are given the same way; preopened listeners are a WASI notion and unused.
+/// args, env, stdio and socket capability are given the same way (<see cref="WasiBinding.OptionsOf"/>).
 /// </summary>
 public sealed partial class CellRunner
 {
@@ -27,7 +26,7 @@ public sealed partial class CellRunner
         }
         store.SetEpochDeadline(1);
         using var linker = new Linker(_engine.Engine);
-        using var host = new EmscriptenHost(OptionsOf(spec));
+        using var host = new EmscriptenHost(WasiBinding.OptionsOf(spec));
         _emscripten = host;
         try
         {
@@ -67,21 +66,6 @@ public sealed partial class CellRunner
         {
             _emscripten = null;
         }
-    }
-
-    private static EmscriptenOptions OptionsOf(CellSpec spec)
-    {
-        var options = new EmscriptenOptions
-        {
-            Stdin = spec.Stdin ?? new SafeFileHandle(0, ownsHandle: false),
-            Stdout = spec.Stdout ?? new SafeFileHandle(1, ownsHandle: false),
-            Stderr = spec.Stderr ?? new SafeFileHandle(2, ownsHandle: false),
-            AllowSockets = spec.AllowSocketExtension,
-        };
-        options.Args.AddRange(spec.Args);
-        options.Env.AddRange(spec.Env);
-        options.Preopens.AddRange(spec.Preopens);
-        return options;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class FileSyscallTests : IDisposable
     private AbiGuest Guest(bool readOnly = false, Microsoft.Win32.SafeHandles.SafeFileHandle? stdout = null)
     {
         var root = Directory.CreateDirectory(_dir["root"]).FullName;
-        var options = new EmscriptenOptions { Stdout = stdout };
+        var options = new WasiOptions { Stdout = stdout };
         options.Preopens.Add(new Preopen(root, ".", readOnly));
         options.Preopens.Add(new Preopen(root, "/", readOnly));
         return new AbiGuest(options, Syscalls);

@@ -1,4 +1,5 @@
 using Wasmcell.Emscripten.Tests.Infrastructure;
+using Wasmcell.Wasi;
 
 namespace Wasmcell.Emscripten.Tests;
 
@@ -11,7 +12,7 @@ public sealed class LibraryFunctionTests
 {
     private static AbiGuest Guest(params string[] env)
     {
-        var options = new EmscriptenOptions();
+        var options = new WasiOptions();
         options.Env.AddRange(env);
         return new AbiGuest(options, [122, 201, 340],
             ("_sysconf", 1, true), ("_gettimeofday", 2, true), ("_time", 1, true), ("_clock_gettime", 2, true),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Wasmcell.Emscripten.Tests.Infrastructure;
+using Wasmcell.Wasi;
 
 namespace Wasmcell.Emscripten.Tests;
 
@@ -14,7 +15,7 @@ public sealed class SocketSyscallTests
     private const int EAGAIN = 11, EACCES = 13, FIONBIO = 0x5421;
     private static readonly int[] Syscalls = [6, 54, 102, 142, 146, 168];
 
-    private static AbiGuest Guest(bool sockets = true) => new(new EmscriptenOptions { AllowSockets = sockets }, Syscalls);
+    private static AbiGuest Guest(bool sockets = true) => new(new WasiOptions { AllowSocketExtension = sockets }, Syscalls);
 
     /// <summary>socket, SO_REUSEADDR, bind 127.0.0.1:0, listen; returns the fd and the port (getsockname).</summary>
     private static (int Fd, int Port) Listen(AbiGuest g)

@@ -1,4 +1,5 @@
 using System.Text;
+using Wasmcell.Wasi;
 using Wasmcell.Wasi.Sys;
 using Wasmtime;
 
@@ -19,7 +20,7 @@ internal sealed class AbiGuest : IDisposable
     private readonly Instance _instance;
     private int _scratch = ScratchBase;
 
-    public AbiGuest(EmscriptenOptions options, int[] syscalls, params (string Name, int Params, bool Result)[] functions)
+    public AbiGuest(WasiOptions options, int[] syscalls, params (string Name, int Params, bool Result)[] functions)
     {
         var wat = new StringBuilder("(module\n(import \"env\" \"memory\" (memory 256 256))\n");
         foreach (var n in syscalls)

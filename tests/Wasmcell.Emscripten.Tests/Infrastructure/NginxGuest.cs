@@ -44,7 +44,7 @@ public sealed class NginxGuest : IDisposable
             File.ReadAllText(Path.Combine(seed, "nginx.conf")).Replace("listen       8080;", $"listen       {Port};", StringComparison.Ordinal));
         _stdout = File.OpenHandle(_dir["stdout"], FileMode.Create, FileAccess.Write);
         _stderr = File.OpenHandle(_dir["stderr"], FileMode.Create, FileAccess.Write);
-        var options = new EmscriptenOptions { Stdout = _stdout, Stderr = _stderr, AllowSockets = allowSockets };
+        var options = new WasiOptions { Stdout = _stdout, Stderr = _stderr, AllowSocketExtension = allowSockets };
         options.Args.AddRange(["nginx.wasm", "-p", ".", "-c", "nginx.conf"]);
         options.Env.Add("PATH=/");
         options.Preopens.Add(new Preopen(Root, ".", readOnlyRoot));
@@ -70,7 +70,7 @@ public sealed class NginxGuest : IDisposable
 
     public EmscriptenHost Host => _host!;
 
-    private void Run(EmscriptenOptions options, ManualResetEventSlim started)
+    private void Run(WasiOptions options, ManualResetEventSlim started)
     {
         var (engine, module) = Compiled.Value;
         using var store = new Store(engine);

@@ -22,6 +22,29 @@ public static class EmscriptenModule
             || i.ModuleName == "global");
     }
 
+    /// <summary>
+    /// Why this host cannot run the module (to follow its path in an error), or null when it can: imports beyond
+    /// the supported set (named), no imported memory or one too small for the fixed layout, no `stackAlloc` for argv.
+    /// </summary>
+    public static string? Refusal(Module module)
+    {
+        var missing = UnsupportedImports(module);
+        if (missing.Count > 0)
+        {
+            return $"is an Emscripten module importing {missing.Count} function(s) this runtime's Emscripten 1.38 host " +
+                $"does not provide: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}";
+        }
+        if (!module.Imports.OfType<MemoryImport>().Any())
+        {
+            return "is an Emscripten module without an imported memory (env.memory), which this host must provide";
+        }
+        if (!module.Exports.OfType<FunctionExport>().Any(e => e.Name == "stackAlloc"))
+        {
+            return "is an Emscripten module without the export 'stackAlloc', which this host needs for argv";
+        }
+        return null;
+    }
+
     /// <summary>"module.name" of every import this host does not provide, in import order; empty when it can run.</summary>
     public static IReadOnlyList<string> UnsupportedImports(Module module)
     {

@@ -58,6 +58,11 @@ public sealed partial class CellRunner
             // abort(), a call through an empty table slot, stack overflow: what a native abort is, a trap.
             return new CellOutcome(ExitCodes.Trap, "wasm trap: " + abort.Message);
         }
+        catch (EmscriptenAbortException e)
+        {
+            // Raised by the host outside guest code (argv on a stack the module does not export).
+            return new CellOutcome(ExitCodes.Trap, "wasm trap: " + e.Message);
+        }
         catch (WasmtimeException e)
         {
             return new CellOutcome(ExitCodes.LoadFailed, $"{spec.ModulePath}: {FirstLine(e.Message)}");

@@ -197,15 +197,12 @@ public static class ModuleLoader
             "rebuild it for WASI preview1 (wasm32-wasi / wasm32-wasip1)");
     }
 
-    /// <summary>An Emscripten 1.38 module runs on the Emscripten host when it imports nothing beyond what that host provides.</summary>
+    /// <summary>An Emscripten 1.38 module runs on the Emscripten host when that host can link and start it.</summary>
     private static void CheckEmscriptenImports(string path, Module module)
     {
-        var missing = EmscriptenModule.UnsupportedImports(module);
-        if (missing.Count > 0)
+        if (EmscriptenModule.Refusal(module) is { } reason)
         {
-            throw new ModuleLoadException(
-                $"{path} is an Emscripten module importing {missing.Count} function(s) this runtime's Emscripten 1.38 host " +
-                $"does not provide: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}");
+            throw new ModuleLoadException($"{path} {reason}");
         }
     }
 

@@ -55,6 +55,14 @@ public sealed class ModuleLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Emscripten_module_without_imported_memory_is_refused_at_load()
+    {
+        var wat = """(module (import "env" "___syscall20" (func (param i32 i32) (result i32))) (func (export "_main") (param i32 i32) (result i32) (i32.const 0)))""";
+        var ex = Assert.Throws<ModuleLoadException>(() => ModuleLoader.Load(_engine, "/em.wasm", Encoding.UTF8.GetBytes(wat)));
+        Assert.Contains("/em.wasm is an Emscripten module without an imported memory", ex.Message);
+    }
+
+    [Fact]
     public void Seed_nginx_loads_and_its_entry_is_main()
     {
         using var module = ModuleLoader.Load(_engine, TestData.Path("seed-samples/nginx/nginx.wasm"));

@@ -26,6 +26,7 @@ public sealed class ShimNginxTests(PrivateContainerd containerd)
         var stdout = Path.Combine(containerd.Dir, $"{id}.out");
         try
         {
+            var sinceRun = Stopwatch.StartNew();
             var started = await containerd.Ctr.RunAsync("run", "--detach", "--runtime", Runtimes.Wasm, "--fifo-dir", containerd.FifoDir,
                 "--cgroup", containerd.CgroupOf(id), "--log-uri", "file://" + stdout, image, id);
             Assert.True(started.ExitCode == 0, started.Describe());
@@ -34,6 +35,7 @@ public sealed class ShimNginxTests(PrivateContainerd containerd)
             var netns = $"--net=/proc/{task!.Pid}/ns/net";
             Assert.NotEqual(new FileInfo("/proc/self/ns/net").LinkTarget, new FileInfo($"/proc/{task.Pid}/ns/net").LinkTarget);
             await WaitUntilServingAsync(netns, stdout);
+            Console.WriteLine($"ctr run -d to the first 200: {sinceRun.ElapsedMilliseconds} ms");
 
             using var dir = new TempDir();
             // One curl, one connection: the index, the png twice and a 404 over keep-alive.

@@ -16,6 +16,7 @@ public sealed partial class CellRunner
 
     private volatile EmscriptenHost? _emscripten;
     private Timer? _handlerGraceTimer; // a field: an unreferenced Timer may be collected before it fires
+    private volatile bool _inHandlerGrace;
 
     private CellOutcome RunEmscripten(Module module, CellSpec spec)
     {
@@ -24,7 +25,10 @@ public sealed partial class CellRunner
         {
             store.SetLimits(memorySize: limit);
         }
+        // As in Run: a bump of the shared epoch ends this guest only once it was stopped, and not while its own
+        // SIGTERM handler has its grace.
         store.SetEpochDeadline(1);
+        store.SetEpochDeadlineCallback(_ => _stopRequested && !_inHandlerGrace ? throw new OperationCanceledException("the guest was stopped") : 1UL);
         using var linker = new Linker(_engine.Engine);
         using var host = new EmscriptenHost(WasiBinding.OptionsOf(spec));
         _emscripten = host;
@@ -76,7 +80,7 @@ public sealed partial class CellRunner
     /// <summary>
     /// Stops an Emscripten guest; false when none runs. A guest with a SIGTERM handler (nginx) gets it run from
     /// the wait it is in and exits by itself, so the epoch interrupt, which would kill the handler too, waits
-    /// <see cref="HandlerGrace"/>; true then.
+    /// <see cref="HandlerGrace"/> (and other runners' bumps meanwhile leave it running); true then.
     /// </summary>
     private bool StopEmscripten()
     {
@@ -89,8 +93,12 @@ public sealed partial class CellRunner
         {
             return false;
         }
-        var engine = _engine;
-        _handlerGraceTimer = new Timer(_ => engine.Interrupt(), null, HandlerGrace, Timeout.InfiniteTimeSpan);
+        _inHandlerGrace = true;
+        _handlerGraceTimer = new Timer(_ =>
+        {
+            _inHandlerGrace = false;
+            _engine.Interrupt();
+        }, null, HandlerGrace, Timeout.InfiniteTimeSpan);
         return true;
     }
 }

@@ -18,7 +18,7 @@ public static class CellSpecBuilder
     /// <summary>Comma-separated HOST:PORT listeners handed to the guest as fds after the preopens.</summary>
     public const string ListenEnv = "WASMCELL_LISTEN", ListenAnnotation = "wasmcell.io/listen";
 
-    /// <summary>"allow" lets the guest open its own sockets (WasmEdge socket extension); default deny.</summary>
+    /// <summary>"allow" or "deny" overrides the socket policy (<see cref="SocketPolicy"/>, README "Networking").</summary>
     public const string SocketsEnv = "WASMCELL_SOCKETS", SocketsAnnotation = "wasmcell.io/sockets";
 
     /// <summary>A directory bind mount opened by whoever could see its host path (the shared cell cannot).</summary>
@@ -64,7 +64,7 @@ public static class CellSpecBuilder
             Preopens = preopens,
             MemoryLimitBytes = oci.Linux?.Resources?.Memory?.Limit is long limit and > 0 ? limit : null,
             Listeners = listeners,
-            AllowSocketExtension = Setting(oci, SocketsEnv, SocketsAnnotation) == "allow",
+            AllowSocketExtension = SocketPolicy.Allows(oci),
         };
     }
 
@@ -117,7 +117,7 @@ public static class CellSpecBuilder
     }
 
     /// <summary>The container's env wins over its annotation (CRI passes pod annotations only when configured).</summary>
-    private static string? Setting(Spec oci, string env, string annotation)
+    internal static string? Setting(Spec oci, string env, string annotation)
     {
         var prefix = env + "=";
         var fromEnv = oci.Process?.Env?.LastOrDefault(e => e.StartsWith(prefix, StringComparison.Ordinal));

@@ -7,7 +7,7 @@ namespace Wasmcell.Runtime;
 /// Runs one module to completion on the calling thread: one store, the spec's limits, WASI, and the
 /// entry export. <see cref="Stop"/> (any thread) ends it with <see cref="ExitCodes.Terminated"/>.
 /// </summary>
-public sealed class CellRunner
+public sealed partial class CellRunner
 {
     private readonly WasmEngine _engine;
     private volatile bool _stopRequested;
@@ -19,6 +19,10 @@ public sealed class CellRunner
 
     public CellOutcome Run(Module module, CellSpec spec)
     {
+        if (Emscripten.EmscriptenModule.IsEmscripten(module))
+        {
+            return RunEmscripten(module, spec);
+        }
         using var store = new Store(_engine.Engine);
         if (spec.MemoryLimitBytes is long limit)
         {
@@ -85,6 +89,10 @@ public sealed class CellRunner
     {
         _stopRequested = true;
         _wasi?.RequestStop();
+        if (StopEmscripten())
+        {
+            return;
+        }
         _engine.Interrupt();
     }
 

@@ -26,7 +26,7 @@ public sealed record CellSpec
     /// <summary>Preopened listening sockets handed to the guest as fds after the preopens.</summary>
     public IReadOnlyList<System.Net.Sockets.Socket> Listeners { get; init; } = [];
 
-    /// <summary>Whether the guest may open its own sockets (WasmEdge socket extension).</summary>
+    /// <summary>Whether the guest may open its own sockets: the WasmEdge socket extension and Emscripten's socketcall alike.</summary>
     public bool AllowSocketExtension { get; init; }
 
     /// <summary>Caps linear memory so the guest's allocation fails before the cgroup OOM-kills.</summary>

@@ -1,3 +1,4 @@
+using Wasmcell.Emscripten;
 using Wasmcell.Runtime.Cache;
 using Wasmtime;
 
@@ -158,6 +159,10 @@ public static class ModuleLoader
     /// </summary>
     public static void CheckEntry(string path, Module module, string entry)
     {
+        if (entry == "_start" && EmscriptenModule.IsEmscripten(module))
+        {
+            entry = EmscriptenModule.MainExport;
+        }
         var functions = module.Exports.OfType<FunctionExport>().Select(e => e.Name).ToList();
         if (functions.Contains(entry, StringComparer.Ordinal))
         {
@@ -172,6 +177,11 @@ public static class ModuleLoader
 
     private static void CheckImports(string path, Module module)
     {
+        if (EmscriptenModule.IsEmscripten(module))
+        {
+            CheckEmscriptenImports(path, module);
+            return;
+        }
         var foreign = module.Imports
             .Where(i => !SupportedAbis.Contains(i.ModuleName))
             .Select(i => i.ModuleName + "." + i.Name)
@@ -185,6 +195,15 @@ public static class ModuleLoader
             $"{path} needs the {abi} ABI, which this runtime does not provide " +
             $"({foreign.Count} unsupported imports, e.g. {string.Join(", ", foreign.Take(3))}); " +
             "rebuild it for WASI preview1 (wasm32-wasi / wasm32-wasip1)");
+    }
+
+    /// <summary>An Emscripten 1.38 module runs on the Emscripten host when that host can link and start it.</summary>
+    private static void CheckEmscriptenImports(string path, Module module)
+    {
+        if (EmscriptenModule.Refusal(module) is { } reason)
+        {
+            throw new ModuleLoadException($"{path} {reason}");
+        }
     }
 
     private static string DescribeAbi(IReadOnlyList<string> imports)

@@ -20,6 +20,22 @@ internal sealed class WasiBinding : IDisposable
 
     public static WasiBinding Bind(Linker linker, Store store, Module module, CellSpec spec)
     {
+        var host = new WasiHost(OptionsOf(spec));
+        try
+        {
+            host.Define(linker, store, module);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return new WasiBinding(host);
+    }
+
+    /// <summary>What the spec gives a guest, as host options (the Emscripten host takes the same).</summary>
+    internal static WasiOptions OptionsOf(CellSpec spec)
+    {
         var options = new WasiOptions
         {
             Stdin = spec.Stdin ?? Inherited(0),
@@ -31,17 +47,7 @@ internal sealed class WasiBinding : IDisposable
         options.Env.AddRange(spec.Env);
         options.Preopens.AddRange(spec.Preopens);
         options.Listeners.AddRange(spec.Listeners);
-        var host = new WasiHost(options);
-        try
-        {
-            host.Define(linker, store, module);
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-        return new WasiBinding(host);
+        return options;
     }
 
     // Not owned: the host dups it, the cell process keeps its own stdio.

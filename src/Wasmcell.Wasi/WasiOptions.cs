@@ -32,7 +32,8 @@ public sealed class WasiOptions
 
     /// <summary>
     /// Enables the WasmEdge socket extension (sock_open, sock_bind, sock_connect, ...). When false
-    /// those functions still link (so such modules instantiate) but return ENOTCAPABLE.
+    /// those functions still link (so such modules instantiate) but return ENOTCAPABLE. The Emscripten
+    /// host reads it too: its socketcall creates sockets only when this is set.
     /// </summary>
     public bool AllowSocketExtension { get; set; }
 }

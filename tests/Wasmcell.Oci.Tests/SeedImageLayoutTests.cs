@@ -36,22 +36,39 @@ public sealed class SeedImageLayoutTests
         Assert.Equal(["README.md", "demo.wasm"], files);
     }
 
-    [Fact]
-    public void Nginx_has_cmd_conf_and_html_tree()
+    // The seed's nginx image (docker.io/denverdino/nginxwasm) was 582.7 KiB in total.
+    private const long SeedNginxImageBytes = 596_684; // 582.7 * 1024, rounded down
+
+    private static ImageBuildOptions NginxOptions => new()
     {
-        var (config, files) = Build(new ImageBuildOptions
-        {
-            ModulePath = Seed("nginx/nginx.wasm"),
-            Cmd = ["nginx.wasm", "-p", ".", "-c", "nginx.conf"],
-            Files =
-            [
-                new LayerEntry("/nginx.conf", Seed("nginx/nginx.conf"), false),
-                new LayerEntry("/html/index.html", Seed("nginx/html/index.html"), false),
-                new LayerEntry("/html/wasmer-logo.png", Seed("nginx/html/wasmer-logo.png"), false),
-            ],
-        });
+        ModulePath = Seed("nginx/nginx.wasm"),
+        Cmd = ["nginx.wasm", "-p", ".", "-c", "nginx.conf"],
+        Files =
+        [
+            new LayerEntry("/nginx.conf", Seed("nginx/nginx.conf"), false),
+            new LayerEntry("/html/index.html", Seed("nginx/html/index.html"), false),
+            new LayerEntry("/html/wasmer-logo.png", Seed("nginx/html/wasmer-logo.png"), false),
+            // nginx writes its pid file there and exits 1 without it (testdata README).
+            LayerEntry.EmptyDirectory("/logs"),
+        ],
+    };
+
+    [Fact]
+    public void Nginx_has_cmd_conf_html_tree_and_an_empty_logs_dir()
+    {
+        var (config, files) = Build(NginxOptions);
         Assert.Equal(["nginx.wasm", "-p", ".", "-c", "nginx.conf"], Strings(config.GetProperty("Cmd")));
-        Assert.Equal(["html/", "html/index.html", "html/wasmer-logo.png", "nginx.conf", "nginx.wasm"], files);
+        Assert.Equal(["html/", "html/index.html", "html/wasmer-logo.png", "logs/", "nginx.conf", "nginx.wasm"], files);
+    }
+
+    [Fact]
+    public void Nginx_image_is_within_the_seed_size()
+    {
+        using var dir = new TempDir();
+        var layout = OciLayout.Create(dir["layout"]);
+        var size = ImageBuilder.TotalSize(layout, ImageBuilder.Build(NginxOptions, layout));
+        Console.WriteLine($"nginx image: {size} bytes ({size / 1024.0:0.0} KiB; the seed's: 582.7 KiB)");
+        Assert.True(size <= SeedNginxImageBytes, $"{size} bytes > the seed's {SeedNginxImageBytes}");
     }
 
     [Fact]

@@ -34,10 +34,39 @@ public sealed class ModuleLoaderTests : IDisposable
     [Fact]
     public void Foreign_abi_is_named()
     {
-        var wat = "(module (import \"env\" \"___syscall3\" (func (param i32 i32) (result i32))) (import \"global\" \"NaN\" (global f64)))";
+        var wat = "(module (import \"wasmer_extras\" \"get_arguments\" (func (param i32))))";
+        var ex = Assert.Throws<ModuleLoadException>(() => ModuleLoader.Load(_engine, "/app.wasm", Encoding.UTF8.GetBytes(wat)));
+        Assert.Contains("/app.wasm needs the 'wasmer_extras' ABI", ex.Message);
+    }
+
+    [Fact]
+    public void Emscripten_module_importing_beyond_the_supported_set_is_refused_naming_the_imports()
+    {
+        var wat = """
+            (module (import "env" "___syscall3" (func (param i32 i32) (result i32)))
+                    (import "global" "NaN" (global f64))
+                    (import "env" "_pthread_create" (func (param i32 i32 i32 i32) (result i32)))
+                    (import "env" "___syscall999" (func (param i32 i32) (result i32))))
+            """;
         var ex = Assert.Throws<ModuleLoadException>(() => ModuleLoader.Load(_engine, "/nginx.wasm", Encoding.UTF8.GetBytes(wat)));
-        Assert.Contains("/nginx.wasm needs the Emscripten ABI", ex.Message);
-        Assert.Contains("env.___syscall3", ex.Message);
+        Assert.Contains("/nginx.wasm is an Emscripten module importing 2 function(s)", ex.Message);
+        Assert.Contains("env._pthread_create, env.___syscall999", ex.Message);
+        Assert.DoesNotContain("___syscall3,", ex.Message);
+    }
+
+    [Fact]
+    public void Emscripten_module_without_imported_memory_is_refused_at_load()
+    {
+        var wat = """(module (import "env" "___syscall20" (func (param i32 i32) (result i32))) (func (export "_main") (param i32 i32) (result i32) (i32.const 0)))""";
+        var ex = Assert.Throws<ModuleLoadException>(() => ModuleLoader.Load(_engine, "/em.wasm", Encoding.UTF8.GetBytes(wat)));
+        Assert.Contains("/em.wasm is an Emscripten module without an imported memory", ex.Message);
+    }
+
+    [Fact]
+    public void Seed_nginx_loads_and_its_entry_is_main()
+    {
+        using var module = ModuleLoader.Load(_engine, TestData.Path("seed-samples/nginx/nginx.wasm"));
+        ModuleLoader.CheckEntry("/nginx.wasm", module, "_start");
     }
 
     [Fact]

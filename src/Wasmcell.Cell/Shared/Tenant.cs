@@ -74,6 +74,9 @@ internal sealed class Tenant : IDisposable
                 Stdin = handles[SharedCellMessage.StdinIndex],
                 Stdout = handles[SharedCellMessage.StdoutIndex],
                 Stderr = handles[SharedCellMessage.StderrIndex],
+                // The socket policy may allow a pod's container sockets; the shared cell has no network (its seccomp
+                // refuses socket(2)), so the guest is told no the same way an independent cell without sockets is.
+                AllowSocketExtension = false,
             };
             held.AddRange(handles.Take(SharedCellMessage.RootfsIndex));
             handles[SharedCellMessage.RootfsIndex].Dispose();

@@ -234,6 +234,16 @@ internal static class ImageCommands
             var relative = Path.GetRelativePath(source, file).Replace(Path.DirectorySeparatorChar, '/');
             yield return new LayerEntry(destination.TrimEnd('/') + "/" + relative, file, IsExecutable(file));
         }
+
+        // Empty directories too (the seed's nginx needs an empty logs/); the others come with their files.
+        foreach (var dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories).Prepend(source).Order(StringComparer.Ordinal))
+        {
+            if (!Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                var relative = Path.GetRelativePath(source, dir).Replace(Path.DirectorySeparatorChar, '/');
+                yield return LayerEntry.EmptyDirectory(relative == "." ? destination : destination.TrimEnd('/') + "/" + relative);
+            }
+        }
     }
 
     private static bool IsExecutable(string path) => (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;

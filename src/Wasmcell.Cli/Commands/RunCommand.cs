@@ -11,10 +11,10 @@ namespace Wasmcell.Cli.Commands;
 
 /// <summary>
 /// <c>wasmcell run [--dir HOST[::GUEST][:ro]] [--env K=V] [--listen ADDR] MODULE [ARGS...]</c>: runs a
-/// module locally with the project's WASI host, or a wasi:cli/command component with Wasmtime's p2 WASI.
-/// Default-deny: the guest gets only the given dirs, env and listeners; the exit code is the guest's (143
-/// after SIGTERM/SIGINT, 134 on a trap; a component's is 0 or 1, all WASI 0.2 passes on). Compiled code
-/// comes from the precompile cache, as in the shim, when the cache is usable by the caller.
+/// module locally with the project's WASI host (or its Emscripten 1.38 host for such modules), or a wasi:cli/command
+/// component with Wasmtime's p2 WASI. Default-deny: the guest gets only the given dirs, env and listeners; the exit
+/// code is the guest's (143 after SIGTERM/SIGINT, 134 on a trap; a component's is 0 or 1, all WASI 0.2 passes on).
+/// Compiled code comes from the precompile cache, as in the shim, when the cache is usable by the caller.
 /// </summary>
 internal static class RunCommand
 {
@@ -46,14 +46,14 @@ internal static class RunCommand
         };
         var sockets = new Option<bool>("--allow-sockets")
         {
-            Description = "Let the guest open its own sockets (WasmEdge socket extension)",
+            Description = "Let the guest open its own sockets (WasmEdge socket extension, Emscripten socketcall)",
         };
         var cacheDir = new Option<string>("--cache-dir")
         {
             Description = "Precompile cache directory, 'off' for none (default: $WASMCELL_PRECOMPILE_DIR, else the shim's); skipped when this user cannot use it",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WASMCELL_PRECOMPILE_DIR") is { Length: > 0 } dir ? dir : PrecompileCache.DefaultRoot,
         };
-        var command = new Command("run", "Run a WASI module or command component locally")
+        var command = new Command("run", "Run a Wasm module (WASI preview1, or Emscripten 1.38 such as the seed's nginx) or a command component locally")
         {
             module, args, dirs, env, listen, sockets, cacheDir,
         };

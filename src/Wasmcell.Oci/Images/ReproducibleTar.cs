@@ -27,7 +27,12 @@ internal static class ReproducibleTar
         }
 
         var directories = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var name in files.Keys)
+        foreach (var (name, entry) in files.Where(f => f.Value.IsDirectory).ToList())
+        {
+            files.Remove(name);
+            directories.Add(name + "/");
+        }
+        foreach (var name in files.Keys.Concat(directories.ToList()))
         {
             for (var slash = name.IndexOf('/'); slash > 0; slash = name.IndexOf('/', slash + 1))
             {

@@ -40,6 +40,31 @@ internal sealed class FdTable : IDisposable
         return Errno.Success;
     }
 
+    /// <summary>
+    /// Puts `entry` at exactly `fd`, closing what was there (dup2 of ABIs that have it: Emscripten's
+    /// nginx moves its error log onto fd 2). EBADF beyond the capacity; the entry is not consumed then.
+    /// </summary>
+    public Errno Place(int fd, FdEntry entry)
+    {
+        if ((uint)fd >= (uint)_capacity)
+        {
+            return Errno.BadF;
+        }
+
+        while (_entries.Count <= fd)
+        {
+            _entries.Add(null);
+        }
+
+        if (_entries[fd] is { } old)
+        {
+            Libc.Close(old.HostFd);
+        }
+
+        _entries[fd] = entry;
+        return Errno.Success;
+    }
+
     /// <summary>Removes and closes; EBADF when not open.</summary>
     public Errno Close(int fd)
     {

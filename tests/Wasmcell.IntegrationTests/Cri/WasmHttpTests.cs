@@ -7,7 +7,8 @@ namespace Wasmcell.IntegrationTests.Cri;
 /// Wasm HTTP servers in <c>wasm</c> pods, the way kubelet runs them: a listener the container declares
 /// with WASMCELL_LISTEN is created in the pod's network namespace, so the host reaches the server at the
 /// pod IP and a native sidecar reaches it on 127.0.0.1; a guest that opens its own sockets (WasmEdge
-/// socket extension) may do so only with WASMCELL_SOCKETS=allow. Every pod is removed without leftovers.
+/// socket extension) may do so in its pod's network namespace unless WASMCELL_SOCKETS=deny. Every pod is
+/// removed without leftovers.
 /// Root.
 /// </summary>
 [Collection(CriEnvironmentCollection.Name)]
@@ -111,13 +112,13 @@ public sealed class WasmHttpTests(CriEnvironment env)
     }
 
     [Fact]
-    public async Task WasmEdge_socket_server_with_WASMCELL_SOCKETS_allow_listens_in_the_pod_and_echoes_a_post()
+    public async Task WasmEdge_socket_server_in_its_pods_network_namespace_listens_and_echoes_a_post()
     {
         WasmPodSetup.InstallShim(env);
         var image = await WasmHttpImages.ImportWasmEdgeServerAsync(env);
         var cri = env.Cri;
         await using var cleanup = new WasmPodCleanup(cri);
-        var (pod, _, ip, portsBefore) = await StartWasmEdgePodAsync(cleanup, image, "wasmedge-allow", allowSockets: true);
+        var (pod, _, ip, portsBefore) = await StartWasmEdgePodAsync(cleanup, image, "wasmedge-allow", sockets: null);
 
         await WasmHttpImages.AssertRoutedOverBridgeAsync(ip);
         Assert.Equal("echo: name=pod", await WasmHttpImages.CurlAsync($"http://{ip}:{WasmEdgePort}", ["-X", "POST", "-d", "name=pod"]));
@@ -129,13 +130,13 @@ public sealed class WasmHttpTests(CriEnvironment env)
     }
 
     [Fact]
-    public async Task WasmEdge_socket_server_without_WASMCELL_SOCKETS_cannot_listen()
+    public async Task WasmEdge_socket_server_with_WASMCELL_SOCKETS_deny_cannot_listen()
     {
         WasmPodSetup.InstallShim(env);
         var image = await WasmHttpImages.ImportWasmEdgeServerAsync(env);
         var cri = env.Cri;
         await using var cleanup = new WasmPodCleanup(cri);
-        var (pod, placement, ip, portsBefore) = await StartWasmEdgePodAsync(cleanup, image, "wasmedge-deny", allowSockets: false);
+        var (pod, placement, ip, portsBefore) = await StartWasmEdgePodAsync(cleanup, image, "wasmedge-deny", sockets: "deny");
         var sandboxPid = await WasmCriQueries.SandboxPidAsync(cri, pod.SandboxId);
 
         // sock_open answers ENOTCAPABLE (76): the server reports the error and exits non-zero.
@@ -155,9 +156,9 @@ public sealed class WasmHttpTests(CriEnvironment env)
     private static bool IsCapabilityError(string criLogLine) =>
         criLogLine.Contains(" stderr ", StringComparison.Ordinal) && criLogLine.Contains("code: 76", StringComparison.Ordinal);
 
-    private async Task<(RunningPod Pod, PodPlacement Placement, string Ip, IReadOnlyList<string> PortsBefore)> StartWasmEdgePodAsync(WasmPodCleanup cleanup, string image, string name, bool allowSockets)
+    private async Task<(RunningPod Pod, PodPlacement Placement, string Ip, IReadOnlyList<string> PortsBefore)> StartWasmEdgePodAsync(WasmPodCleanup cleanup, string image, string name, string? sockets)
     {
-        var sockets = allowSockets ? "\n        - { name: WASMCELL_SOCKETS, value: allow }" : "";
+        var socketsEnv = sockets is null ? "" : $"\n        - {{ name: WASMCELL_SOCKETS, value: {sockets} }}";
         var manifest = PodManifest.Parse($$"""
             apiVersion: v1
             kind: Pod
@@ -169,7 +170,7 @@ public sealed class WasmHttpTests(CriEnvironment env)
                 - name: server
                   image: "{{image}}"
                   env:
-                    - { name: PORT, value: "{{WasmEdgePort}}" }{{sockets}}
+                    - { name: PORT, value: "{{WasmEdgePort}}" }{{socketsEnv}}
             """, $"inline {name} pod");
         var placement = env.NewPlacement("default", name + "-" + Guid.NewGuid().ToString("N")[..6]);
         var portsBefore = await env.BridgePortsAsync();

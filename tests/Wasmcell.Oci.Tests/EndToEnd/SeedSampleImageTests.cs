@@ -31,8 +31,10 @@ public sealed class SeedSampleImageTests(EndToEndFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void Seed_nginx_fails_at_create_naming_the_module_and_the_emscripten_abi_and_the_shim_keeps_serving()
+    public void Seed_nginx_without_a_logs_dir_starts_then_exits_1_naming_the_pid_file_and_the_shim_keeps_serving()
     {
+        // The seed's three files only: nginx runs (Emscripten host) but cannot write ./logs/nginx.pid, so it stops
+        // at startup as it would natively. ShimNginxTests runs the image with logs/ and serves from it.
         var nginx = PushAndPull(
             new ImageBuildOptions
             {
@@ -47,22 +49,20 @@ public sealed class SeedSampleImageTests(EndToEndFixture fixture, ITestOutputHel
             },
             "seed/nginx:1");
         var hello = PushAndPull(HelloOptions, "seed/hello:1");
-        var id = _containerd.NewId("seed-nginx");
-        var logFrom = _containerd.LogLength;
 
-        var run = _containerd.RunWasm(nginx, id);
+        var run = _containerd.RunWasm(nginx, _containerd.NewId("seed-nginx"));
         output.WriteLine(run.ToString());
 
-        Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("failed to create shim task", run.Stderr);
-        Assert.Contains("/nginx.wasm", run.Stderr);
-        Assert.Contains("Emscripten", run.Stderr);
-        Assert.Equal(string.Empty, run.Stdout);
-        // It failed at create: no task was ever started, and the shim said so in containerd's log.
-        var log = _containerd.LogSince(logFrom);
-        Assert.Contains($"create {id} failed", log);
-        Assert.DoesNotContain($"created {id} ", log);
-        Assert.DoesNotContain(id, _containerd.Ctr.Check("tasks", "ls", "-q"));
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Contains("open() \"./logs/nginx.pid\" failed (2: No such file or directory)", run.Stderr);
+        // The daemon compiles the module into the cache beside the container (CachePrecompiler); a 1.2 MB module
+        // outlives a container that ends within a second, and the fixture's teardown counts it as left behind.
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (HostProcesses.Mentioning(_containerd.Dir + "/opt/bin/").Any(p => p.Cmdline.Contains("__precompile /nginx.wasm", StringComparison.Ordinal))
+            && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100);
+        }
 
         var after = _containerd.RunWasm(hello, _containerd.NewId("seed-hello-after-nginx"));
         Assert.True(after.ExitCode == 0, after.ToString());

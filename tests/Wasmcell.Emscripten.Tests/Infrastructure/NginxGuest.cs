@@ -68,6 +68,8 @@ public sealed class NginxGuest : IDisposable
 
     public string Stderr => File.ReadAllText(_dir["stderr"]);
 
+    private bool _disposing;
+
     public EmscriptenHost Host => _host!;
 
     private void Run(WasiOptions options, ManualResetEventSlim started)
@@ -75,6 +77,9 @@ public sealed class NginxGuest : IDisposable
         var (engine, module) = Compiled.Value;
         using var store = new Store(engine);
         store.SetEpochDeadline(1);
+        // The engine is shared by every guest of the test run: an epoch bump meant for one (Dispose) must not trap
+        // the others, as in the cell (CellRunner).
+        store.SetEpochDeadlineCallback(_ => Volatile.Read(ref _disposing) ? throw new OperationCanceledException("the guest was asked to stop") : 1UL);
         using var linker = new Linker(engine);
         using var host = new EmscriptenHost(options);
         _store = store;
@@ -94,7 +99,7 @@ public sealed class NginxGuest : IDisposable
         catch (WasmtimeException e)
         {
             Trap = e.Message;
-            ExitCode = e.InnerException is WasiStoppedException || e.Message.Contains("asked to stop", StringComparison.Ordinal) ? 143 : 134;
+            ExitCode = e.InnerException is WasiStoppedException or OperationCanceledException || e.Message.Contains("asked to stop", StringComparison.Ordinal) ? 143 : 134;
         }
     }
 
@@ -141,6 +146,7 @@ public sealed class NginxGuest : IDisposable
     {
         if (_thread.IsAlive)
         {
+            Volatile.Write(ref _disposing, true);
             _host?.RequestStop();
             Compiled.Value.Engine.IncrementEpoch();
             _thread.Join(TimeSpan.FromSeconds(30));

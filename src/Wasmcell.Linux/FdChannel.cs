@@ -6,24 +6,15 @@ namespace Wasmcell.Linux;
 /// Messages with file descriptors over a unix SOCK_SEQPACKET socket (SCM_RIGHTS): each send is one message,
 /// read whole by one receive, with the fds it carried. System.Net.Sockets passes no fds.
 /// </summary>
-public static unsafe partial class FdChannel
+public static unsafe class FdChannel
 {
     /// <summary>The most fds one message carries (the kernel's SCM_MAX_FD is 253).</summary>
     public const int MaxFds = 64;
 
-    private const int SOCK_SEQPACKET = 5, SCM_RIGHTS = 1;
-
-    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
-    private static partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
+    private const int SCM_RIGHTS = 1;
 
     /// <summary>Two connected SOCK_SEQPACKET sockets, close-on-exec.</summary>
-    public static (int A, int B) Pair()
-    {
-        int* fds = stackalloc int[2];
-        return SocketPairRaw(Libc.AF_UNIX, SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0, fds) == 0
-            ? (fds[0], fds[1])
-            : throw new IOException($"socketpair(AF_UNIX, SOCK_SEQPACKET): {Libc.ErrorText(Libc.Errno)}");
-    }
+    public static (int A, int B) Pair() => Libc.Socketpair(Libc.SOCK_SEQPACKET, "SOCK_SEQPACKET");
 
     /// <summary>
     /// Sends <paramref name="message"/> with copies of <paramref name="fds"/> (the caller keeps its own). Waits

@@ -11,17 +11,8 @@ public static unsafe partial class UnixSockets
 {
     private const int SunPathLength = 108;
 
-    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
-    private static partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
-
     /// <summary>Two connected stream sockets (O_CLOEXEC): a channel whose end can be read with System.Net.Sockets.</summary>
-    public static (int A, int B) Pair()
-    {
-        int* fds = stackalloc int[2];
-        return SocketPairRaw(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) == 0
-            ? (fds[0], fds[1])
-            : throw new IOException($"socketpair(AF_UNIX): {Libc.ErrorText(Libc.Errno)}");
-    }
+    public static (int A, int B) Pair() => Libc.Socketpair(Libc.SOCK_STREAM, "SOCK_STREAM");
 
     /// <summary>A listening socket bound to <paramref name="path"/> (O_CLOEXEC), or -1 when the path is in use.</summary>
     public static int Listen(string path, int backlog)

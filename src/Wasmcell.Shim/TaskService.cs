@@ -66,7 +66,7 @@ public sealed class TaskService
             Add(server, service, "CloseIO", CloseIORequest.Parser, (r, c) => Done(CloseIO(r)));
             Add(server, service, "Connect", ConnectRequest.Parser, (r, c) => Done(Connect(r)));
             Add(server, service, "Shutdown", ShutdownRequest.Parser, (r, c) => Done(Shutdown(c)));
-            Add(server, service, "Stats", StatsRequest.Parser, (r, c) => Done(Stats(r)));
+            Add(server, service, "Stats", StatsRequest.Parser, async (r, c) => await StatsAsync(r));
             Add(server, service, "Update", UpdateTaskRequest.Parser, (r, c) => Done(Update(r)));
             Add(server, service, "Pause", PauseRequest.Parser, (r, c) => Done(Pause(r)));
             Add(server, service, "Resume", ResumeRequest.Parser, (r, c) => Done(Resume(r)));
@@ -230,19 +230,29 @@ public sealed class TaskService
         return new Empty();
     }
 
-    private StatsResponse Stats(StatsRequest request)
+    private async Task<StatsResponse> StatsAsync(StatsRequest request)
     {
         var c = _table.Get(request.Id);
-        if (c.Cgroup is null)
+        if (c.Cgroup is { } cgroup)
         {
-            throw new TaskException(TaskErrorKind.NotFound, $"container {request.Id} has no cgroup to read stats from");
+            return new StatsResponse { Stats = CgroupMetrics.ToAny(cgroup.Stats()) };
         }
-        return new StatsResponse { Stats = CgroupMetrics.ToAny(c.Cgroup.Stats()) };
+        if (c.Process is SharedTenantProcess tenant)
+        {
+            var usage = await tenant.UsageAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            return new StatsResponse { Stats = CgroupMetrics.ToAny(TenantMetrics.ToStats(usage, tenant.PidsLimit, Cgroups.Cgroups.DetectMode())) };
+        }
+        throw new TaskException(TaskErrorKind.NotFound, $"container {request.Id} has no cgroup to read stats from");
     }
 
     private Empty Update(UpdateTaskRequest request)
     {
         var c = _table.Get(request.Id);
+        if (request.Resources is not null && c.Process is SharedTenantProcess)
+        {
+            throw new TaskException(TaskErrorKind.FailedPrecondition,
+                $"update {request.Id}: a shared-mode container's limits are its store's, fixed at create; recreate it with the new limits");
+        }
         if (request.Resources is { } any && c.Cgroup is { } cgroup)
         {
             try

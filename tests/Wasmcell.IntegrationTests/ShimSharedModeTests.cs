@@ -101,6 +101,65 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
     }
 
     [Fact]
+    public async Task Stats_are_each_shared_container_s_own_and_its_cpu_quota_and_memory_limit_hold_inside_the_shared_cell()
+    {
+        var (capped, free, holder) = (containerd.NewId("shared-cpu-capped"), containerd.NewId("shared-cpu-free"), containerd.NewId("shared-hold"));
+        var cappedRun = containerd.StartRun(Request(capped, "/spin.wasm") with { Flags = ["--cpu-quota", "5000", "--cpu-period", "100000"] });
+        var freeRun = containerd.StartRun(Request(free, "/spin.wasm"));
+        var holding = containerd.StartRun(Request(holder, "/hold.wasm", "8") with { Flags = ["--memory-limit", $"{64 << 20}"] });
+        try
+        {
+            Assert.True(await cappedRun.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(20)), cappedRun.DescribeSoFar());
+            Assert.True(await freeRun.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(20)), freeRun.DescribeSoFar());
+            Assert.True(await holding.WaitForStdoutAsync("holding 8 MiB", TimeSpan.FromSeconds(20)), holding.DescribeSoFar());
+
+            // Two spinners in one process: the one with a 5% quota gets a fraction of what the other gets.
+            var (cappedBefore, freeBefore) = (await MetricsAsync(capped), await MetricsAsync(free));
+            await Task.Delay(1500);
+            var (cappedAfter, freeAfter) = (await MetricsAsync(capped), await MetricsAsync(free));
+            var cappedCpu = CpuTotal(cappedAfter) - CpuTotal(cappedBefore);
+            var freeCpu = CpuTotal(freeAfter) - CpuTotal(freeBefore);
+            Assert.True(freeCpu > 0 && cappedCpu < freeCpu / 2, $"cpu over 1.5 s: capped {cappedCpu / 1e6:0} ms, free {freeCpu / 1e6:0} ms");
+            Assert.True(cappedAfter.GetProperty("cpu").GetProperty("throttling").GetProperty("throttled_periods").GetUInt64() > 0, cappedAfter.ToString());
+
+            // The holder's linear memory (8 MiB of blocks and the program's own pages), under its limit.
+            var memory = (await MetricsAsync(holder)).GetProperty("memory").GetProperty("usage");
+            Assert.InRange(memory.GetProperty("usage").GetUInt64(), 8UL << 20, 16UL << 20);
+            Assert.Equal(64UL << 20, memory.GetProperty("limit").GetUInt64());
+
+            // Tables are host memory outside the linear memory, with no cgroup around them here: the memory limit
+            // bounds them too, so a table hog sees table.grow fail (its exit 3) and the shared cell serves on.
+            var hog = await containerd.RunAsync(Request(containerd.NewId("shared-table-hog"), "/cri-table-hog.wasm") with { Flags = ["--memory-limit", $"{64 << 20}"] });
+            Assert.True(hog.ExitCode == 3, hog.Describe());
+            Assert.Equal("RUNNING", (await containerd.Ctr.TaskAsync(holder))!.Status);
+
+            foreach (var id in new[] { capped, free, holder })
+            {
+                Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", id)).ExitCode);
+            }
+            Assert.Equal(137, (await cappedRun.Completion).ExitCode);
+            Assert.Equal(137, (await freeRun.Completion).ExitCode);
+            Assert.Equal(137, (await holding.Completion).ExitCode);
+        }
+        finally
+        {
+            await containerd.ForgetAsync(capped);
+            await containerd.ForgetAsync(free);
+            await containerd.ForgetAsync(holder);
+        }
+    }
+
+    private async Task<System.Text.Json.JsonElement> MetricsAsync(string id)
+    {
+        var result = await containerd.Ctr.RunAsync("tasks", "metrics", "--format", "json", id);
+        Assert.True(result.ExitCode == 0, result.Describe());
+        return System.Text.Json.JsonDocument.Parse(result.Stdout).RootElement.Clone();
+    }
+
+    private static ulong CpuTotal(System.Text.Json.JsonElement metrics) =>
+        metrics.GetProperty("cpu").GetProperty("usage").TryGetProperty("total", out var total) ? total.GetUInt64() : 0;
+
+    [Fact]
     public async Task The_runtime_type_io_containerd_wasm_shared_v1_runs_containers_in_the_shared_cell_without_an_annotation()
     {
         // What `wasmcell install` puts beside the shim for the RuntimeClass wasm-shared (scripts/publish.sh does too).

@@ -235,6 +235,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
             args.AddRange(["--annotation", $"{k}={v}"]);
         }
 
+        args.AddRange(r.Flags);
         args.AddRange(["--rootfs", r.Rootfs, r.Id]);
         args.AddRange(r.Args);
         return args;

@@ -26,17 +26,22 @@ internal sealed class Tenant : IDisposable
     private readonly CellSpec _spec;
     private readonly List<SafeFileHandle> _held;
     private readonly CellRunner _runner;
+    private readonly TenantMeter _meter;
+    private readonly SharedCellTicker _ticker;
     private readonly Action<Tenant, int> _onExit;
     private State _state;
     private int? _killedBy;
 
-    private Tenant(string id, Wasmtime.Module module, CellSpec spec, List<SafeFileHandle> held, CellRunner runner, Action<Tenant, int> onExit, string readyReport)
+    private Tenant(string id, Wasmtime.Module module, CellSpec spec, List<SafeFileHandle> held, TenantMeter meter, WasmEngine engine,
+        SharedCellTicker ticker, Action<Tenant, int> onExit, string readyReport)
     {
+        _ticker = ticker;
         Id = id;
         _module = module;
         _spec = spec;
         _held = held;
-        _runner = runner;
+        _meter = meter;
+        _runner = new CellRunner(engine, meter);
         _onExit = onExit;
         ReadyReport = readyReport;
     }
@@ -53,8 +58,11 @@ internal sealed class Tenant : IDisposable
     /// <summary>What READY says: the load time and the cache outcome, in the words of a cell's "OK" line (CellStatus).</summary>
     public string ReadyReport { get; }
 
+    /// <summary>What Stats reports for this container (its guest thread's CPU, its linear memory, its throttling).</summary>
+    public TenantUsage Usage => _meter.Usage();
+
     /// <summary>Loads the container the daemon described; the handles are the ADD's fds, owned from here on.</summary>
-    public static Tenant Load(WasmEngine engine, string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
+    public static Tenant Load(WasmEngine engine, SharedCellTicker ticker, string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
         List<SafeFileHandle> handles, Action<Tenant, int> onExit)
     {
         var clock = Stopwatch.StartNew();
@@ -78,12 +86,14 @@ internal sealed class Tenant : IDisposable
                 // refuses socket(2)), so the guest is told no the same way an independent cell without sockets is.
                 AllowSocketExtension = false,
             };
+            // No cgroup bounds host memory here: a table element is one pointer.
+            spec = spec with { TableElementsLimit = spec.MemoryLimitBytes is long limit ? (uint)Math.Min(uint.MaxValue, limit / IntPtr.Size) : null };
             held.AddRange(handles.Take(SharedCellMessage.RootfsIndex));
             handles[SharedCellMessage.RootfsIndex].Dispose();
             handles[SharedCellMessage.ConfigIndex].Dispose();
             var report = FormattableString.Invariant($" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (shared cell)")
                 + (cache?.Misses > 0 ? CellStatus.CacheMiss : cache?.LastHitKey is { } key ? CellStatus.CacheHit + key : "");
-            return new Tenant(id, module, spec, held, new CellRunner(engine), onExit, report);
+            return new Tenant(id, module, spec, held, TenantMeter.For(oci, spec.MemoryLimitBytes), engine, ticker, onExit, report);
         }
         catch
         {
@@ -123,6 +133,7 @@ internal sealed class Tenant : IDisposable
                 case State.Running:
                     _killedBy ??= signal;
                     _runner.Stop();
+                    _meter.Release();
                     return;
                 case State.Done:
                     return;
@@ -148,7 +159,18 @@ internal sealed class Tenant : IDisposable
 
     private void Run()
     {
-        var outcome = _runner.Run(_module, _spec);
+        _meter.OnGuestStart();
+        _ticker.GuestStarted();
+        CellOutcome outcome;
+        try
+        {
+            outcome = _runner.Run(_module, _spec);
+        }
+        finally
+        {
+            _ticker.GuestEnded();
+            _meter.OnGuestEnd();
+        }
         if (outcome.TrapMessage is { } message)
         {
             WriteStderr($"{_spec.ModulePath}: {message}\n");

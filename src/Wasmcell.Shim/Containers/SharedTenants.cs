@@ -38,7 +38,8 @@ internal static class SharedTenants
             var cell = await SharedCell.GetAsync(log, readyTimeout).ConfigureAwait(false);
             int[] fds = [.. streams, .. opened.Skip(first), .. binds.Select(b => (int)b.Directory.DangerousGetHandle())];
             return await cell.AddAsync(request.Id, entry.ContainerPath, entry.Function,
-                binds.Select(b => new SharedCellMessage.Bind(b.Destination, b.ReadOnly)).ToList(), fds, readyTimeout).ConfigureAwait(false);
+                binds.Select(b => new SharedCellMessage.Bind(b.Destination, b.ReadOnly)).ToList(), fds,
+                spec.Linux?.Resources?.Pids is { Limit: > 0 } p ? (ulong)p.Limit : 0, readyTimeout).ConfigureAwait(false);
         }
         finally
         {

@@ -53,6 +53,10 @@ public sealed class WasmSharedPodTests(CriEnvironment env)
             Assert.NotEqual(cells[0], await WasmCriQueries.SandboxPidAsync(cri, pod.SandboxId));
         }
 
+        // ContainerStats of a tenant: its own guest thread's CPU and linear memory, measured by the shared cell.
+        var stats = await WasmCriQueries.WaitForUsageAsync(env, pods[0].Pod.ContainerId("app"), "a shared-mode container");
+        Assert.InRange(stats.Memory.WorkingSetBytes.Value, 64UL << 10, 64UL << 20);
+
         // StopContainer of one tenant: 143, the other tenant of its cell runs on.
         await cri.Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = pods[0].Pod.ContainerId("app"), Timeout = 10 }, CriClient.Deadline());
         var stopped = await WasmCriQueries.WaitForExitAsync(cri, pods[0].Pod.ContainerId("app"), TimeSpan.FromSeconds(15));

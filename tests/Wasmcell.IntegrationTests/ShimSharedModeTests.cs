@@ -190,6 +190,51 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
     }
 
     [Fact]
+    public async Task After_a_containerd_restart_its_shared_containers_are_found_again_and_still_stop_and_delete()
+    {
+        await using var own = await PrivateContainerd.StartAsync(new PrivateContainerdOptions
+        {
+            Prefix = "wcsr",
+            InstallShim = true,
+            PrivatePrecompileCache = true,
+        });
+        var (a, b) = (own.NewId("restart-a"), own.NewId("restart-b"));
+        foreach (var id in new[] { a, b })
+        {
+            var started = await own.RunAsync(own.Request(Flavor.Wasm, id, ["/sleep.wasm"]) with { Annotations = Shared, Detach = true });
+            Assert.True(started.ExitCode == 0, started.Describe());
+        }
+        var cell = (await own.Ctr.TaskAsync(a))!.Pid;
+        Assert.Equal(cell, (await own.Ctr.TaskAsync(b))!.Pid);
+        var daemon = HostProcesses.ParentPid(cell)!.Value;
+
+        await own.RestartDaemonAsync();
+
+        // The new containerd reconnects to the one daemon for both, and the shared cell never noticed.
+        Assert.Equal([(a, cell, "RUNNING"), (b, cell, "RUNNING")],
+            (await own.Ctr.TasksAsync()).OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => (t.Id, t.Pid, t.Status)));
+        Assert.True(HostProcesses.IsAlive(daemon));
+
+        // Kill one: it stops with its own code (143), is deleted, and the other runs on in the same process.
+        Assert.Equal(0, (await own.Ctr.RunAsync("tasks", "kill", a)).ExitCode);
+        Assert.Equal("STOPPED", (await own.Ctr.WaitForStatusAsync(a, "STOPPED", TimeSpan.FromSeconds(10)))?.Status);
+        var deleted = await own.Ctr.RunAsync("tasks", "delete", a);
+        Assert.True(deleted.ExitCode == 0 && deleted.Stderr.Contains("143", StringComparison.Ordinal), deleted.Describe());
+        Assert.Equal("RUNNING", (await own.Ctr.TaskAsync(b))!.Status);
+        Assert.True(HostProcesses.IsAlive(cell));
+
+        Assert.Equal(0, (await own.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", b)).ExitCode);
+        Assert.Equal("STOPPED", (await own.Ctr.WaitForStatusAsync(b, "STOPPED", TimeSpan.FromSeconds(10)))?.Status);
+        Assert.Equal(0, (await own.Ctr.RunAsync("tasks", "delete", b)).ExitCode);
+        Assert.True(await HostProcesses.WaitGoneAsync(cell, TimeSpan.FromSeconds(10)), $"shared cell {cell} outlived its containers");
+        foreach (var id in new[] { a, b })
+        {
+            await own.ForgetAsync(id);
+        }
+        Assert.Empty(await LeakCheck.LeftoversAsync(own, [a, b]));
+    }
+
+    [Fact]
     public async Task With_a_linger_the_shared_daemon_and_cell_wait_warm_for_the_next_container_then_leave()
     {
         await using var warm = await PrivateContainerd.StartAsync(new PrivateContainerdOptions

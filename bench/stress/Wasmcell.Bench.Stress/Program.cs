@@ -82,6 +82,7 @@ try
         finally
         {
             var stopped = await fake.StopShimsAsync();
+            shims.Cleanup();
             Console.Error.WriteLine($"stress: stopped {stopped} shim process(es) still running (a lingering shared daemon)");
         }
         title = $"shim ttrpc API with a fake containerd (no containerd), {count} tasks at concurrency {parallel}:";

@@ -20,6 +20,7 @@ namespace Wasmcell.Bench.Stress;
 public sealed class ShimDriver(FakeContainerd containerd, string ns, string cgroupParent, string? runcRoot)
 {
     private const string TaskService = "containerd.task.v2.Task";
+    private readonly System.Collections.Concurrent.ConcurrentBag<(string Bundle, int Log)> _leftovers = [];
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
 
     /// <param name="shim">The shim binary containerd would resolve for the mode's runtime.</param>
@@ -78,10 +79,22 @@ public sealed class ShimDriver(FakeContainerd containerd, string ns, string cgro
         }
         finally
         {
-            Native.Close(log);
+            // Both stay until the end (Cleanup): containerd holds the log FIFO open until the shim has exited (a Go
+            // shim has it as its stderr and would die of SIGPIPE writing to it with no reader left), and the runc
+            // shim reads `address` from its bundle to remove its socket when it exits after Shutdown.
+            _leftovers.Add((bundle, log));
+        }
+    }
+
+    /// <summary>Closes the log FIFOs and removes the bundles, once the shims are gone.</summary>
+    public void Cleanup()
+    {
+        while (_leftovers.TryTake(out var leftover))
+        {
+            Native.Close(leftover.Log);
             try
             {
-                Directory.Delete(bundle, recursive: true);
+                Directory.Delete(leftover.Bundle, recursive: true);
             }
             catch (IOException)
             {

@@ -6,13 +6,15 @@
 # Prints tasks/s per runtime, the ratios shared/runc, independent/runc, shared/independent, p50/p99 latency.
 #   bench/stress/run.sh [N=200] [M=8]        (needs root; more options: bench/stress/README.md)
 # The shim: $WASMCELL_SHIM, default artifacts/shim/containerd-shim-wasm-v1, published by scripts/publish.sh when
-# missing (PUBLISH=1 publishes anyway). DRIVERS="containerd shim" picks the drivers; MODES=shared,independent,runc.
+# missing (PUBLISH=1 publishes anyway). DRIVERS="containerd shim" picks the drivers; MODES=shared,independent,runc;
+# ROUNDS=4 splits each mode's N into 4 parts run alternately (a busy machine's slow minutes hit every mode alike).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 n=${1:-200} m=${2:-8}
 drivers=${DRIVERS:-containerd shim}
 modes=${MODES:-shared,independent,runc}
+rounds=${ROUNDS:-4}
 shim=${WASMCELL_SHIM:-$repo/artifacts/shim/containerd-shim-wasm-v1}
 pcd="$repo/scripts/private-containerd.sh"
 project="$repo/bench/stress/Wasmcell.Bench.Stress"
@@ -102,14 +104,14 @@ for driver in $drivers; do
         "$pcd" ctr "$dir" -n "$ns" images import "$work/hello.tar" >/dev/null
         "$pcd" ctr "$dir" -n "$ns" images import "$work/busybox.tar" >/dev/null
         "${tool[@]}" containerd --address "$PCD_ADDRESS" --namespace "$ns" --wasm-image "$wasm_image" --runc-image "$runc_image" \
-            --runc-root "$PCD_RUNC_ROOT" --cgroup-parent "$PCD_CGROUP_PARENT" -n "$n" -p "$m" --modes "$modes" ${STRESS_ARGS:-} || status=1
+            --runc-root "$PCD_RUNC_ROOT" --cgroup-parent "$PCD_CGROUP_PARENT" -n "$n" -p "$m" --modes "$modes" --rounds "$rounds" ${STRESS_ARGS:-} || status=1
         "$pcd" stop "$dir" >/dev/null 2>&1 || true
         started_pcd=0
         ;;
     shim)
         "${tool[@]}" shim --shim "$shim" --dir "$fake" --wasm-rootfs "$work/rootfs-wasm" --runc-rootfs "$work/rootfs-bb" \
             --wasm-args "/hello.wasm" --runc-args "/bin/echo hello from busybox" --runc-root "$fake/runc" \
-            --namespace "$ns" --cgroup-parent "$cgroup_b" -n "$n" -p "$m" --modes "$modes" ${STRESS_ARGS:-} || status=1
+            --namespace "$ns" --cgroup-parent "$cgroup_b" -n "$n" -p "$m" --modes "$modes" --rounds "$rounds" ${STRESS_ARGS:-} || status=1
         ;;
     *) die "unknown driver '$driver' (containerd, shim)" ;;
     esac

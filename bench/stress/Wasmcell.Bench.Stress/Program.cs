@@ -8,7 +8,7 @@ const string Usage = """
            Wasmcell.Bench.Stress shim --shim PATH [--runc-shim PATH] --dir DIR --wasm-rootfs DIR --runc-rootfs DIR
                                       [--wasm-args "/hello.wasm"] [--runc-args "/bin/echo hello"] [--runc-root DIR] [common]
     common: [-n N=200] [-p M=8] [--modes shared,independent,runc] [--namespace bench] [--cgroup-parent /wasmcell-stress]
-            [--shared-by annotation|runtime] [--warmup 1] [--timeout 60]
+            [--shared-by annotation|runtime] [--warmup 1] [--timeout 60] [--rounds 1]
     """;
 
 try
@@ -38,6 +38,7 @@ try
     ThreadPool.SetMinThreads(Math.Max(parallel * 2, 8), Math.Max(parallel * 2, 8));
     var results = new List<RunResult>();
     string title;
+    var roundsNote = opts.Int("rounds", 1) > 1 ? $", modes alternating in {opts.Int("rounds", 1)} rounds" : "";
 
     if (driver == "containerd")
     {
@@ -47,14 +48,18 @@ try
         foreach (var mode in modes)
         {
             var name = opts.Required(mode.IsRunc ? "runc-image" : "wasm-image");
-            if (!images.TryGetValue(name, out var image))
+            if (!images.ContainsKey(name))
             {
-                images[name] = image = await client.ResolveImageAsync(name, CancellationToken.None);
+                var image = images[name] = await client.ResolveImageAsync(name, CancellationToken.None);
                 Console.Error.WriteLine($"stress: {name}: snapshot parent {image.ChainId}, args [{string.Join(' ', image.Args)}]");
             }
-            results.Add(await RunModeAsync(mode, (id, cancel) => client.RunOneAsync(mode, image, id, cancel)));
         }
-        title = $"containerd gRPC API (Containers/Snapshots/Tasks), {count} tasks at concurrency {parallel}:";
+        await RunAllAsync(mode =>
+        {
+            var image = images[opts.Required(mode.IsRunc ? "runc-image" : "wasm-image")];
+            return (id, cancel) => client.RunOneAsync(mode, image, id, cancel);
+        });
+        title = $"containerd gRPC API (Containers/Snapshots/Tasks), {count} tasks at concurrency {parallel}{roundsNote}:";
     }
     else if (driver == "shim")
     {
@@ -64,7 +69,7 @@ try
         var shims = new ShimDriver(fake, ns, cgroupParent, opts.GetOptional("runc-root"));
         try
         {
-            foreach (var mode in modes)
+            await RunAllAsync(mode =>
             {
                 // containerd's name mapping (SPEC §1.1): io.containerd.wasm-shared.v1 -> containerd-shim-wasm-shared-v1.
                 var binary = mode.IsRunc ? runcShim
@@ -73,11 +78,9 @@ try
                 var rootfs = Path.GetFullPath(opts.Required(mode.IsRunc ? "runc-rootfs" : "wasm-rootfs"));
                 var programArgs = opts.Get(mode.IsRunc ? "runc-args" : "wasm-args", mode.IsRunc ? "/bin/echo hello" : "/hello.wasm")
                     .Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                var before = fake.Events;
-                var result = await RunModeAsync(mode, (id, cancel) => shims.RunOneAsync(mode, binary, rootfs, programArgs, id, cancel));
-                results.Add(result);
-                Console.Error.WriteLine($"stress: {mode.Name}: {fake.Events - before} events forwarded ({count + warmup} tasks)");
-            }
+                return (id, cancel) => shims.RunOneAsync(mode, binary, rootfs, programArgs, id, cancel);
+            });
+            Console.Error.WriteLine($"stress: {fake.Events} events forwarded by the shims (4 per task expected: create, start, exit, delete)");
         }
         finally
         {
@@ -85,7 +88,7 @@ try
             shims.Cleanup();
             Console.Error.WriteLine($"stress: stopped {stopped} shim process(es) still running (a lingering shared daemon)");
         }
-        title = $"shim ttrpc API with a fake containerd (no containerd), {count} tasks at concurrency {parallel}:";
+        title = $"shim ttrpc API with a fake containerd (no containerd), {count} tasks at concurrency {parallel}{roundsNote}:";
     }
     else
     {
@@ -95,16 +98,39 @@ try
     Report.Print(Console.Out, title, results);
     return results.All(r => r.Errors.Count == 0) ? 0 : 1;
 
-    async Task<RunResult> RunModeAsync(Mode mode, Func<string, CancellationToken, Task> one)
+    // Each mode's N tasks in `rounds` parts, modes alternating within a round, so that a busy machine's slow
+    // minutes hit every mode alike; a mode's result sums its parts (wall time, latencies, failures).
+    async Task RunAllAsync(Func<Mode, Func<string, CancellationToken, Task>> runner)
     {
-        // Warm-up, not counted: page cache, the first shim resolution, a shared daemon's first cell.
-        var warm = await Stress.RunAsync(mode.Name, warmup, 1, timeout, (i, cancel) => one($"{mode.Name}-{runId}-w{i}", cancel));
-        foreach (var e in warm.Errors)
+        var rounds = Math.Clamp(opts.Int("rounds", 1), 1, Math.Max(1, count));
+        var parts = modes.ToDictionary(m => m.Name, _ => new List<RunResult>());
+        for (var round = 0; round < rounds; round++)
         {
-            Console.Error.WriteLine($"stress: {mode.Name} warm-up: {e}");
+            var share = count / rounds + (round < count % rounds ? 1 : 0);
+            foreach (var mode in modes)
+            {
+                var one = runner(mode);
+                if (round == 0 && warmup > 0)
+                {
+                    // Warm-up, not counted: page cache, the first shim resolution, a shared daemon's first cell.
+                    var warm = await Stress.RunAsync(mode.Name, warmup, 1, timeout, (i, cancel) => one($"{mode.Name}-{runId}-w{i}", cancel));
+                    foreach (var e in warm.Errors)
+                    {
+                        Console.Error.WriteLine($"stress: {mode.Name} warm-up: {e}");
+                    }
+                }
+                var annotations = string.Join(",", mode.Annotations.Select(a => $"{a.Key}={a.Value}"));
+                Console.Error.WriteLine($"stress: round {round + 1}/{rounds}: {mode.Name} ({mode.Runtime}{(annotations.Length > 0 ? ", " + annotations : "")}): {share} tasks, {parallel} at a time");
+                var r = round;
+                parts[mode.Name].Add(await Stress.RunAsync(mode.Name, share, parallel, timeout, (i, cancel) => one($"{mode.Name}-{runId}-{r}-{i}", cancel)));
+            }
         }
-        Console.Error.WriteLine($"stress: {mode.Name} ({mode.Runtime}{(mode.Annotations.Count > 0 ? ", " + string.Join(",", mode.Annotations.Select(a => $"{a.Key}={a.Value}")) : "")}): {count} tasks, {parallel} at a time");
-        return await Stress.RunAsync(mode.Name, count, parallel, timeout, (i, cancel) => one($"{mode.Name}-{runId}-{i}", cancel));
+        foreach (var mode in modes)
+        {
+            var p = parts[mode.Name];
+            results.Add(new RunResult(mode.Name, count, parallel, TimeSpan.FromTicks(p.Sum(x => x.Elapsed.Ticks)),
+                [.. p.SelectMany(x => x.LatenciesMs)], [.. p.SelectMany(x => x.Errors)]));
+        }
     }
 }
 catch (UsageException ex)

@@ -41,14 +41,41 @@ wasmcell=${WASMCELL_CLI:-$repo/artifacts/cli/wasmcell}
 dotnet build "$project" -c Release -nologo -v q >/dev/null || die "dotnet build $project failed"
 tool=("$project/bin/Release/net10.0/Wasmcell.Bench.Stress")
 
-started_pcd=0
-cleanup() {
-    if [ $started_pcd = 1 ]; then "$pcd" stop "$dir" >/dev/null 2>&1 || true; fi
-    # Driver (b)'s leftovers, should the tool have died: shims given our fake -address (by pid), cgroups, runc state.
+pids_with_address() { # $1 = an -address value; the pids of shims given it
     local p
     for p in /proc/[0-9]*; do
-        if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF -- "-address $fake/c.sock "; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
+        if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF -- "-address $1 "; then echo "${p#/proc/}"; fi
     done
+}
+# The shared daemon lingers after its last container; SIGTERM lets it remove its socket (named after its group, not
+# a bundle, so private-containerd.sh's stop, which SIGKILLs leftover shims, would leave it in /run/containerd/s).
+stop_lingering_shims() { # $1 = -address
+    local pids p
+    pids=$(pids_with_address "$1")
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill -TERM $pids 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        local alive=0
+        for p in $pids; do if [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then alive=1; fi; done
+        [ $alive = 1 ] || return 0
+        sleep 0.05
+    done
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+}
+stop_pcd() {
+    stop_lingering_shims "$dir/c.sock"
+    "$pcd" stop "$dir" >/dev/null 2>&1 || true
+    started_pcd=0
+}
+
+started_pcd=0
+cleanup() {
+    if [ $started_pcd = 1 ]; then stop_pcd; fi
+    # Driver (b)'s leftovers, should the tool have died: shims given our fake -address (by pid), cgroups, runc state.
+    stop_lingering_shims "$fake/c.sock"
+    local p
     if [ -d "$fake/runc" ]; then
         for p in "$fake/runc"/*/*; do [ -d "$p" ] && runc --root "$(dirname "$p")" delete --force "$(basename "$p")" >/dev/null 2>&1 || true; done
     fi
@@ -105,8 +132,7 @@ for driver in $drivers; do
         "$pcd" ctr "$dir" -n "$ns" images import "$work/busybox.tar" >/dev/null
         "${tool[@]}" containerd --address "$PCD_ADDRESS" --namespace "$ns" --wasm-image "$wasm_image" --runc-image "$runc_image" \
             --runc-root "$PCD_RUNC_ROOT" --cgroup-parent "$PCD_CGROUP_PARENT" -n "$n" -p "$m" --modes "$modes" --rounds "$rounds" ${STRESS_ARGS:-} || status=1
-        "$pcd" stop "$dir" >/dev/null 2>&1 || true
-        started_pcd=0
+        stop_pcd
         ;;
     shim)
         "${tool[@]}" shim --shim "$shim" --dir "$fake" --wasm-rootfs "$work/rootfs-wasm" --runc-rootfs "$work/rootfs-bb" \

@@ -29,7 +29,9 @@ runc_image=docker.io/library/wasmcell-stress-busybox:1
 die() { echo "stress: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (containerd, runc, cgroups)"
 busybox=$(command -v busybox) || die "busybox missing: apt-get install -y busybox-static"
-file -L "$busybox" 2>/dev/null | grep -q "statically linked" || die "$busybox is not static: apt-get install -y busybox-static"
+if command -v file >/dev/null && ! file -L "$busybox" | grep -q "statically linked"; then
+    die "$busybox is not static: apt-get install -y busybox-static"
+fi
 
 if [ -z "${WASMCELL_SHIM:-}" ] && { [ "${PUBLISH:-0}" = 1 ] || [ ! -x "$shim" ] || [ ! -x "$repo/artifacts/cli/wasmcell" ]; }; then
     "$repo/scripts/publish.sh"
@@ -118,7 +120,9 @@ oci_archive() { # rootfs-dir image-name entrypoint-json out.tar
 # A shared daemon stays warm between containers (the mode's point), as in bench/shared.
 export WASMCELL_SHARED_LINGER=${WASMCELL_SHARED_LINGER:-60}
 status=0
+load() { echo "stress: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores ($1)" >&2; }
 for driver in $drivers; do
+    load "before the $driver driver"
     case $driver in
     containerd)
         "$wasmcell" build "$repo/artifacts/wasm/hello.wasm" -t "$wasm_image" -o "$work/hello.tar" >/dev/null
@@ -141,5 +145,6 @@ for driver in $drivers; do
         ;;
     *) die "unknown driver '$driver' (containerd, shim)" ;;
     esac
+    load "after the $driver driver"
 done
 exit $status

@@ -80,13 +80,14 @@ try
                     .Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 return (id, cancel) => shims.RunOneAsync(mode, binary, rootfs, programArgs, id, cancel);
             });
-            Console.Error.WriteLine($"stress: {fake.Events} events forwarded by the shims (4 per task expected: create, start, exit, delete)");
         }
         finally
         {
             var stopped = await fake.StopShimsAsync();
             shims.Cleanup();
             Console.Error.WriteLine($"stress: stopped {stopped} shim process(es) still running (a lingering shared daemon)");
+            // Counted once the shims are gone: a daemon publishes from a queue, flushed when it exits.
+            Console.Error.WriteLine($"stress: {fake.Events} events forwarded by the shims (4 per task expected: create, start, exit, delete)");
         }
         title = $"shim ttrpc API with a fake containerd (no containerd), {count} tasks at concurrency {parallel}{roundsNote}:";
     }

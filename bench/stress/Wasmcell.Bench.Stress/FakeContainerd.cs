@@ -57,11 +57,12 @@ public sealed class FakeContainerd : IAsyncDisposable
     /// <summary>
     /// Stops the shims still running for this fake containerd (a shared daemon lingers after its last container;
     /// a failed task may leave one): the processes whose command line has our -address, SIGTERM, then SIGKILL
-    /// after 5 s. Returns how many there were.
+    /// after 5 s. Returns each one's pid and command line.
     /// </summary>
-    public async Task<int> StopShimsAsync()
+    public async Task<IReadOnlyList<string>> StopShimsAsync()
     {
         var pids = ShimPids();
+        var described = pids.Select(pid => $"{pid} {CommandLine(pid)}").ToList();
         foreach (var pid in pids)
         {
             Native.Kill(pid, 15);
@@ -75,7 +76,19 @@ public sealed class FakeContainerd : IAsyncDisposable
         {
             Native.Kill(pid, 9);
         }
-        return pids.Count;
+        return described;
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "(gone)";
+        }
     }
 
     private List<int> ShimPids()

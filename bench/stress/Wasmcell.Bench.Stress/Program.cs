@@ -85,7 +85,11 @@ try
         {
             var stopped = await fake.StopShimsAsync();
             shims.Cleanup();
-            Console.Error.WriteLine($"stress: stopped {stopped} shim process(es) still running (a lingering shared daemon)");
+            Console.Error.WriteLine($"stress: stopped {stopped.Count} shim process(es) still running (a shared daemon lingers {Environment.GetEnvironmentVariable("WASMCELL_SHARED_LINGER") ?? "0"} s)");
+            foreach (var s in stopped)
+            {
+                Console.Error.WriteLine($"   {s}");
+            }
             // Counted once the shims are gone: a daemon publishes from a queue, flushed when it exits.
             Console.Error.WriteLine($"stress: {fake.Events} events forwarded by the shims (4 per task expected: create, start, exit, delete)");
         }

@@ -49,8 +49,8 @@ pids_with_address() { # $1 = an -address value; the pids of shims given it
         if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF -- "-address $1 "; then echo "${p#/proc/}"; fi
     done
 }
-# The shared daemon lingers after its last container; SIGTERM lets it remove its socket (named after its group, not
-# a bundle, so private-containerd.sh's stop, which SIGKILLs leftover shims, would leave it in /run/containerd/s).
+# Driver (b) has no containerd: a lingering shared daemon it started gets SIGTERM, to remove its socket (named after
+# its group, not a bundle) itself. Driver (a)'s are private-containerd.sh stop's to end the same way.
 stop_lingering_shims() { # $1 = -address
     local pids p
     pids=$(pids_with_address "$1")
@@ -67,7 +67,6 @@ stop_lingering_shims() { # $1 = -address
     kill -KILL $pids 2>/dev/null || true
 }
 stop_pcd() {
-    stop_lingering_shims "$dir/c.sock"
     "$pcd" stop "$dir" >/dev/null 2>&1 || true
     started_pcd=0
 }

@@ -25,18 +25,19 @@ public sealed class TaskService
     private readonly IEventSink _events;
     private readonly ShimLog _log;
     private readonly Func<CreateTaskRequest, Task<Container>> _createContainer;
-    private readonly Action<TtrpcCallContext> _onEmptyShutdown;
+    private readonly Action<TtrpcCallContext?> _onEmptyShutdown;
 
-    /// <param name="onEmptyShutdown">Called with the call's context by a Shutdown that finds no task left.</param>
+    /// <param name="onEmptyShutdown">Called with the call's context by a Shutdown that finds no task left; with none when
+    /// an expected Create (<see cref="LauncherService"/>) lapsed and nothing else is left.</param>
     /// <param name="isolation">How this daemon's Wasm containers are placed (its launcher chose it, see <see cref="Isolation"/>).</param>
-    public TaskService(IEventSink events, ShimLog log, string ns, Action<TtrpcCallContext> onEmptyShutdown, IsolationMode isolation = IsolationMode.Independent)
+    public TaskService(IEventSink events, ShimLog log, string ns, Action<TtrpcCallContext?> onEmptyShutdown, IsolationMode isolation = IsolationMode.Independent)
         : this(events, log, request => ContainerFactory.CreateAsync(request, ns, events, log, CellReadyTimeout, isolation), onEmptyShutdown)
     {
     }
 
     /// <param name="createContainer">Makes the held task for a Create (tests pass one over a fake process).</param>
     internal TaskService(IEventSink events, ShimLog log, Func<CreateTaskRequest, Task<Container>> createContainer,
-        Action<TtrpcCallContext> onEmptyShutdown)
+        Action<TtrpcCallContext?> onEmptyShutdown)
     {
         _events = events;
         _log = log;
@@ -74,6 +75,7 @@ public sealed class TaskService
             Add(server, service, "ResizePty", ResizePtyRequest.Parser, (r, c) => Unimplemented("ResizePty: terminals"));
             Add(server, service, "Checkpoint", CheckpointTaskRequest.Parser, (r, c) => Unimplemented("Checkpoint"));
         }
+        Add(server, LauncherService.Name, LauncherService.Expect, ConnectRequest.Parser, (r, c) => Done(Expect(r)));
     }
 
     /// <summary>
@@ -220,6 +222,20 @@ public sealed class TaskService
         TaskPid = _table.TryGet(request.Id, out var c) ? (uint)c.Pid : 0,
         Version = "wasmcell",
     };
+
+    private Empty Expect(ConnectRequest request)
+    {
+        _table.Expect(request.Id);
+        // Should containerd never send that Create, the shim must still leave once it is idle.
+        _ = Task.Delay(ContainerTable.ExpectationLifetime + TimeSpan.FromSeconds(1)).ContinueWith(_ =>
+        {
+            if (_table.Count == 0)
+            {
+                _onEmptyShutdown(null);
+            }
+        }, TaskScheduler.Default);
+        return new Empty();
+    }
 
     private Empty Shutdown(TtrpcCallContext call)
     {

@@ -190,6 +190,45 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
     }
 
     [Fact]
+    public async Task A_shared_daemon_a_launcher_has_promised_to_containerd_stays_for_that_container_when_its_last_one_leaves()
+    {
+        var (first, second) = (containerd.NewId("shared-keep-a"), containerd.NewId("shared-keep-b"));
+        var started = await containerd.RunAsync(Request(first, "/sleep.wasm") with { Detach = true });
+        Assert.True(started.ExitCode == 0, started.Describe());
+        var daemon = HostProcesses.ParentPid((await containerd.Ctr.TaskAsync(first))!.Pid)!.Value;
+        try
+        {
+            // What containerd does first for the next container of the group: the launcher's `start` in its bundle.
+            var bundle = Path.Combine(containerd.Dir, "tmp", second);
+            Directory.CreateDirectory(bundle);
+            await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), "{\"annotations\":{\"wasmcell.io/isolation\":\"shared\"}}");
+            var launcher = await CommandRunner.RunAsync("/bin/sh",
+                ["-c", "cd \"$1\" && exec \"$2\" -namespace \"$3\" -address \"$4\" -publish-binary /bin/true -id \"$5\" start",
+                 "sh", bundle, Path.Combine(containerd.OptBin, "containerd-shim-wasm-v1"), containerd.Namespace, containerd.Address, second],
+                TimeSpan.FromSeconds(30));
+            Assert.True(launcher.ExitCode == 0, launcher.Describe());
+
+            // The daemon's only container leaves before containerd's Create for the promised one arrives: the daemon
+            // must not retire (linger 0) and leave containerd an address nobody serves.
+            Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", first)).ExitCode);
+            Assert.Equal("STOPPED", (await containerd.Ctr.WaitForStatusAsync(first, "STOPPED", TimeSpan.FromSeconds(10)))?.Status);
+            Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "delete", first)).ExitCode);
+            await Task.Delay(500);
+            Assert.True(HostProcesses.IsAlive(daemon), $"shared daemon {daemon} retired although a launcher had promised it for {second}");
+
+            // The promised container runs in it; with that one gone the daemon leaves.
+            var hello = await containerd.RunAsync(Request(second, "/hello.wasm"));
+            Assert.True(hello.ExitCode == 0 && hello.Stdout.Contains("hello from wasm", StringComparison.Ordinal), hello.Describe());
+            Assert.True(await HostProcesses.WaitGoneAsync(daemon, TimeSpan.FromSeconds(10)), $"shared daemon {daemon} stayed after its last container");
+        }
+        finally
+        {
+            await containerd.ForgetAsync(first);
+            await containerd.ForgetAsync(second);
+        }
+    }
+
+    [Fact]
     public async Task After_a_containerd_restart_its_shared_containers_are_found_again_and_still_stop_and_delete()
     {
         await using var own = await PrivateContainerd.StartAsync(new PrivateContainerdOptions

@@ -30,8 +30,8 @@ public static class LauncherService
     {
         try
         {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            return Call(socketPath, id, deadline.Token).GetAwaiter().GetResult();
+            TtrpcClient.CallOnce(socketPath, Name, Expect, new ConnectRequest { Id = id }, Empty.Parser, TimeSpan.FromSeconds(5));
+            return Answer.Accepted;
         }
         catch (TtrpcException e) when (e.Code == StatusCode.Unavailable && e.InnerException is System.Net.Sockets.SocketException)
         {
@@ -41,19 +41,11 @@ public static class LauncherService
         {
             return Answer.Retiring;
         }
-        catch (Exception e) when (e is TtrpcException or OperationCanceledException)
+        catch (TtrpcException)
         {
             // A daemon that does not know the call (an older version), or is too busy to answer in time: it serves,
             // as a plain connect said before this call existed.
             return Answer.Accepted;
         }
-    }
-
-    private static async Task<Answer> Call(string socketPath, string id, CancellationToken cancellationToken)
-    {
-        await using var client = await TtrpcClient.ConnectAsync(socketPath, cancellationToken).ConfigureAwait(false);
-        await client.CallAsync(Name, Expect, new ConnectRequest { Id = id }, Empty.Parser, TimeSpan.FromSeconds(5),
-            cancellationToken: cancellationToken).ConfigureAwait(false);
-        return Answer.Accepted;
     }
 }

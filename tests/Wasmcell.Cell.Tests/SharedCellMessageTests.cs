@@ -5,13 +5,13 @@ namespace Wasmcell.Cell.Tests;
 public sealed class SharedCellMessageTests
 {
     [Fact]
-    public void An_add_round_trips_with_its_binds()
+    public void An_add_round_trips_with_its_binds_and_listeners()
     {
-        var bytes = SharedCellMessage.EncodeAdd("c1", "/app.wasm", "serve", [new("/data", true), new("/cache", false)]);
+        var bytes = SharedCellMessage.EncodeAdd("c1", "/app.wasm", "serve", [new("/data", true), new("/cache", false)], listeners: 2);
 
-        var (id, entry, function, binds) = SharedCellMessage.DecodeAdd(SharedCellMessage.Decode(bytes));
+        var (id, entry, function, binds, listeners) = SharedCellMessage.DecodeAdd(SharedCellMessage.Decode(bytes));
 
-        Assert.Equal(("c1", "/app.wasm", "serve"), (id, entry, function));
+        Assert.Equal(("c1", "/app.wasm", "serve", 2), (id, entry, function, listeners));
         Assert.Equal([new SharedCellMessage.Bind("/data", true), new SharedCellMessage.Bind("/cache", false)], binds);
     }
 
@@ -41,7 +41,9 @@ public sealed class SharedCellMessageTests
     [InlineData("ADD\tc1\t/a.wasm\t")]
     [InlineData("ADD\tc1\t/a.wasm\t\t1")]
     [InlineData("ADD\tc1\t/a.wasm\t\tx")]
-    [InlineData("START\tc1\t/a.wasm\t\t0")]
+    [InlineData("START\tc1\t/a.wasm\t\t0\t0")]
+    [InlineData("ADD\tc1\t/a.wasm\t\t0")]
+    [InlineData("ADD\tc1\t/a.wasm\t\t0\tx")]
     public void A_malformed_add_is_refused(string message)
     {
         Assert.Throws<InvalidDataException>(() => SharedCellMessage.DecodeAdd(message.Split('\t')));

@@ -318,7 +318,14 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("asks for uid 1000, gid 1000: run it in independent mode", run.Stderr, StringComparison.Ordinal);
         await containerd.ForgetAsync(id);
-        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id]));
+
+        // A listener needs a network namespace to be made in: the pod's, or the host's; ctr's default is a new one.
+        var listener = containerd.NewId("shared-listen");
+        var listening = await containerd.RunAsync(Request(listener, "/hello.wasm") with { Env = ["WASMCELL_LISTEN=:8080"] });
+        Assert.NotEqual(0, listening.ExitCode);
+        Assert.Contains("asks for a new one of its own", listening.Stderr, StringComparison.Ordinal);
+        await containerd.ForgetAsync(listener);
+        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id, listener]));
     }
 
     private RunRequest Request(string id, params string[] args) =>

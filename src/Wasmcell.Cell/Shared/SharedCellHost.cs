@@ -61,12 +61,13 @@ internal sealed class SharedCellHost(WasmEngine engine, int control)
         string id = fields.Length > 1 ? fields[1] : "";
         try
         {
-            var (_, entry, function, binds) = SharedCellMessage.DecodeAdd(fields);
-            if (handles.Count != SharedCellMessage.FirstBindIndex + binds.Count)
+            var (_, entry, function, binds, listeners) = SharedCellMessage.DecodeAdd(fields);
+            var expected = SharedCellMessage.FirstBindIndex + binds.Count + listeners;
+            if (handles.Count != expected)
             {
-                throw new InvalidDataException($"{SharedCellMessage.Add} {id} carried {handles.Count} fds, not {SharedCellMessage.FirstBindIndex + binds.Count}");
+                throw new InvalidDataException($"{SharedCellMessage.Add} {id} carried {handles.Count} fds, not {expected}");
             }
-            var tenant = Tenant.Load(engine, _ticker, id, entry, function, binds, handles, OnExit);
+            var tenant = Tenant.Load(engine, _ticker, id, entry, function, binds, listeners, handles, OnExit);
             lock (_tenants)
             {
                 if (!_tenants.TryAdd(id, tenant))

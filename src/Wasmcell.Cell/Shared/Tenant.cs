@@ -63,7 +63,7 @@ internal sealed class Tenant : IDisposable
 
     /// <summary>Loads the container the daemon described; the handles are the ADD's fds, owned from here on.</summary>
     public static Tenant Load(WasmEngine engine, SharedCellTicker ticker, string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
-        List<SafeFileHandle> handles, Action<Tenant, int> onExit)
+        int listeners, List<SafeFileHandle> handles, Action<Tenant, int> onExit)
     {
         var clock = Stopwatch.StartNew();
         var held = new List<SafeFileHandle>();
@@ -77,7 +77,12 @@ internal sealed class Tenant : IDisposable
             var cache = CellMain.OpenCache();
             module = CellMain.LoadModule(engine, launch, rootfs, cache);
             var opened = binds.Select((b, i) => new CellSpecBuilder.OpenedBind(handles[SharedCellMessage.FirstBindIndex + i], b.Destination, b.ReadOnly)).ToList();
-            var spec = CellSpecBuilder.Build(oci, launch, rootfs, opened, held) with
+            // The daemon made them in the container's network namespace; this process has none to make them in. Held
+            // (closed) with the container's other fds when it ends, so its ports are free again; the guest gets dups.
+            var listening = handles.Skip(SharedCellMessage.FirstBindIndex + binds.Count).Take(listeners).ToList();
+            held.AddRange(listening);
+            var sockets = listening.Select(h => new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(h.DangerousGetHandle(), ownsHandle: false))).ToList();
+            var spec = CellSpecBuilder.Build(oci, launch, rootfs, opened, held, sockets) with
             {
                 Stdin = handles[SharedCellMessage.StdinIndex],
                 Stdout = handles[SharedCellMessage.StdoutIndex],

@@ -122,7 +122,7 @@ public sealed class SharedCell
     /// the caller closes its own) and waits until it is loaded, held before its start.
     /// </summary>
     public async Task<SharedTenantProcess> AddAsync(string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
-        IReadOnlyList<int> fds, ulong pidsLimit, TimeSpan readyTimeout)
+        int listeners, IReadOnlyList<int> fds, ulong pidsLimit, TimeSpan readyTimeout)
     {
         var tenant = new SharedTenantProcess(this, id, pidsLimit);
         if (!_tenants.TryAdd(id, tenant))
@@ -131,7 +131,7 @@ public sealed class SharedCell
         }
         try
         {
-            Send(SharedCellMessage.EncodeAdd(id, entry, function, binds), fds);
+            Send(SharedCellMessage.EncodeAdd(id, entry, function, binds, listeners), fds);
             await tenant.Ready.WaitAsync(readyTimeout).ConfigureAwait(false);
             return tenant;
         }

@@ -113,6 +113,18 @@ fi
 
 used_kib() { awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo; }
 pss_kib() { cat /proc/[0-9]*/smaps_rollup 2>/dev/null | awk '/^Pss:/ { s += $2 } END { print s }'; }
+# The runtime's own processes, immune to whatever else the machine runs: our containerd, every process given its
+# address (launchers' daemons, runc shims) and all their descendants (cells, runc's container processes).
+our_pids() {
+    local roots
+    roots="$(cat "$dir/containerd.pid" 2>/dev/null) $(grep -lsF -- "$PCD_ADDRESS" /proc/[0-9]*/cmdline | cut -d/ -f3)"
+    ps -eo pid=,ppid= | awk -v roots="$roots" '
+        BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+        { parent[$1] = $2 }
+        END { do { added = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; added = 1 } } while (added)
+              for (p in keep) if (p != "") print p }'
+}
+ours_pss_kib() { for p in $(our_pids); do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk '/^Pss:/ { s += $2 } END { print s + 0 }'; }
 procs() { local all=(/proc/[0-9]*); echo "${#all[@]}"; }
 threads() { cat /proc/[0-9]*/status 2>/dev/null | awk '/^Threads:/ { s += $2 } END { print s }'; }
 
@@ -121,14 +133,14 @@ echo "3. density, $d idle containers each (added per container):"
 for m in "${modes[@]}"; do
     sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
     sleep 1
-    u0=$(used_kib) p0=$(pss_kib) n0=$(procs) h0=$(threads)
+    u0=$(used_kib) p0=$(pss_kib) o0=$(ours_pss_kib) n0=$(procs) h0=$(threads)
     # shellcheck disable=SC2016
     seq 1 "$d" | xargs -P "$c" -I{} bash -c 'CONTAINERD_NAMESPACE=$ns ctr --address "$PCD_ADDRESS" run -d --fifo-dir "$PCD_FIFO_DIR" --runc-root "$PCD_RUNC_ROOT" --cgroup "$PCD_CGROUP_PARENT/d-'"$m"'-{}" '"$(flags "$m")"' d-'"$m"'-{} '"$(sleep_args "$m")"' >/dev/null </dev/null'
     sleep 3
-    u1=$(used_kib) p1=$(pss_kib) n1=$(procs) h1=$(threads)
+    u1=$(used_kib) p1=$(pss_kib) o1=$(ours_pss_kib) n1=$(procs) h1=$(threads)
     running=$(ctr_ tasks ls | grep -c " RUNNING" || true)
-    awk -v m="$m" -v d="$d" -v r="$running" -v u=$((u1 - u0)) -v p=$((p1 - p0)) -v n=$((n1 - n0)) -v h=$((h1 - h0)) \
-        'BEGIN { printf "   %-12s %4d running: used %7.2f MiB, PSS %7.2f MiB, %5.2f processes, %5.2f threads\n", m, r, u / d / 1024, p / d / 1024, n / d, h / d }'
+    awk -v m="$m" -v d="$d" -v r="$running" -v u=$((u1 - u0)) -v p=$((p1 - p0)) -v o=$((o1 - o0)) -v n=$((n1 - n0)) -v h=$((h1 - h0)) \
+        'BEGIN { printf "   %-12s %4d running: used %7.2f MiB, PSS %7.2f MiB (runtime processes only %5.2f), %5.2f processes, %5.2f threads\n", m, r, u / d / 1024, p / d / 1024, o / d / 1024, n / d, h / d }'
     for t in $(ctr_ tasks ls -q); do ctr_ tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true; done
     sleep 2
     for t in $(ctr_ tasks ls -q); do ctr_ tasks delete "$t" >/dev/null 2>&1 || true; done

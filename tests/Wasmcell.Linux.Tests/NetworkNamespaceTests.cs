@@ -3,6 +3,7 @@ using System.Net.Sockets;
 namespace Wasmcell.Linux.Tests;
 
 /// <summary>Root (ip netns add).</summary>
+[Trait("Needs", "root")]
 public sealed class NetworkNamespaceTests
 {
     [Fact]

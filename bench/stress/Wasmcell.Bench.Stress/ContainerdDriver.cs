@@ -40,26 +40,10 @@ public sealed class ContainerdDriver : IDisposable
 
     public ContainerdDriver(string socketPath, string ns, string snapshotter, string cgroupParent, string? runcRoot)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancel) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancel);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            // M concurrent Waits stay open for a task's lifetime; more connections keep them off each other's stream limit.
-            EnableMultipleHttp2Connections = true,
-        };
+        var handler = Wasmcell.Protos.UnixSocketGrpc.Handler(socketPath);
+        handler.ConnectTimeout = TimeSpan.FromSeconds(5);
+        // M concurrent Waits stay open for a task's lifetime; more connections keep them off each other's stream limit.
+        handler.EnableMultipleHttp2Connections = true;
         // http:// is HTTP/2 without TLS, as containerd serves it; the host name is never resolved.
         _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
         _headers = new Metadata { { NamespaceHeader, ns } };

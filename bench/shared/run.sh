@@ -112,12 +112,13 @@ done
 fi
 
 used_kib() { awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo; }
-pss_kib() { cat /proc/[0-9]*/smaps_rollup 2>/dev/null | awk '/^Pss:/ { s += $2 } END { print s }'; }
+# Processes come and go while these read /proc: one that vanished must not fail the pipeline (pipefail, set -e).
+pss_kib() { { cat /proc/[0-9]*/smaps_rollup 2>/dev/null || true; } | awk '/^Pss:/ { s += $2 } END { print s }'; }
 # The runtime's own processes, immune to whatever else the machine runs: our containerd, every process given its
 # address (launchers' daemons, runc shims) and all their descendants (cells, runc's container processes).
 our_pids() {
     local roots
-    roots="$(cat "$dir/containerd.pid" 2>/dev/null) $(grep -lsF -- "$PCD_ADDRESS" /proc/[0-9]*/cmdline | cut -d/ -f3)"
+    roots="$(cat "$dir/containerd.pid" 2>/dev/null) $({ grep -lsF -- "$PCD_ADDRESS" /proc/[0-9]*/cmdline || true; } | cut -d/ -f3)"
     ps -eo pid=,ppid= | awk -v roots="$roots" '
         BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
         { parent[$1] = $2 }
@@ -126,7 +127,7 @@ our_pids() {
 }
 ours_pss_kib() { for p in $(our_pids); do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk '/^Pss:/ { s += $2 } END { print s + 0 }'; }
 procs() { local all=(/proc/[0-9]*); echo "${#all[@]}"; }
-threads() { cat /proc/[0-9]*/status 2>/dev/null | awk '/^Threads:/ { s += $2 } END { print s }'; }
+threads() { { cat /proc/[0-9]*/status 2>/dev/null || true; } | awk '/^Threads:/ { s += $2 } END { print s }'; }
 
 [ "$d" -gt 0 ] || exit 0
 echo "3. density, $d idle containers each (added per container):"

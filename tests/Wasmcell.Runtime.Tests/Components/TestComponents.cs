@@ -8,6 +8,9 @@ internal static class TestComponents
     /// <summary>hello.c (modes spin, alloc N, sleep N, write PATH, exit N) through jco's preview1 command adapter.</summary>
     public static string HelloCli => TestData.Path("components/hello-cli.component.wasm");
 
+    /// <summary>echo.js through componentize-js: answers "hello from componentize-js: METHOD PATH body=BODY".</summary>
+    public static string HelloProxy => TestData.Path("components/hello-proxy.component.wasm");
+
     /// <summary>The same program as a core wasm32-wasi module.</summary>
     public static string HelloCore => TestData.Path("components/hello-cli.core.wasm");
 

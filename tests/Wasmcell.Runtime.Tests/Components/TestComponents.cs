@@ -33,4 +33,23 @@ internal static class TestComponents
           (instance $exported (export "run" (func $run)))
           (export "wasi:cli/run@0.2.0" (instance $exported)))
         """);
+
+    /// <summary>
+    /// A wasi:http/proxy whose handle runs <paramref name="body"/> (core wasm; the two i32 params are the request and
+    /// outparam handles): <c>unreachable</c> makes a handler that traps.
+    /// </summary>
+    public static byte[] Proxy(string body) => Module.ConvertText($$"""
+        (component
+          (import "wasi:http/types@0.2.0" (instance $types
+            (export "incoming-request" (type (sub resource)))
+            (export "response-outparam" (type (sub resource)))))
+          (alias export $types "incoming-request" (type $request))
+          (alias export $types "response-outparam" (type $outparam))
+          (core module $m (func (export "handle") (param i32 i32) {{body}}))
+          (core instance $i (instantiate $m))
+          (func $handle (param "request" (own $request)) (param "response-out" (own $outparam))
+            (canon lift (core func $i "handle")))
+          (instance $exported (export "handle" (func $handle)))
+          (export "wasi:http/incoming-handler@0.2.0" (instance $exported)))
+        """);
 }

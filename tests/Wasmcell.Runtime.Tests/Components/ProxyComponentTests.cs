@@ -30,4 +30,71 @@ public sealed class ProxyComponentTests(ProxyFixture fixture) : IClassFixture<Pr
         Assert.True(exchange.Ended);
         Assert.False(exchange.Aborted);
     }
+
+    [Fact]
+    public void A_POST_body_is_read_in_bounded_chunks_and_echoed()
+    {
+        var body = Encoding.ASCII.GetBytes(new string('q', 300_000));
+        var exchange = new InMemoryExchange("POST", "/p", body, ("Content-Type", "text/plain"));
+
+        var outcome = fixture.Proxy.Handle(exchange, Environment);
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal($"hello from componentize-js: POST /p body={new string('q', 300_000)}\n", exchange.ResponseText);
+        Assert.InRange(exchange.LargestRead, 1, IoImports.ChunkBytes);
+    }
+
+    [Fact]
+    public void A_handler_that_never_touches_the_body_answers_200_with_an_empty_one()
+    {
+        using var trivial = Assert.IsType<ProxyComponent>(Runtime.Components.ComponentLoader.Load(fixture.Engine, "/trivial.wasm", TestComponents.TrivialProxy()));
+        var exchange = new InMemoryExchange("GET", "/");
+
+        var outcome = trivial.Handle(exchange, Environment);
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal(200, exchange.Status);
+        Assert.Equal(0, exchange.ContentLength);
+        Assert.Empty(exchange.ResponseBody);
+        Assert.True(exchange.Ended);
+    }
+
+    [Fact]
+    public void A_trap_before_the_response_answers_500_and_reports_the_trap()
+    {
+        using var trapping = Assert.IsType<ProxyComponent>(Runtime.Components.ComponentLoader.Load(fixture.Engine, "/trap.wasm", TestComponents.Proxy("unreachable")));
+        var exchange = new InMemoryExchange("GET", "/");
+
+        var outcome = trapping.Handle(exchange, Environment);
+
+        Assert.Equal(500, exchange.Status);
+        Assert.Equal(500, outcome.Status);
+        Assert.StartsWith("wasm trap", outcome.Failure);
+        Assert.Contains("unreachable", outcome.Failure);
+        Assert.True(exchange.Ended);
+    }
+
+    [Fact]
+    public void A_handler_that_sets_no_response_answers_500()
+    {
+        using var silent = Assert.IsType<ProxyComponent>(Runtime.Components.ComponentLoader.Load(fixture.Engine, "/silent.wasm", TestComponents.Proxy("")));
+        var exchange = new InMemoryExchange("GET", "/");
+
+        var outcome = silent.Handle(exchange, Environment);
+
+        Assert.Equal(500, exchange.Status);
+        Assert.Contains("without setting a response", outcome.Failure);
+    }
+
+    [Fact]
+    public void Every_import_of_the_JS_component_is_one_the_host_defines()
+    {
+        var imports = ProxyLinker.ImportNames(fixture.Engine.Engine, fixture.Proxy.Component);
+
+        Assert.Contains("wasi:http/types@0.2.10", imports);
+        Assert.Contains("wasi:io/streams@0.2.12", imports);
+        // filesystem/types and terminal-input/-output only carry types the host never hands out: trap stubs.
+        var undefined = imports.Where(i => !ProxyLinker.Defines(i)).ToList();
+        Assert.Equal(["wasi:cli/terminal-input@0.2.12", "wasi:cli/terminal-output@0.2.12", "wasi:filesystem/types@0.2.12"], undefined.Order());
+    }
 }

@@ -5,7 +5,7 @@ namespace Wasmcell.Runtime.Components.Http;
 /// <summary>
 /// wasi:http/types for serving: the incoming request (method, target, authority, headers, body stream), the
 /// response the guest builds (status, headers, body stream) and sets on its outparam. Outgoing requests are
-/// refused (<see cref="OutgoingHandler"/>).
+/// refused (<see cref="OutgoingImports"/>).
 /// </summary>
 internal static unsafe class HttpImports
 {
@@ -70,6 +70,8 @@ internal static unsafe class HttpImports
 
             ("[method]outgoing-body.write", OutgoingBodyWrite),
             ("[static]outgoing-body.finish", FinishBody),
+
+            .. OutgoingImports.TypesFunctions,
 
             ("http-error-code", c =>
             {
@@ -182,7 +184,7 @@ internal static unsafe class HttpImports
     private static ComponentVal EntriesOf(Fields fields) =>
         ComponentVal.OfList([.. fields.Entries.Select(e => ComponentVal.Tuple(ComponentVal.OfString(e.Key), ComponentVal.OfBytes(e.Value)))]);
 
-    private static ComponentVal Method(string method) => method switch
+    public static ComponentVal Method(string method) => method switch
     {
         "GET" => ComponentVal.Variant("get"),
         "HEAD" => ComponentVal.Variant("head"),
@@ -196,7 +198,7 @@ internal static unsafe class HttpImports
         _ => ComponentVal.Variant("other", ComponentVal.OfString(method)),
     };
 
-    private static ComponentVal Scheme(string scheme) => scheme switch
+    public static ComponentVal Scheme(string scheme) => scheme switch
     {
         "http" => ComponentVal.Variant("HTTP"),
         "https" => ComponentVal.Variant("HTTPS"),
@@ -254,6 +256,11 @@ internal static unsafe class HttpImports
         }
         response.BodyTaken = true;
         response.Body ??= new OutgoingBody(response);
+        if (response.SetOn is { } exchange)
+        {
+            // Set before its body was asked for: the head goes out now, the body streams after it.
+            response.Body.Attach(exchange, response.Headers.Entries);
+        }
         c.Return(ComponentVal.Ok(c.Own(ResourceKind.OutgoingBody, response.Body)));
     }
 
@@ -306,19 +313,12 @@ internal static unsafe class HttpImports
         }
         var response = c.Take<OutgoingResponse>(ref *result.ResultPayload, ResourceKind.OutgoingResponse);
         state.Response = response;
-        response.Body ??= new OutgoingBody(response);
-        response.Body.Attach(state.Exchange, response.Headers.Entries);
-    }
-
-    /// <summary>
-    /// wasi:http/outgoing-handler: refused with HTTP-request-denied in this version, whatever the socket policy (a
-    /// proxy's outgoing requests are not built yet; README "HTTP proxy components").
-    /// </summary>
-    public static readonly ImportInterface OutgoingHandler = new("wasi:http/outgoing-handler", [],
-        [("handle", c =>
+        response.SetOn = state.Exchange;
+        if (response.BodyTaken)
         {
-            c.Take<object>(0, ResourceKind.OutgoingRequest);
-            c.Return(ComponentVal.Err(ErrorCode("HTTP-request-denied")));
-        })]);
-
+            response.Body!.Attach(state.Exchange, response.Headers.Entries);
+        }
+        // Otherwise the head waits for body() or the handler's return: a body never asked for is empty and goes out
+        // with content-length: 0.
+    }
 }

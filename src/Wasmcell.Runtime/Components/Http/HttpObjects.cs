@@ -70,6 +70,9 @@ internal sealed class OutgoingResponse(Fields headers)
 
     public OutgoingBody? Body { get; set; }
 
+    /// <summary>The exchange this response was set on (response-outparam.set), or null while it is not set.</summary>
+    public IHttpExchange? SetOn { get; set; }
+
     /// <summary>Whether the guest asked for the body (outgoing-response.body answers once).</summary>
     public bool BodyTaken { get; set; }
 }
@@ -89,6 +92,8 @@ internal sealed class OutgoingBody(OutgoingResponse response)
     public bool Finished { get; private set; }
 
     public IHttpExchange? Exchange { get; private set; }
+
+    public bool Attached => Exchange is not null;
 
     public void Write(ReadOnlySpan<byte> data)
     {

@@ -51,6 +51,8 @@ public sealed unsafe class ProxyComponent : LoadedComponent
     public ProxyOutcome Handle(IHttpExchange exchange, ProxyEnvironment environment)
     {
         var state = new ProxyRequestState(exchange, environment);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var instantiated = TimeSpan.Zero;
         string? failure;
         using (var store = new Store(_engine.Engine))
         {
@@ -63,9 +65,10 @@ public sealed unsafe class ProxyComponent : LoadedComponent
             store.SetEpochDeadlineCallback(_ => _stopRequested ? throw new OperationCanceledException("the guest was stopped") : 1UL);
             using (state.Enter())
             {
-                failure = Call(store, state);
+                failure = Call(store, state, () => instantiated = clock.Elapsed);
             }
         }
+        var timing = new ProxyTiming(instantiated, clock.Elapsed - instantiated);
         if (failure is null && !state.ResponseSet)
         {
             failure = "the guest's handle returned without setting a response";
@@ -73,27 +76,32 @@ public sealed unsafe class ProxyComponent : LoadedComponent
         if (failure is not null)
         {
             Fail(exchange, failure);
-            return new ProxyOutcome(500, failure);
+            return new ProxyOutcome(500, failure) { Timing = timing };
         }
-        if (state.Response is not { Body: { } body } response)
+        if (state.Response is not { } response)
         {
             Fail(exchange, null);
-            return new ProxyOutcome(500, $"the guest answered with error-code {state.ResponseError}");
+            return new ProxyOutcome(500, $"the guest answered with error-code {state.ResponseError}") { Timing = timing };
         }
+        var body = response.Body ??= new OutgoingBody(response);
         if (!body.Finished)
         {
             if (response.BodyTaken)
             {
                 // The guest dropped its body unfinished: the response is incomplete and the connection cannot be reused.
                 exchange.Abort();
-                return new ProxyOutcome(response.Status, "the guest did not finish the response body");
+                return new ProxyOutcome(response.Status, "the guest did not finish the response body") { Timing = timing };
             }
             body.Finish();
         }
-        return new ProxyOutcome(response.Status, null);
+        if (!body.Attached)
+        {
+            body.Attach(exchange, response.Headers.Entries);
+        }
+        return new ProxyOutcome(response.Status, null) { Timing = timing };
     }
 
-    private string? Call(Store store, ProxyRequestState state)
+    private string? Call(Store store, ProxyRequestState state, Action instantiated)
     {
         var context = WasmtimeNative.ContextOf(store);
         ComponentInstance instance;
@@ -102,6 +110,7 @@ public sealed unsafe class ProxyComponent : LoadedComponent
         {
             return CellRunner.TrapText(WasmtimeNative.TakeErrorMessage(error));
         }
+        instantiated();
         ComponentFunc handle;
         if (!ComponentNative.InstanceGetFunc(&instance, context, _handleIndex, &handle))
         {
@@ -177,7 +186,13 @@ public sealed unsafe class ProxyComponent : LoadedComponent
 }
 
 /// <summary>How one request ended: the status sent, and the failure (trap text or protocol fault) if any.</summary>
-public sealed record ProxyOutcome(int Status, string? Failure);
+public sealed record ProxyOutcome(int Status, string? Failure)
+{
+    public ProxyTiming Timing { get; init; }
+}
+
+/// <summary>Where one request's time went: store and instance creation, then the guest's handle with its host calls.</summary>
+public readonly record struct ProxyTiming(TimeSpan Instantiate, TimeSpan Handle);
 
 /// <summary>Handles the host gives the guest outside a host call (handle's own arguments).</summary>
 internal static unsafe class HostHandles

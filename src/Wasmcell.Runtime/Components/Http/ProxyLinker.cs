@@ -20,7 +20,7 @@ internal sealed unsafe class ProxyLinker : IDisposable
         CliImports.Environment, CliImports.Exit, CliImports.Stdin, CliImports.Stdout, CliImports.Stderr,
         CliImports.TerminalStdin, CliImports.TerminalStdout, CliImports.TerminalStderr, CliImports.Preopens,
         CliImports.MonotonicClock, CliImports.WallClock, CliImports.Random, CliImports.InsecureRandom, CliImports.InsecureSeed,
-        HttpImports.Types, HttpImports.OutgoingHandler,
+        HttpImports.Types, OutgoingImports.OutgoingHandler,
     }.ToDictionary(i => i.Name);
 
     // Host functions by index: the index is the data pointer Wasmtime hands back to the trampoline. Registered once
@@ -29,6 +29,13 @@ internal sealed unsafe class ProxyLinker : IDisposable
     private static readonly Dictionary<(string Interface, string Function), int> Indexes = Register();
 
     private IntPtr _linker;
+
+    /// <summary>Whether the host defines an import of this name (e.g. wasi:io/poll@0.2.12) itself.</summary>
+    internal static bool Defines(string import)
+    {
+        var at = import.IndexOf('@');
+        return at > 0 && import.AsSpan(at + 1).StartsWith("0.2.") && Interfaces.ContainsKey(import[..at]);
+    }
 
     private ProxyLinker(IntPtr linker) => _linker = linker;
 
@@ -45,10 +52,9 @@ internal sealed unsafe class ProxyLinker : IDisposable
             {
                 foreach (var import in ImportNames(engine, component))
                 {
-                    var at = import.IndexOf('@');
-                    if (at > 0 && import.AsSpan(at + 1).StartsWith("0.2.") && Interfaces.TryGetValue(import[..at], out var definition))
+                    if (Defines(import))
                     {
-                        Define(root, import, definition);
+                        Define(root, import, Interfaces[import[..import.IndexOf('@')]]);
                     }
                 }
             }

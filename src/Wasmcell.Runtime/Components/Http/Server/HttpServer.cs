@@ -39,7 +39,18 @@ public sealed class HttpServer
     /// <summary>Requests the guest failed (trapped, or answered with no response) since the start.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
-    private long _failures;
+    private long _failures, _served, _instantiateTicks, _handleTicks;
+
+    /// <summary>Requests handled so far and their mean split (instantiate, handle incl. host calls and body I/O).</summary>
+    public (long Requests, TimeSpan MeanInstantiate, TimeSpan MeanHandle) Stats
+    {
+        get
+        {
+            var n = Interlocked.Read(ref _served);
+            return n == 0 ? (0, TimeSpan.Zero, TimeSpan.Zero)
+                : (n, TimeSpan.FromTicks(Interlocked.Read(ref _instantiateTicks) / n), TimeSpan.FromTicks(Interlocked.Read(ref _handleTicks) / n));
+        }
+    }
 
     /// <summary>
     /// Serves until <see cref="Stop"/>, then drains. True when every request in flight finished; false when the drain
@@ -156,6 +167,9 @@ public sealed class HttpServer
         {
             _requests.Release();
         }
+        Interlocked.Increment(ref _served);
+        Interlocked.Add(ref _instantiateTicks, outcome.Timing.Instantiate.Ticks);
+        Interlocked.Add(ref _handleTicks, outcome.Timing.Handle.Ticks);
         if (outcome.Failure is { } failure)
         {
             Interlocked.Increment(ref _failures);

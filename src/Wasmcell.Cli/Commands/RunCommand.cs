@@ -86,8 +86,11 @@ internal static class RunCommand
 
             using var engine = new WasmEngine();
             var cache = OpenCache(cacheDir);
-            var isComponent = ComponentLoader.IsComponentFile(modulePath);
-            using var component = isComponent ? ComponentLoader.LoadFile(engine, modulePath, modulePath, cache) : null;
+            var isBinaryComponent = ComponentLoader.IsComponentFile(modulePath);
+            var isText = !isBinaryComponent && IsComponentText(modulePath);
+            var isComponent = isText || isBinaryComponent;
+            using var component = isText ? ComponentLoader.Load(engine, modulePath, Wasmtime.Module.ConvertText(File.ReadAllText(modulePath)), cache)
+                : isComponent ? ComponentLoader.LoadFile(engine, modulePath, modulePath, cache) : null;
             using var wasm = isComponent ? null : ModuleLoader.LoadFile(engine, modulePath, modulePath, cache);
             var spec = new CellSpec
             {
@@ -139,6 +142,29 @@ internal static class RunCommand
             {
                 l.Dispose();
             }
+        }
+    }
+
+    /// <summary>Component text ("(component ..."), accepted here as module text is (the shim takes binaries only).</summary>
+    private static bool IsComponentText(string path)
+    {
+        try
+        {
+            Span<byte> magic = stackalloc byte[4];
+            using (var stream = File.OpenRead(path))
+            {
+                if (stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("\0asm"u8))
+                {
+                    return false; // a binary module: not text, and not worth reading line by line
+                }
+            }
+            // The first line that is neither blank nor a ";;" comment.
+            var first = File.ReadLines(path).Take(100).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith(";;", StringComparison.Ordinal));
+            return first?.StartsWith("(component", StringComparison.Ordinal) == true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class ProxyComponentTests(ProxyFixture fixture) : IClassFixture<Pr
     [Fact]
     public void Every_import_of_the_JS_component_is_one_the_host_defines()
     {
-        var imports = ProxyLinker.ImportNames(fixture.Engine.Engine, fixture.Proxy.Component);
+        var imports = Runtime.Components.ComponentExports.ImportNames(fixture.Engine.Engine, fixture.Proxy.Component);
 
         Assert.Contains("wasi:http/types@0.2.10", imports);
         Assert.Contains("wasi:io/streams@0.2.12", imports);

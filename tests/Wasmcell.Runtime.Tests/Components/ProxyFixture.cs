@@ -13,7 +13,7 @@ public sealed class ProxyFixture : IDisposable
     public ProxyFixture()
     {
         Engine = new WasmEngine();
-        var cache = new PrecompileCache(Path.Combine(Path.GetTempPath(), "wasmcell-test-precompiled-components"));
+        var cache = new PrecompileCache(Path.Combine(Path.GetTempPath(), $"wasmcell-test-precompiled-components-{Environment.UserName}"));
         var loaded = ComponentLoader.LoadFile(Engine, "/hello-proxy.wasm", TestComponents.HelloProxy, cache);
         Proxy = Assert.IsType<ProxyComponent>(loaded);
     }

@@ -37,8 +37,15 @@ internal readonly unsafe ref struct HostCall
     /// <summary>The host object behind the borrowed (or owned, for `self` of a static) handle in argument <paramref name="i"/>.</summary>
     public T Borrow<T>(int i, ResourceKind kind) where T : class => Borrow<T>(ref Arg(i), kind);
 
-    /// <summary>The host object behind a borrowed handle; the borrow is released at once, as Wasmtime requires before the call returns.</summary>
-    public T Borrow<T>(ref ComponentVal handle, ResourceKind kind) where T : class
+    /// <summary>The host object behind a borrowed handle (an own one given instead comes back to the host).</summary>
+    public T Borrow<T>(ref ComponentVal handle, ResourceKind kind) where T : class => Lookup<T>(ref handle, kind, take: false);
+
+    /// <summary>Ownership of the handle in argument <paramref name="i"/> passes to the host: the host object leaves the table.</summary>
+    public T Take<T>(int i, ResourceKind kind) where T : class => Take<T>(ref Arg(i), kind);
+
+    public T Take<T>(ref ComponentVal handle, ResourceKind kind) where T : class => Lookup<T>(ref handle, kind, take: true);
+
+    private T Lookup<T>(ref ComponentVal handle, ResourceKind kind, bool take) where T : class
     {
         var (rep, type, owned) = Resolve(ref handle);
         if (type != (uint)kind)
@@ -46,26 +53,11 @@ internal readonly unsafe ref struct HostCall
             throw new InvalidOperationException($"expected a {kind} handle");
         }
         var value = State.Resources.Get<T>(rep, kind);
-        if (owned)
+        if (take || owned)
         {
-            // An own handle given where a borrow would do: ownership is back with the host.
+            // Converting an own handle moved it out of the guest's table: the host holds it now.
             State.Resources.Remove(rep);
         }
-        return value;
-    }
-
-    /// <summary>Ownership of the handle in argument <paramref name="i"/> passes to the host: the host object leaves the table.</summary>
-    public T Take<T>(int i, ResourceKind kind) where T : class => Take<T>(ref Arg(i), kind);
-
-    public T Take<T>(ref ComponentVal handle, ResourceKind kind) where T : class
-    {
-        var (rep, type, _) = Resolve(ref handle);
-        if (type != (uint)kind)
-        {
-            throw new InvalidOperationException($"expected a {kind} handle");
-        }
-        var value = State.Resources.Get<T>(rep, kind);
-        State.Resources.Remove(rep);
         return value;
     }
 

@@ -89,27 +89,12 @@ internal static class IoImports
         c.Return(c.Own(ResourceKind.Pollable, Pollable.Ready()));
     }
 
-    private static void Read(HostCall c)
-    {
-        var stream = c.Borrow<InputStream>(0, ResourceKind.InputStream);
-        var want = (int)Math.Min(c.Arg(1).U64, ChunkBytes);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(want, 1));
-        try
-        {
-            var n = want == 0 ? 0 : stream.Read(buffer.AsSpan(0, want));
-            c.Return(n == 0 && want > 0 ? ComponentVal.Err(Closed()) : ComponentVal.Ok(ComponentVal.OfBytes(buffer.AsSpan(0, n))));
-        }
-        catch (IOException e)
-        {
-            c.Return(ComponentVal.Err(Failed(c, e)));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    private static void Read(HostCall c) => ReadChunk(c, asBytes: true);
 
-    private static void Skip(HostCall c)
+    private static void Skip(HostCall c) => ReadChunk(c, asBytes: false);
+
+    /// <summary>read and skip: at most <see cref="ChunkBytes"/>, the bytes themselves or their count.</summary>
+    private static void ReadChunk(HostCall c, bool asBytes)
     {
         var stream = c.Borrow<InputStream>(0, ResourceKind.InputStream);
         var want = (int)Math.Min(c.Arg(1).U64, ChunkBytes);
@@ -117,7 +102,8 @@ internal static class IoImports
         try
         {
             var n = want == 0 ? 0 : stream.Read(buffer.AsSpan(0, want));
-            c.Return(n == 0 && want > 0 ? ComponentVal.Err(Closed()) : ComponentVal.Ok(ComponentVal.OfU64((ulong)n)));
+            c.Return(n == 0 && want > 0 ? ComponentVal.Err(Closed())
+                : ComponentVal.Ok(asBytes ? ComponentVal.OfBytes(buffer.AsSpan(0, n)) : ComponentVal.OfU64((ulong)n)));
         }
         catch (IOException e)
         {

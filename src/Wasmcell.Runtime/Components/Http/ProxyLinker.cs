@@ -50,7 +50,7 @@ internal sealed unsafe class ProxyLinker : IDisposable
             var root = ComponentNative.LinkerRoot(linker._linker);
             try
             {
-                foreach (var import in ImportNames(engine, component))
+                foreach (var import in ComponentExports.ImportNames(engine, component))
                 {
                     if (Defines(import))
                     {
@@ -166,40 +166,6 @@ internal sealed unsafe class ProxyLinker : IDisposable
         catch (Exception e)
         {
             return ComponentNative.ErrorNew(e.Message);
-        }
-    }
-
-    // Room for wasmtime_component_item_t whatever its layout (see ComponentExports).
-    private const int ItemBytes = 64;
-
-    /// <summary>The component's import names, e.g. wasi:io/poll@0.2.12.</summary>
-    internal static IReadOnlyList<string> ImportNames(Engine engine, Component component)
-    {
-        var enginePointer = WasmtimeNative.PointerOf(engine);
-        var type = WasmtimeNative.ComponentType(WasmtimeNative.PointerOf(component));
-        if (type == IntPtr.Zero)
-        {
-            return [];
-        }
-        try
-        {
-            var count = ComponentNative.ComponentTypeImportCount(type, enginePointer);
-            var names = new List<string>();
-            byte* item = stackalloc byte[ItemBytes];
-            for (nuint i = 0; i < count && names.Count < 1000; i++)
-            {
-                byte* name;
-                nuint length;
-                if (ComponentNative.ComponentTypeImportNth(type, enginePointer, i, &name, &length, item))
-                {
-                    names.Add(Encoding.UTF8.GetString(name, checked((int)length)));
-                }
-            }
-            return names;
-        }
-        finally
-        {
-            WasmtimeNative.ComponentTypeDelete(type);
         }
     }
 }

@@ -140,6 +140,51 @@ public sealed class ShimProxyComponentTests(PrivateContainerd containerd)
         }
     }
 
+    [Fact]
+    public async Task Wasmcell_run_serves_the_component_on_listen_and_sigterm_drains_it_to_exit_0()
+    {
+        await ImageAsync(); // the CLI and the cache warmed with the component
+        var port = 18000 + Random.Shared.Next(1000);
+        var run = CommandRunner.Start(Cli, ["run", "--cache-dir", containerd.PrecompileDir, "--listen", $"127.0.0.1:{port}", Component], TimeSpan.FromMinutes(2));
+        try
+        {
+            var answer = await EventuallyCurlAsync($"http://127.0.0.1:{port}/local", run);
+            Assert.Equal("hello from componentize-js: GET /local body=\n", answer);
+
+            var kill = await CommandRunner.RunAsync("kill", ["-TERM", run.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+            Assert.True(kill.ExitCode == 0, kill.Describe());
+            var r = await run.Completion;
+
+            Assert.True(r.ExitCode == 0, r.Describe());
+            Assert.Contains($"Serving HTTP on http://127.0.0.1:{port}/", r.Stderr, StringComparison.Ordinal);
+            Assert.Contains("served ", r.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!run.Completion.IsCompleted)
+            {
+                await CommandRunner.RunAsync("kill", ["-KILL", run.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+            }
+        }
+    }
+
+    private static async Task<string> EventuallyCurlAsync(string url, RunningCommand server)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        CommandResult probe;
+        do
+        {
+            probe = await CommandRunner.RunAsync("curl", ["-sS", "--max-time", "5", url], TimeSpan.FromSeconds(10));
+            if (probe.ExitCode == 0)
+            {
+                return probe.Stdout;
+            }
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline && !server.Completion.IsCompleted);
+        throw new Xunit.Sdk.XunitException($"wasmcell run did not serve: {probe.Describe()}\n{server.DescribeSoFar()}");
+    }
+
     private static async Task WaitUntilServingAsync(string netns, string url, string log)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

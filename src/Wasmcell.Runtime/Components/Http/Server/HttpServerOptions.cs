@@ -7,10 +7,12 @@ public sealed record HttpServerOptions
     public int MaxConnections { get; init; } = 256;
 
     /// <summary>
-    /// Requests in the guest at once (each a store with its own linear memory: the JS test component's is ~10 MiB);
-    /// more wait for a slot, their connections stay open.
+    /// Requests in the guest at once; more wait for a slot, their connections stay open. One per CPU the process may
+    /// use (.NET reads the cgroup's quota), at least 2: each request is a fresh instance whose memory is faulted in
+    /// anew, and with more instances than CPUs the page faults contend (bench/components: the JS component served
+    /// fewer requests per second at ab -c 8 than at -c 1 with 16 slots on 2 CPUs).
     /// </summary>
-    public int MaxConcurrentRequests { get; init; } = 16;
+    public int MaxConcurrentRequests { get; init; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>A connection idle for this long between requests (or a client this slow to send) is closed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -195,9 +195,9 @@ internal static class RunCommand
             Console.Error.WriteLine($"Serving HTTP on http://{listener.LocalEndPoint}/");
         }
         var drained = server.Run();
-        var (requests, instantiate, handle) = server.Stats;
+        var (requests, mean) = server.Stats;
         Console.Error.WriteLine(FormattableString.Invariant(
-            $"served {requests} requests; mean per request: instantiate {instantiate.TotalMilliseconds:0.000} ms, handle {handle.TotalMilliseconds:0.000} ms"));
+            $"served {requests} requests; mean per request: instantiate {mean.Instantiate.TotalMilliseconds:0.000} ms, handle {mean.Handle.TotalMilliseconds:0.000} ms (in host functions {mean.Host.TotalMilliseconds:0.000} ms)"));
         return drained ? 0 : ExitCodes.Terminated;
 
         void Stop(PosixSignalContext context)

@@ -29,6 +29,8 @@ public sealed class ProxyComponentTests(ProxyFixture fixture) : IClassFixture<Pr
         Assert.Equal("p2-proxy", exchange.Header("x-guest"));
         Assert.True(exchange.Ended);
         Assert.False(exchange.Aborted);
+        Assert.True(outcome.Timing.Instantiate > TimeSpan.Zero);
+        Assert.InRange(outcome.Timing.Host, TimeSpan.FromTicks(1), outcome.Timing.Handle);
     }
 
     [Fact]

@@ -143,14 +143,20 @@ internal sealed unsafe class ProxyLinker : IDisposable
     [UnmanagedCallersOnly]
     private static IntPtr Invoke(IntPtr data, IntPtr context, IntPtr type, ComponentVal* args, nuint argCount, ComponentVal* results, nuint resultCount)
     {
+        var state = ProxyRequestState.Current;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            Registered[(int)data](new HostCall(context, args, argCount, results, resultCount, ProxyRequestState.Current));
+            Registered[(int)data](new HostCall(context, args, argCount, results, resultCount, state));
             return IntPtr.Zero;
         }
         catch (Exception e)
         {
             return ComponentNative.ErrorNew(e.Message);
+        }
+        finally
+        {
+            state.HostTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
         }
     }
 

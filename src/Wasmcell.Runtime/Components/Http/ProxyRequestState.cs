@@ -21,6 +21,9 @@ internal sealed class ProxyRequestState
 
     public HostResources Resources { get; } = new();
 
+    /// <summary>Stopwatch ticks spent in this host's functions (not in Wasmtime's value conversions around them).</summary>
+    public long HostTicks { get; set; }
+
     public IHttpExchange Exchange { get; }
 
     public ProxyEnvironment Environment { get; }

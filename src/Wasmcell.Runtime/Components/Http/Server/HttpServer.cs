@@ -39,16 +39,16 @@ public sealed class HttpServer
     /// <summary>Requests the guest failed (trapped, or answered with no response) since the start.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
-    private long _failures, _served, _instantiateTicks, _handleTicks;
+    private long _failures, _served, _instantiateTicks, _handleTicks, _hostTicks;
 
-    /// <summary>Requests handled so far and their mean split (instantiate, handle incl. host calls and body I/O).</summary>
-    public (long Requests, TimeSpan MeanInstantiate, TimeSpan MeanHandle) Stats
+    /// <summary>Requests handled so far and their mean split (see <see cref="ProxyTiming"/>).</summary>
+    public (long Requests, ProxyTiming Mean) Stats
     {
         get
         {
             var n = Interlocked.Read(ref _served);
-            return n == 0 ? (0, TimeSpan.Zero, TimeSpan.Zero)
-                : (n, TimeSpan.FromTicks(Interlocked.Read(ref _instantiateTicks) / n), TimeSpan.FromTicks(Interlocked.Read(ref _handleTicks) / n));
+            return n == 0 ? (0, default) : (n, new ProxyTiming(TimeSpan.FromTicks(Interlocked.Read(ref _instantiateTicks) / n),
+                TimeSpan.FromTicks(Interlocked.Read(ref _handleTicks) / n), TimeSpan.FromTicks(Interlocked.Read(ref _hostTicks) / n)));
         }
     }
 
@@ -170,6 +170,7 @@ public sealed class HttpServer
         Interlocked.Increment(ref _served);
         Interlocked.Add(ref _instantiateTicks, outcome.Timing.Instantiate.Ticks);
         Interlocked.Add(ref _handleTicks, outcome.Timing.Handle.Ticks);
+        Interlocked.Add(ref _hostTicks, outcome.Timing.Host.Ticks);
         if (outcome.Failure is { } failure)
         {
             Interlocked.Increment(ref _failures);

@@ -170,6 +170,31 @@ public sealed class ProxyServerTests(ProxyFixture fixture) : IClassFixture<Proxy
     }
 
     [Fact]
+    public void A_HEAD_gets_the_GETs_head_without_its_body_and_HTTP_1_0_gets_a_closing_connection()
+    {
+        using var server = Serve();
+        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            socket.Connect(IPAddress.Loopback, server.Port);
+            using var stream = new NetworkStream(socket);
+            stream.Write("HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8);
+            var answer = new StreamReader(stream).ReadToEnd();
+            Assert.StartsWith("HTTP/1.1 200 OK\r\n", answer);
+            Assert.Contains("content-length: 42\r\n", answer); // what the GET's body would be
+            Assert.EndsWith("\r\n\r\n", answer);
+        }
+        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            socket.Connect(IPAddress.Loopback, server.Port);
+            using var stream = new NetworkStream(socket);
+            stream.Write("GET /old HTTP/1.0\r\nHost: x\r\n\r\n"u8);
+            var answer = new StreamReader(stream).ReadToEnd();
+            Assert.Contains("connection: close\r\n", answer);
+            Assert.EndsWith("hello from componentize-js: GET /old body=\n", answer);
+        }
+    }
+
+    [Fact]
     public void A_malformed_request_gets_400_and_the_connection_closes()
     {
         using var server = Serve();

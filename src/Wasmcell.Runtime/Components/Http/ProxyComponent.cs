@@ -41,8 +41,12 @@ public sealed unsafe class ProxyComponent : LoadedComponent
     /// <summary>Per-request store limit (the container's memory limit), or null.</summary>
     public long? MemoryLimitBytes { get; set; }
 
-    /// <summary>Guest code of every request in flight traps at its next epoch check (after <see cref="WasmEngine.Interrupt"/>).</summary>
-    public void Stop() => _stopRequested = true;
+    /// <summary>Guest code of every request in flight traps at its next epoch check (the drain timed out).</summary>
+    public void Stop()
+    {
+        _stopRequested = true;
+        _engine.Interrupt();
+    }
 
     /// <summary>
     /// Runs the guest's handle for one request and completes the response: a trap, or a handler that set no

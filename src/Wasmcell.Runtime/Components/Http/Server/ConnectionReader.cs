@@ -23,7 +23,7 @@ internal sealed class ConnectionReader(Socket socket)
 
     /// <summary>
     /// One line without its CRLF (a bare LF is accepted, as RFC 9112 allows), as Latin-1; null when the peer closed
-    /// before a line began. A line longer than <paramref name="maxLength"/> throws <see cref="HttpProtocolException"/>.
+    /// before a line began. A line longer than <paramref name="maxLength"/> throws <see cref="RequestRefusedException"/>.
     /// </summary>
     public string? ReadLine(int maxLength, ref int budget)
     {
@@ -36,14 +36,14 @@ internal sealed class ConnectionReader(Socket socket)
                 {
                     return null;
                 }
-                throw new HttpProtocolException(400, "the connection closed inside a line");
+                throw new RequestRefusedException(400, "the connection closed inside a line");
             }
             var span = _buffer.AsSpan(_start, _end - _start);
             var lf = span.IndexOf((byte)'\n');
             var take = lf < 0 ? span.Length : lf;
             if (line.Count + take > maxLength || (budget -= take + 1) < 0)
             {
-                throw new HttpProtocolException(431, "a header line or the header section is too long");
+                throw new RequestRefusedException(431, "a header line or the header section is too long");
             }
             line.AddRange(span[..take]);
             if (lf < 0)
@@ -69,7 +69,7 @@ internal sealed class ConnectionReader(Socket socket)
 }
 
 /// <summary>A request the server answers itself (400, 411, 413, 431, 501) and then closes the connection.</summary>
-internal sealed class HttpProtocolException(int status, string message) : Exception(message)
+internal sealed class RequestRefusedException(int status, string message) : Exception(message)
 {
     public int Status { get; } = status;
 }

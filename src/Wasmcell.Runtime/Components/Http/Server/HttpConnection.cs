@@ -70,7 +70,7 @@ internal sealed class HttpConnection(HttpServer server, Socket socket)
                 return false;
             }
         }
-        catch (HttpProtocolException e)
+        catch (RequestRefusedException e)
         {
             var text = Encoding.ASCII.GetBytes($"{e.Message}\n");
             output.Write(Encoding.ASCII.GetBytes(

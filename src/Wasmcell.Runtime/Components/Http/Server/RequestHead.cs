@@ -42,12 +42,12 @@ internal sealed class RequestHead
         {
             if (cl.Count > 0)
             {
-                throw new HttpProtocolException(400, "both Transfer-Encoding and Content-Length");
+                throw new RequestRefusedException(400, "both Transfer-Encoding and Content-Length");
             }
             var codings = te.SelectMany(v => v.Split(',')).Select(c => c.Trim().ToLowerInvariant()).ToList();
             if (codings is not ["chunked"])
             {
-                throw new HttpProtocolException(501, $"transfer coding '{string.Join(", ", codings)}' is not supported");
+                throw new RequestRefusedException(501, $"transfer coding '{string.Join(", ", codings)}' is not supported");
             }
             return (true, 0);
         }
@@ -57,7 +57,7 @@ internal sealed class RequestHead
         }
         if (cl.Count > 1 || cl[0].Length is 0 or > 18 || !cl[0].All(char.IsAsciiDigit))
         {
-            throw new HttpProtocolException(400, "invalid Content-Length");
+            throw new RequestRefusedException(400, "invalid Content-Length");
         }
         return (false, long.Parse(cl[0], System.Globalization.CultureInfo.InvariantCulture));
     }
@@ -80,18 +80,18 @@ internal sealed class RequestHead
         var parts = line.Split(' ');
         if (parts.Length != 3 || parts[0].Length == 0 || !parts[0].All(IsTokenChar) || parts[1].Length == 0 || parts[1].Any(char.IsControl))
         {
-            throw new HttpProtocolException(400, "malformed request line");
+            throw new RequestRefusedException(400, "malformed request line");
         }
         var minor = parts[2] switch
         {
             "HTTP/1.1" => 1,
             "HTTP/1.0" => 0,
-            _ => throw new HttpProtocolException(505, $"unsupported protocol {parts[2]}"),
+            _ => throw new RequestRefusedException(505, $"unsupported protocol {parts[2]}"),
         };
         var headers = new List<KeyValuePair<string, string>>();
         while (true)
         {
-            line = reader.ReadLine(MaxLine, ref budget) ?? throw new HttpProtocolException(400, "the connection closed inside the header section");
+            line = reader.ReadLine(MaxLine, ref budget) ?? throw new RequestRefusedException(400, "the connection closed inside the header section");
             if (line.Length == 0)
             {
                 break;
@@ -100,16 +100,16 @@ internal sealed class RequestHead
             if (colon <= 0 || line[0] is ' ' or '\t' || !line.AsSpan(0, colon).ToString().All(IsTokenChar))
             {
                 // Includes obsolete line folding (a line starting with whitespace), which RFC 9112 lets a server reject.
-                throw new HttpProtocolException(400, "malformed header line");
+                throw new RequestRefusedException(400, "malformed header line");
             }
             if (headers.Count >= MaxHeaders)
             {
-                throw new HttpProtocolException(431, "too many header fields");
+                throw new RequestRefusedException(431, "too many header fields");
             }
             var value = line[(colon + 1)..].Trim(' ', '\t');
             if (value.Any(c => c is '\0' or '\r' or '\n'))
             {
-                throw new HttpProtocolException(400, "invalid header value");
+                throw new RequestRefusedException(400, "invalid header value");
             }
             headers.Add(new(line[..colon].ToLowerInvariant(), value));
         }

@@ -233,6 +233,24 @@ public sealed class ProxyServerTests(ProxyFixture fixture) : IClassFixture<Proxy
         Assert.ThrowsAny<SocketException>(() => late.Connect(IPAddress.Loopback, server.Port));
     }
 
+    [Fact]
+    public void A_drain_that_times_out_cuts_the_request_still_in_flight()
+    {
+        using var server = Serve(options: new HttpServerOptions { DrainTimeout = TimeSpan.FromMilliseconds(300) });
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Connect(IPAddress.Loopback, server.Port);
+        using var stream = new NetworkStream(socket);
+        Assert.Contains("GET /warm body=", Exchange(stream, "GET /warm HTTP/1.1\r\nHost: x\r\n\r\n"));
+        // The rest of this body never comes: the guest stays blocked reading it.
+        stream.Write("POST /stuck HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"u8);
+        Thread.Sleep(300);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(server.StopAndWait());
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+    }
+
     /// <summary>Sends one request and reads one response whose body is chunked or has a Content-Length.</summary>
     private static string Exchange(NetworkStream stream, string request)
     {

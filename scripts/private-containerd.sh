@@ -132,17 +132,27 @@ pids_mentioning() { # $1 = fixed string; prints pids (never our own shell) whose
     done
 }
 
-kill_and_wait() { # SIGKILL the given pids, wait up to 5 s until they are gone
-    [ $# -gt 0 ] || return 0
-    kill -KILL "$@" 2>/dev/null || true
-    local p
-    for _ in $(seq 1 100); do
+wait_gone() { # $1 = tries of 50 ms, then pids; true once all are gone
+    local tries=$1 p; shift
+    for _ in $(seq 1 "$tries"); do
         local alive=0
         for p in "$@"; do if [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then alive=1; fi; done
         [ $alive = 1 ] || return 0
         sleep 0.05
     done
-    log "still alive after SIGKILL: $*"
+    return 1
+}
+
+kill_and_wait() { # SIGKILL the given pids, wait up to 5 s until they are gone
+    [ $# -gt 0 ] || return 0
+    kill -KILL "$@" 2>/dev/null || true
+    wait_gone 100 "$@" || log "still alive after SIGKILL: $*"
+}
+
+term_then_kill() { # SIGTERM the given pids, SIGKILL what is left after 2 s
+    [ $# -gt 0 ] || return 0
+    kill -TERM "$@" 2>/dev/null || true
+    wait_gone 40 "$@" || kill_and_wait "$@"
 }
 
 stop() {
@@ -170,10 +180,11 @@ stop() {
     fi
     rm -f "$PIDFILE"
 
-    # Leftovers of a crash: shims of our address, then processes still in our cgroups (wasm cells, runc
-    # container processes), then runc's records in our runc root.
+    # Leftovers: shims of our address (a lingering shared daemon, or a crash's), SIGTERM first so that a daemon removes
+    # its socket (a shared daemon's is named after its group, not a bundle, so the sweep below cannot find it); then
+    # processes still in our cgroups (wasm cells, runc container processes), then runc's records in our runc root.
     # shellcheck disable=SC2046
-    kill_and_wait $(pids_mentioning "-address $ADDR ")
+    term_then_kill $(pids_mentioning "-address $ADDR ")
     local procs
     procs=$(cat /sys/fs/cgroup/*/"$CGROUP_PARENT"/*/cgroup.procs /sys/fs/cgroup/*/"$CGROUP_PARENT"/cgroup.procs 2>/dev/null | sort -u || true)
     # shellcheck disable=SC2086

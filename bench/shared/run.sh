@@ -5,6 +5,7 @@
 #   3. density: D idle containers per mode (sleep.wasm, busybox sleep): memory added per container (the
 #      machine's used memory, MemTotal - MemAvailable, and the sum of every process's PSS), processes, threads.
 #   bench/shared/run.sh [RUNS=15] [N=60] [C=8] [D=200]     (needs root; D=1000 for the issue's large run)
+# MODES="shared runc" picks the modes (default: shared independent runc); RUNS=0 or N=0 or D=0 skips a part.
 # Shared daemons linger 60 s after their last container (WASMCELL_SHARED_LINGER, set it to 0 to measure without).
 # The shim: $WASMCELL_SHIM, default artifacts/shim/containerd-shim-wasm-v1.
 set -euo pipefail
@@ -68,9 +69,12 @@ export dir ns PCD_ADDRESS PCD_FIFO_DIR PCD_RUNC_ROOT PCD_CGROUP_PARENT
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.1f", v[(NR + 1) / 2] / 1000; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-modes=(shared independent runc)
+read -r -a modes <<< "${MODES:-shared independent runc}"
+tick=$(getconf CLK_TCK)
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 for m in "${modes[@]}"; do run_rm "$m" "warm-$m" >/dev/null; done
 
+if [ "$runs" -gt 0 ]; then
 echo "1. cold start, ctr run --rm, $runs runs each, alternating (ms):"
 declare -A cold
 for m in "${modes[@]}"; do cold[$m]=""; done
@@ -82,36 +86,61 @@ for m in "${modes[@]}"; do
     cold_med[$m]=$(printf '%s\n' ${cold[$m]} | median)
     printf '   %-12s median %7s\n' "$m" "${cold_med[$m]}"
 done
-echo "   shared/runc $(ratio "${cold_med[shared]}" "${cold_med[runc]}") (target <= 0.35), independent/runc $(ratio "${cold_med[independent]}" "${cold_med[runc]}")"
+[ -n "${cold_med[runc]:-}" ] && for m in "${modes[@]}"; do
+    [ "$m" = runc ] || echo "   $m/runc $(ratio "${cold_med[$m]}" "${cold_med[runc]}")$([ "$m" = shared ] && echo " (target <= 0.35)")"
+done
+fi
 
-echo "2. throughput, $n x ctr run --rm at concurrency $c (containers/s):"
+if [ "$n" -gt 0 ]; then
+echo "2. throughput, $n x ctr run --rm at concurrency $c (containers/s; CPU per container: the whole machine's, and that of ctr with the bench's own bash and date):"
 declare -A rate
 for m in "${modes[@]}"; do
+    b0=$(busy_ticks)
     t0=$(date +%s%N)
-    seq 1 "$n" | xargs -P "$c" -I{} bash -c "run_rm $m t-$m-{} >/dev/null"
+    # `times` prints the CPU of the shell's waited-for children: every ctr (and bash -c) of the run.
+    ctr_cpu=$(bash -c "seq 1 $n | xargs -P $c -I{} bash -c 'run_rm $m t-$m-{} >/dev/null'; times" | tail -1 \
+        | awk '{ split($1, u, "m"); split($2, s, "m"); sub("s", "", u[2]); sub("s", "", s[2]); print (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }')
     t1=$(date +%s%N)
+    b1=$(busy_ticks)
     rate[$m]=$(awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')
-    printf '   %-12s %6s/s\n' "$m" "${rate[$m]}"
+    awk -v m="$m" -v r="${rate[$m]}" -v all=$(( (b1 - b0) * 1000 / tick )) -v ctr="$ctr_cpu" -v n="$n" \
+        'BEGIN { printf "   %-12s %6s/s   CPU %5.0f ms (ctr %3.0f ms)\n", m, r, all / n, ctr / n }'
 done
-echo "   shared/runc $(ratio "${rate[shared]}" "${rate[runc]}")x (target >= 4), independent/runc $(ratio "${rate[independent]}" "${rate[runc]}")x"
+[ -n "${rate[runc]:-}" ] && for m in "${modes[@]}"; do
+    [ "$m" = runc ] || echo "   $m/runc $(ratio "${rate[$m]}" "${rate[runc]}")x$([ "$m" = shared ] && echo " (target >= 4)")"
+done
+fi
 
 used_kib() { awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print t - a }' /proc/meminfo; }
 pss_kib() { cat /proc/[0-9]*/smaps_rollup 2>/dev/null | awk '/^Pss:/ { s += $2 } END { print s }'; }
+# The runtime's own processes, immune to whatever else the machine runs: our containerd, every process given its
+# address (launchers' daemons, runc shims) and all their descendants (cells, runc's container processes).
+our_pids() {
+    local roots
+    roots="$(cat "$dir/containerd.pid" 2>/dev/null) $(grep -lsF -- "$PCD_ADDRESS" /proc/[0-9]*/cmdline | cut -d/ -f3)"
+    ps -eo pid=,ppid= | awk -v roots="$roots" '
+        BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+        { parent[$1] = $2 }
+        END { do { added = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; added = 1 } } while (added)
+              for (p in keep) if (p != "") print p }'
+}
+ours_pss_kib() { for p in $(our_pids); do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk '/^Pss:/ { s += $2 } END { print s + 0 }'; }
 procs() { local all=(/proc/[0-9]*); echo "${#all[@]}"; }
 threads() { cat /proc/[0-9]*/status 2>/dev/null | awk '/^Threads:/ { s += $2 } END { print s }'; }
 
+[ "$d" -gt 0 ] || exit 0
 echo "3. density, $d idle containers each (added per container):"
 for m in "${modes[@]}"; do
     sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || true
     sleep 1
-    u0=$(used_kib) p0=$(pss_kib) n0=$(procs) h0=$(threads)
+    u0=$(used_kib) p0=$(pss_kib) o0=$(ours_pss_kib) n0=$(procs) h0=$(threads)
     # shellcheck disable=SC2016
     seq 1 "$d" | xargs -P "$c" -I{} bash -c 'CONTAINERD_NAMESPACE=$ns ctr --address "$PCD_ADDRESS" run -d --fifo-dir "$PCD_FIFO_DIR" --runc-root "$PCD_RUNC_ROOT" --cgroup "$PCD_CGROUP_PARENT/d-'"$m"'-{}" '"$(flags "$m")"' d-'"$m"'-{} '"$(sleep_args "$m")"' >/dev/null </dev/null'
     sleep 3
-    u1=$(used_kib) p1=$(pss_kib) n1=$(procs) h1=$(threads)
+    u1=$(used_kib) p1=$(pss_kib) o1=$(ours_pss_kib) n1=$(procs) h1=$(threads)
     running=$(ctr_ tasks ls | grep -c " RUNNING" || true)
-    awk -v m="$m" -v d="$d" -v r="$running" -v u=$((u1 - u0)) -v p=$((p1 - p0)) -v n=$((n1 - n0)) -v h=$((h1 - h0)) \
-        'BEGIN { printf "   %-12s %4d running: used %7.2f MiB, PSS %7.2f MiB, %5.2f processes, %5.2f threads\n", m, r, u / d / 1024, p / d / 1024, n / d, h / d }'
+    awk -v m="$m" -v d="$d" -v r="$running" -v u=$((u1 - u0)) -v p=$((p1 - p0)) -v o=$((o1 - o0)) -v n=$((n1 - n0)) -v h=$((h1 - h0)) \
+        'BEGIN { printf "   %-12s %4d running: used %7.2f MiB, PSS %7.2f MiB (runtime processes only %5.2f), %5.2f processes, %5.2f threads\n", m, r, u / d / 1024, p / d / 1024, o / d / 1024, n / d, h / d }'
     for t in $(ctr_ tasks ls -q); do ctr_ tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true; done
     sleep 2
     for t in $(ctr_ tasks ls -q); do ctr_ tasks delete "$t" >/dev/null 2>&1 || true; done

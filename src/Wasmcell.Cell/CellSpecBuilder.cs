@@ -28,7 +28,10 @@ public static class CellSpecBuilder
 
     /// <param name="binds">The spec's directory binds already opened, or null to open their host paths here.</param>
     /// <param name="held">Keeps the preopens' directory handles for as long as the guest may use them.</param>
-    public static CellSpec Build(Spec oci, CellLaunch launch, ContainerRootfs rootfs, IReadOnlyList<OpenedBind>? binds, ICollection<SafeFileHandle> held)
+    /// <param name="listeners">The container's listeners already made (a shared cell's, by the daemon), or null to make
+    /// them here, in this thread's network namespace.</param>
+    public static CellSpec Build(Spec oci, CellLaunch launch, ContainerRootfs rootfs, IReadOnlyList<OpenedBind>? binds, ICollection<SafeFileHandle> held,
+        IReadOnlyList<System.Net.Sockets.Socket>? listeners = null)
     {
         var process = oci.Process ?? new Process();
         var readOnlyRoot = oci.Root?.Readonly ?? false;
@@ -53,8 +56,6 @@ public static class CellSpecBuilder
         {
             args[0] = args[0][..args[0].LastIndexOf('#')];
         }
-        var listen = Setting(oci, ListenEnv, ListenAnnotation);
-        var listeners = string.IsNullOrEmpty(listen) ? [] : TcpListeners.ListenAll(listen);
         return new CellSpec
         {
             ModulePath = launch.Entry,
@@ -63,12 +64,16 @@ public static class CellSpecBuilder
             Env = process.Env ?? [],
             Preopens = preopens,
             MemoryLimitBytes = oci.Linux?.Resources?.Memory?.Limit is long limit and > 0 ? limit : null,
-            Listeners = listeners,
+            Listeners = listeners ?? OpenListeners(oci),
             AllowSocketExtension = SocketPolicy.Allows(oci),
         };
     }
 
     private static readonly List<SafeFileHandle> Held = [];
+
+    /// <summary>The listeners the container asks for (<see cref="ListenEnv"/>), made in this thread's network namespace.</summary>
+    public static List<System.Net.Sockets.Socket> OpenListeners(Spec oci) =>
+        Setting(oci, ListenEnv, ListenAnnotation) is { Length: > 0 } listen ? TcpListeners.ListenAll(listen) : [];
 
     /// <summary>
     /// The preopen is the fd itself, kept open for the cell's life and handed over as a /proc/self/fd path:
@@ -117,7 +122,7 @@ public static class CellSpecBuilder
     }
 
     /// <summary>The container's env wins over its annotation (CRI passes pod annotations only when configured).</summary>
-    internal static string? Setting(Spec oci, string env, string annotation)
+    public static string? Setting(Spec oci, string env, string annotation)
     {
         var prefix = env + "=";
         var fromEnv = oci.Process?.Env?.LastOrDefault(e => e.StartsWith(prefix, StringComparison.Ordinal));

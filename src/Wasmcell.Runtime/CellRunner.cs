@@ -10,10 +10,16 @@ namespace Wasmcell.Runtime;
 public sealed partial class CellRunner
 {
     private readonly WasmEngine _engine;
+    private readonly IGuestMeter? _meter;
     private volatile bool _stopRequested;
     private volatile WasiBinding? _wasi;
 
-    public CellRunner(WasmEngine engine) => _engine = engine;
+    /// <param name="meter">Called at each epoch tick of a running core module (a shared cell's accounting); none for a cell of its own.</param>
+    public CellRunner(WasmEngine engine, IGuestMeter? meter = null)
+    {
+        _engine = engine;
+        _meter = meter;
+    }
 
     public bool StopRequested => _stopRequested;
 
@@ -24,16 +30,31 @@ public sealed partial class CellRunner
             return RunEmscripten(module, spec);
         }
         using var store = new Store(_engine.Engine);
-        if (spec.MemoryLimitBytes is long limit)
+        if (spec.MemoryLimitBytes is not null || spec.TableElementsLimit is not null)
         {
-            store.SetLimits(memorySize: limit);
+            store.SetLimits(memorySize: spec.MemoryLimitBytes, tableElements: spec.TableElementsLimit);
         }
         // Deadline one epoch ahead: the guest runs freely until an epoch bump, then asks whether it was this runner
         // that was stopped. Stores of other runners in the process (a shared cell) carry on one epoch further.
+        // A meter may hold the thread (throttling), so the stop is asked again after it.
+        Memory? memory = null;
         store.SetEpochDeadline(1);
-        store.SetEpochDeadlineCallback(_ => _stopRequested ? throw new OperationCanceledException("the guest was stopped") : 1UL);
+        store.SetEpochDeadlineCallback(_ =>
+        {
+            ThrowIfStopped();
+            if (_meter is not null)
+            {
+                _meter.OnTick(memory?.GetLength() ?? 0);
+                ThrowIfStopped();
+            }
+            return 1UL;
+        });
         using var linker = new Linker(_engine.Engine);
         using var wasi = WasiBinding.Bind(linker, store, module, spec);
+        if (_meter is { } meter)
+        {
+            wasi.BeforeBlocking = () => meter.OnBlocking(memory?.GetLength() ?? 0);
+        }
         _wasi = wasi;
         try
         {
@@ -42,6 +63,7 @@ public sealed partial class CellRunner
                 return CellOutcome.Exited(ExitCodes.Terminated);
             }
             var instance = linker.Instantiate(store, module);
+            memory = instance.GetMemory("memory");
             var entry = instance.GetFunction(spec.Entry)
                 ?? throw new ModuleLoadException($"{spec.ModulePath} has no exported function '{spec.Entry}' to run");
             entry.Invoke();
@@ -77,6 +99,14 @@ public sealed partial class CellRunner
         finally
         {
             _wasi = null;
+        }
+    }
+
+    private void ThrowIfStopped()
+    {
+        if (_stopRequested)
+        {
+            throw new OperationCanceledException("the guest was stopped");
         }
     }
 

@@ -31,4 +31,10 @@ public sealed record CellSpec
 
     /// <summary>Caps linear memory so the guest's allocation fails before the cgroup OOM-kills.</summary>
     public long? MemoryLimitBytes { get; init; }
+
+    /// <summary>
+    /// Caps table elements (host memory outside the linear memory). A cell of its own leaves them to its cgroup;
+    /// a guest in a shared cell has none, so its memory limit bounds them too (SharedCell's tenants).
+    /// </summary>
+    public uint? TableElementsLimit { get; init; }
 }

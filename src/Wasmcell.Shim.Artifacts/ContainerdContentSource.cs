@@ -29,24 +29,8 @@ public sealed class ContainerdContentSource : IImageContentSource, IDisposable
 
     public ContainerdContentSource(string socketPath, string ns)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancel) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancel);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-            ConnectTimeout = TimeSpan.FromSeconds(3),
-        };
+        var handler = Wasmcell.Protos.UnixSocketGrpc.Handler(socketPath);
+        handler.ConnectTimeout = TimeSpan.FromSeconds(3);
         // The host name is never resolved (ConnectCallback dials the socket); http:// means HTTP/2 without TLS, as containerd serves it.
         _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
         {

@@ -53,7 +53,7 @@ public static class Daemon
         TaskService? service = null;
         using var idle = new Timer(_ =>
         {
-            // Still nothing to serve after the linger: leave, refusing any Create that comes now.
+            // Still nothing to serve after the linger: leave, refusing any Create (or launcher's Expect) from now on.
             if (service!.TryRetire())
             {
                 log.Info($"idle for {linger.TotalSeconds:0} s; exiting");
@@ -69,11 +69,24 @@ public static class Daemon
                 idle.Change(linger, Timeout.InfiniteTimeSpan);
                 return;
             }
-            // The group is done: `ctr run --rm` of the same id right after must get a new daemon, not this one
-            // on its way out. Reply to Shutdown on the open connection, then exit at once: containerd does not
-            // wait for us, and a pod's removal is not over for its operator while we are still around.
+            // The group is done, unless a launcher has just promised containerd this daemon for a new container:
+            // then that container keeps it, and its own Shutdown comes back here.
+            if (!service!.TryRetire())
+            {
+                return;
+            }
+            // `ctr run --rm` of the same id right after must get a new daemon, not this one on its way out. Reply to
+            // Shutdown on the open connection, then exit at once: containerd does not wait for us, and a pod's removal
+            // is not over for its operator while we are still around.
             StopListening();
-            call.OnResponseSent(stop.Cancel);
+            if (call is null)
+            {
+                stop.Cancel();
+            }
+            else
+            {
+                call.OnResponseSent(stop.Cancel);
+            }
         }, flags.Shared ? IsolationMode.Shared : IsolationMode.Independent);
         var server = new TtrpcServer(log.Warn);
         service.Register(server);

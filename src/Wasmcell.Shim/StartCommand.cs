@@ -21,7 +21,7 @@ public static class StartCommand
         var path = ShimSocket.PathOf(address);
         Directory.CreateDirectory(ShimSocket.SocketDir);
 
-        var listener = TryListen(path);
+        var listener = TryListen(path, flags.Id);
         if (listener < 0)
         {
             // A daemon for this group already serves: reuse it.
@@ -70,9 +70,10 @@ public static class StartCommand
     }
 
     /// <summary>Binds the socket (0600), or returns -1 when a live daemon answers on it; a dead one's socket is replaced.</summary>
-    private static int TryListen(string path)
+    /// <summary>A listener on <paramref name="path"/> for a new daemon, or -1 when a daemon there will serve <paramref name="id"/>.</summary>
+    private static int TryListen(string path, string id)
     {
-        for (var attempt = 0; attempt < 2; attempt++)
+        for (var attempt = 0; attempt < 3; attempt++)
         {
             var fd = UnixSockets.Listen(path, 128);
             if (fd >= 0)
@@ -80,13 +81,27 @@ public static class StartCommand
                 Libc.Chmod(path, 0x180 /* 0600 */);
                 return fd;
             }
-            if (UnixSockets.IsServing(path))
+            switch (LauncherService.AskToExpect(path, id))
             {
-                return -1;
+                case LauncherService.Answer.Accepted:
+                    return -1;
+                case LauncherService.Answer.Retiring:
+                    // It removes its own socket as it goes; removing it first could let it remove ours after.
+                    WaitGone(path, TimeSpan.FromSeconds(2));
+                    break;
             }
             File.Delete(path);
         }
         throw new IOException($"cannot listen on {path}: address in use");
+    }
+
+    private static void WaitGone(string path, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (File.Exists(path) && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(5);
+        }
     }
 
     private static void WriteAddressFile(string bundle, string address)

@@ -25,18 +25,19 @@ public sealed class TaskService
     private readonly IEventSink _events;
     private readonly ShimLog _log;
     private readonly Func<CreateTaskRequest, Task<Container>> _createContainer;
-    private readonly Action<TtrpcCallContext> _onEmptyShutdown;
+    private readonly Action<TtrpcCallContext?> _onEmptyShutdown;
 
-    /// <param name="onEmptyShutdown">Called with the call's context by a Shutdown that finds no task left.</param>
+    /// <param name="onEmptyShutdown">Called with the call's context by a Shutdown that finds no task left; with none when
+    /// an expected Create (<see cref="LauncherService"/>) lapsed and nothing else is left.</param>
     /// <param name="isolation">How this daemon's Wasm containers are placed (its launcher chose it, see <see cref="Isolation"/>).</param>
-    public TaskService(IEventSink events, ShimLog log, string ns, Action<TtrpcCallContext> onEmptyShutdown, IsolationMode isolation = IsolationMode.Independent)
+    public TaskService(IEventSink events, ShimLog log, string ns, Action<TtrpcCallContext?> onEmptyShutdown, IsolationMode isolation = IsolationMode.Independent)
         : this(events, log, request => ContainerFactory.CreateAsync(request, ns, events, log, CellReadyTimeout, isolation), onEmptyShutdown)
     {
     }
 
     /// <param name="createContainer">Makes the held task for a Create (tests pass one over a fake process).</param>
     internal TaskService(IEventSink events, ShimLog log, Func<CreateTaskRequest, Task<Container>> createContainer,
-        Action<TtrpcCallContext> onEmptyShutdown)
+        Action<TtrpcCallContext?> onEmptyShutdown)
     {
         _events = events;
         _log = log;
@@ -66,7 +67,7 @@ public sealed class TaskService
             Add(server, service, "CloseIO", CloseIORequest.Parser, (r, c) => Done(CloseIO(r)));
             Add(server, service, "Connect", ConnectRequest.Parser, (r, c) => Done(Connect(r)));
             Add(server, service, "Shutdown", ShutdownRequest.Parser, (r, c) => Done(Shutdown(c)));
-            Add(server, service, "Stats", StatsRequest.Parser, (r, c) => Done(Stats(r)));
+            Add(server, service, "Stats", StatsRequest.Parser, async (r, c) => await StatsAsync(r));
             Add(server, service, "Update", UpdateTaskRequest.Parser, (r, c) => Done(Update(r)));
             Add(server, service, "Pause", PauseRequest.Parser, (r, c) => Done(Pause(r)));
             Add(server, service, "Resume", ResumeRequest.Parser, (r, c) => Done(Resume(r)));
@@ -74,6 +75,7 @@ public sealed class TaskService
             Add(server, service, "ResizePty", ResizePtyRequest.Parser, (r, c) => Unimplemented("ResizePty: terminals"));
             Add(server, service, "Checkpoint", CheckpointTaskRequest.Parser, (r, c) => Unimplemented("Checkpoint"));
         }
+        Add(server, LauncherService.Name, LauncherService.Expect, ConnectRequest.Parser, (r, c) => Done(Expect(r)));
     }
 
     /// <summary>
@@ -221,6 +223,20 @@ public sealed class TaskService
         Version = "wasmcell",
     };
 
+    private Empty Expect(ConnectRequest request)
+    {
+        _table.Expect(request.Id);
+        // Should containerd never send that Create, the shim must still leave once it is idle.
+        _ = Task.Delay(ContainerTable.ExpectationLifetime + TimeSpan.FromSeconds(1)).ContinueWith(_ =>
+        {
+            if (_table.Count == 0)
+            {
+                _onEmptyShutdown(null);
+            }
+        }, TaskScheduler.Default);
+        return new Empty();
+    }
+
     private Empty Shutdown(TtrpcCallContext call)
     {
         if (_table.Count == 0)
@@ -230,19 +246,29 @@ public sealed class TaskService
         return new Empty();
     }
 
-    private StatsResponse Stats(StatsRequest request)
+    private async Task<StatsResponse> StatsAsync(StatsRequest request)
     {
         var c = _table.Get(request.Id);
-        if (c.Cgroup is null)
+        if (c.Cgroup is { } cgroup)
         {
-            throw new TaskException(TaskErrorKind.NotFound, $"container {request.Id} has no cgroup to read stats from");
+            return new StatsResponse { Stats = CgroupMetrics.ToAny(cgroup.Stats()) };
         }
-        return new StatsResponse { Stats = CgroupMetrics.ToAny(c.Cgroup.Stats()) };
+        if (c.Process is SharedTenantProcess tenant)
+        {
+            var usage = await tenant.UsageAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            return new StatsResponse { Stats = CgroupMetrics.ToAny(TenantMetrics.ToStats(usage, tenant.PidsLimit, Cgroups.Cgroups.DetectMode())) };
+        }
+        throw new TaskException(TaskErrorKind.NotFound, $"container {request.Id} has no cgroup to read stats from");
     }
 
     private Empty Update(UpdateTaskRequest request)
     {
         var c = _table.Get(request.Id);
+        if (request.Resources is not null && c.Process is SharedTenantProcess)
+        {
+            throw new TaskException(TaskErrorKind.FailedPrecondition,
+                $"update {request.Id}: a shared-mode container's limits are its store's, fixed at create; recreate it with the new limits");
+        }
         if (request.Resources is { } any && c.Cgroup is { } cgroup)
         {
             try

@@ -11,7 +11,7 @@ namespace Wasmcell.Ttrpc;
 /// connection fails every pending and future call fails with <see cref="StatusCode.Unavailable"/>;
 /// callers dispose the client and connect again.
 /// </summary>
-public sealed class TtrpcClient : IAsyncDisposable
+public sealed partial class TtrpcClient : IAsyncDisposable
 {
     // CancellationTokenSource rejects delays above uint.MaxValue - 1 ms (~49 days); longer means "none".
     private static readonly TimeSpan LongestLocalDeadline = TimeSpan.FromMilliseconds(uint.MaxValue - 1);

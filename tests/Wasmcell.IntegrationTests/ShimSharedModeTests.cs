@@ -101,6 +101,65 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
     }
 
     [Fact]
+    public async Task Stats_are_each_shared_container_s_own_and_its_cpu_quota_and_memory_limit_hold_inside_the_shared_cell()
+    {
+        var (capped, free, holder) = (containerd.NewId("shared-cpu-capped"), containerd.NewId("shared-cpu-free"), containerd.NewId("shared-hold"));
+        var cappedRun = containerd.StartRun(Request(capped, "/spin.wasm") with { Flags = ["--cpu-quota", "5000", "--cpu-period", "100000"] });
+        var freeRun = containerd.StartRun(Request(free, "/spin.wasm"));
+        var holding = containerd.StartRun(Request(holder, "/hold.wasm", "8") with { Flags = ["--memory-limit", $"{64 << 20}"] });
+        try
+        {
+            Assert.True(await cappedRun.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(20)), cappedRun.DescribeSoFar());
+            Assert.True(await freeRun.WaitForStdoutAsync("spinning", TimeSpan.FromSeconds(20)), freeRun.DescribeSoFar());
+            Assert.True(await holding.WaitForStdoutAsync("holding 8 MiB", TimeSpan.FromSeconds(20)), holding.DescribeSoFar());
+
+            // Two spinners in one process: the one with a 5% quota gets a fraction of what the other gets.
+            var (cappedBefore, freeBefore) = (await MetricsAsync(capped), await MetricsAsync(free));
+            await Task.Delay(1500);
+            var (cappedAfter, freeAfter) = (await MetricsAsync(capped), await MetricsAsync(free));
+            var cappedCpu = CpuTotal(cappedAfter) - CpuTotal(cappedBefore);
+            var freeCpu = CpuTotal(freeAfter) - CpuTotal(freeBefore);
+            Assert.True(freeCpu > 0 && cappedCpu < freeCpu / 2, $"cpu over 1.5 s: capped {cappedCpu / 1e6:0} ms, free {freeCpu / 1e6:0} ms");
+            Assert.True(cappedAfter.GetProperty("cpu").GetProperty("throttling").GetProperty("throttled_periods").GetUInt64() > 0, cappedAfter.ToString());
+
+            // The holder's linear memory (8 MiB of blocks and the program's own pages), under its limit.
+            var memory = (await MetricsAsync(holder)).GetProperty("memory").GetProperty("usage");
+            Assert.InRange(memory.GetProperty("usage").GetUInt64(), 8UL << 20, 16UL << 20);
+            Assert.Equal(64UL << 20, memory.GetProperty("limit").GetUInt64());
+
+            // Tables are host memory outside the linear memory, with no cgroup around them here: the memory limit
+            // bounds them too, so a table hog sees table.grow fail (its exit 3) and the shared cell serves on.
+            var hog = await containerd.RunAsync(Request(containerd.NewId("shared-table-hog"), "/cri-table-hog.wasm") with { Flags = ["--memory-limit", $"{64 << 20}"] });
+            Assert.True(hog.ExitCode == 3, hog.Describe());
+            Assert.Equal("RUNNING", (await containerd.Ctr.TaskAsync(holder))!.Status);
+
+            foreach (var id in new[] { capped, free, holder })
+            {
+                Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", id)).ExitCode);
+            }
+            Assert.Equal(137, (await cappedRun.Completion).ExitCode);
+            Assert.Equal(137, (await freeRun.Completion).ExitCode);
+            Assert.Equal(137, (await holding.Completion).ExitCode);
+        }
+        finally
+        {
+            await containerd.ForgetAsync(capped);
+            await containerd.ForgetAsync(free);
+            await containerd.ForgetAsync(holder);
+        }
+    }
+
+    private async Task<System.Text.Json.JsonElement> MetricsAsync(string id)
+    {
+        var result = await containerd.Ctr.RunAsync("tasks", "metrics", "--format", "json", id);
+        Assert.True(result.ExitCode == 0, result.Describe());
+        return System.Text.Json.JsonDocument.Parse(result.Stdout).RootElement.Clone();
+    }
+
+    private static ulong CpuTotal(System.Text.Json.JsonElement metrics) =>
+        metrics.GetProperty("cpu").GetProperty("usage").TryGetProperty("total", out var total) ? total.GetUInt64() : 0;
+
+    [Fact]
     public async Task The_runtime_type_io_containerd_wasm_shared_v1_runs_containers_in_the_shared_cell_without_an_annotation()
     {
         // What `wasmcell install` puts beside the shim for the RuntimeClass wasm-shared (scripts/publish.sh does too).
@@ -128,6 +187,90 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
         {
             await containerd.ForgetAsync(id);
         }
+    }
+
+    [Fact]
+    public async Task A_shared_daemon_a_launcher_has_promised_to_containerd_stays_for_that_container_when_its_last_one_leaves()
+    {
+        var (first, second) = (containerd.NewId("shared-keep-a"), containerd.NewId("shared-keep-b"));
+        var started = await containerd.RunAsync(Request(first, "/sleep.wasm") with { Detach = true });
+        Assert.True(started.ExitCode == 0, started.Describe());
+        var daemon = HostProcesses.ParentPid((await containerd.Ctr.TaskAsync(first))!.Pid)!.Value;
+        try
+        {
+            // What containerd does first for the next container of the group: the launcher's `start` in its bundle.
+            var bundle = Path.Combine(containerd.Dir, "tmp", second);
+            Directory.CreateDirectory(bundle);
+            await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), "{\"annotations\":{\"wasmcell.io/isolation\":\"shared\"}}");
+            var launcher = await CommandRunner.RunAsync("/bin/sh",
+                ["-c", "cd \"$1\" && exec \"$2\" -namespace \"$3\" -address \"$4\" -publish-binary /bin/true -id \"$5\" start",
+                 "sh", bundle, Path.Combine(containerd.OptBin, "containerd-shim-wasm-v1"), containerd.Namespace, containerd.Address, second],
+                TimeSpan.FromSeconds(30));
+            Assert.True(launcher.ExitCode == 0, launcher.Describe());
+
+            // The daemon's only container leaves before containerd's Create for the promised one arrives: the daemon
+            // must not retire (linger 0) and leave containerd an address nobody serves.
+            Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", first)).ExitCode);
+            Assert.Equal("STOPPED", (await containerd.Ctr.WaitForStatusAsync(first, "STOPPED", TimeSpan.FromSeconds(10)))?.Status);
+            Assert.Equal(0, (await containerd.Ctr.RunAsync("tasks", "delete", first)).ExitCode);
+            await Task.Delay(500);
+            Assert.True(HostProcesses.IsAlive(daemon), $"shared daemon {daemon} retired although a launcher had promised it for {second}");
+
+            // The promised container runs in it; with that one gone the daemon leaves.
+            var hello = await containerd.RunAsync(Request(second, "/hello.wasm"));
+            Assert.True(hello.ExitCode == 0 && hello.Stdout.Contains("hello from wasm", StringComparison.Ordinal), hello.Describe());
+            Assert.True(await HostProcesses.WaitGoneAsync(daemon, TimeSpan.FromSeconds(10)), $"shared daemon {daemon} stayed after its last container");
+        }
+        finally
+        {
+            await containerd.ForgetAsync(first);
+            await containerd.ForgetAsync(second);
+        }
+    }
+
+    [Fact]
+    public async Task After_a_containerd_restart_its_shared_containers_are_found_again_and_still_stop_and_delete()
+    {
+        await using var own = await PrivateContainerd.StartAsync(new PrivateContainerdOptions
+        {
+            Prefix = "wcsr",
+            InstallShim = true,
+            PrivatePrecompileCache = true,
+        });
+        var (a, b) = (own.NewId("restart-a"), own.NewId("restart-b"));
+        foreach (var id in new[] { a, b })
+        {
+            var started = await own.RunAsync(own.Request(Flavor.Wasm, id, ["/sleep.wasm"]) with { Annotations = Shared, Detach = true });
+            Assert.True(started.ExitCode == 0, started.Describe());
+        }
+        var cell = (await own.Ctr.TaskAsync(a))!.Pid;
+        Assert.Equal(cell, (await own.Ctr.TaskAsync(b))!.Pid);
+        var daemon = HostProcesses.ParentPid(cell)!.Value;
+
+        await own.RestartDaemonAsync();
+
+        // The new containerd reconnects to the one daemon for both, and the shared cell never noticed.
+        Assert.Equal([(a, cell, "RUNNING"), (b, cell, "RUNNING")],
+            (await own.Ctr.TasksAsync()).OrderBy(t => t.Id, StringComparer.Ordinal).Select(t => (t.Id, t.Pid, t.Status)));
+        Assert.True(HostProcesses.IsAlive(daemon));
+
+        // Kill one: it stops with its own code (143), is deleted, and the other runs on in the same process.
+        Assert.Equal(0, (await own.Ctr.RunAsync("tasks", "kill", a)).ExitCode);
+        Assert.Equal("STOPPED", (await own.Ctr.WaitForStatusAsync(a, "STOPPED", TimeSpan.FromSeconds(10)))?.Status);
+        var deleted = await own.Ctr.RunAsync("tasks", "delete", a);
+        Assert.True(deleted.ExitCode == 0 && deleted.Stderr.Contains("143", StringComparison.Ordinal), deleted.Describe());
+        Assert.Equal("RUNNING", (await own.Ctr.TaskAsync(b))!.Status);
+        Assert.True(HostProcesses.IsAlive(cell));
+
+        Assert.Equal(0, (await own.Ctr.RunAsync("tasks", "kill", "--signal", "SIGKILL", b)).ExitCode);
+        Assert.Equal("STOPPED", (await own.Ctr.WaitForStatusAsync(b, "STOPPED", TimeSpan.FromSeconds(10)))?.Status);
+        Assert.Equal(0, (await own.Ctr.RunAsync("tasks", "delete", b)).ExitCode);
+        Assert.True(await HostProcesses.WaitGoneAsync(cell, TimeSpan.FromSeconds(10)), $"shared cell {cell} outlived its containers");
+        foreach (var id in new[] { a, b })
+        {
+            await own.ForgetAsync(id);
+        }
+        Assert.Empty(await LeakCheck.LeftoversAsync(own, [a, b]));
     }
 
     [Fact]
@@ -175,7 +318,14 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("asks for uid 1000, gid 1000: run it in independent mode", run.Stderr, StringComparison.Ordinal);
         await containerd.ForgetAsync(id);
-        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id]));
+
+        // A listener needs a network namespace to be made in: the pod's, or the host's; ctr's default is a new one.
+        var listener = containerd.NewId("shared-listen");
+        var listening = await containerd.RunAsync(Request(listener, "/hello.wasm") with { Env = ["WASMCELL_LISTEN=:8080"] });
+        Assert.NotEqual(0, listening.ExitCode);
+        Assert.Contains("asks for a new one of its own", listening.Stderr, StringComparison.Ordinal);
+        await containerd.ForgetAsync(listener);
+        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [id, listener]));
     }
 
     private RunRequest Request(string id, params string[] args) =>

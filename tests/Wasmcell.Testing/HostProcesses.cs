@@ -176,6 +176,22 @@ public static class HostProcesses
         return true;
     }
 
+    /// <summary>SIGTERM, then SIGKILL for whatever is still there after <paramref name="grace"/>.</summary>
+    public static async Task TerminateAndWaitAsync(IEnumerable<int> pids, TimeSpan grace)
+    {
+        var list = pids.ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+        await CommandRunner.RunAsync("kill", ["-TERM", .. list.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))], TimeSpan.FromSeconds(5));
+        foreach (var pid in list)
+        {
+            await WaitGoneAsync(pid, grace);
+        }
+        await KillAndWaitAsync(list.Where(IsAlive));
+    }
+
     public static async Task KillAndWaitAsync(IEnumerable<int> pids)
     {
         var list = pids.ToList();

@@ -235,6 +235,7 @@ public sealed class PrivateContainerd : IAsyncLifetime
             args.AddRange(["--annotation", $"{k}={v}"]);
         }
 
+        args.AddRange(r.Flags);
         args.AddRange(["--rootfs", r.Rootfs, r.Id]);
         args.AddRange(r.Args);
         return args;
@@ -362,6 +363,20 @@ public sealed class PrivateContainerd : IAsyncLifetime
             path = "{Dir}/opt"
 
         """;
+
+    /// <summary>
+    /// Stops containerd alone (SIGTERM, as an upgrade or a crash-loop would) and starts it again on the same root,
+    /// state and address; shims and their containers stay, for containerd to find again.
+    /// </summary>
+    public async Task RestartDaemonAsync()
+    {
+        await CommandRunner.RunAsync("kill", ["-TERM", ContainerdPid.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+        if (!await HostProcesses.WaitGoneAsync(ContainerdPid, TimeSpan.FromSeconds(15)))
+        {
+            throw new InvalidOperationException($"containerd {ContainerdPid} did not stop on SIGTERM");
+        }
+        await StartDaemonAsync();
+    }
 
     private async Task StartDaemonAsync()
     {

@@ -17,9 +17,11 @@ public static class PrivateContainerdTeardown
             await ContainerdShutdown.StopAsync(env.ContainerdPid);
         }
 
-        // After a crash (or a shim that does not exit): shims of our address, then whatever is still in our
-        // cgroups (cells, runc container processes), then runc's own records.
-        await HostProcesses.KillAndWaitAsync(HostProcesses.Mentioning($"-address {env.Address}").Select(p => p.Pid));
+        // After a crash (or a shim that does not exit, as a lingering shared daemon): shims of our address, SIGTERM
+        // first so that a daemon removes its socket (a shared daemon's is named after its group, not a bundle, so
+        // the sweep below cannot find it); then whatever is still in our cgroups (cells, runc container processes),
+        // then runc's own records.
+        await HostProcesses.TerminateAndWaitAsync(HostProcesses.Mentioning($"-address {env.Address}").Select(p => p.Pid), TimeSpan.FromSeconds(2));
         await HostProcesses.KillAndWaitAsync(HostCgroups.Procs(env.CgroupParent));
         if (Directory.Exists(env.RuncRoot))
         {

@@ -21,6 +21,9 @@ public sealed record RunRequest(string Id, string Runtime, string Rootfs, IReadO
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Further `ctr run` options, e.g. limits: <c>--memory-limit N</c>, <c>--cpu-quota N</c>.</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+
     /// <summary>Group the container with another (CRI's pod annotation; SPEC §2.3, §2.6).</summary>
     public RunRequest InGroup(string sandboxId) =>
         this with { Annotations = new Dictionary<string, string>(Annotations) { ["io.kubernetes.cri.sandbox-id"] = sandboxId } };

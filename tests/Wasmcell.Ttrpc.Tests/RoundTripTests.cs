@@ -33,6 +33,23 @@ public sealed class RoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_one_shot_blocking_call_round_trips_and_carries_the_server_s_status()
+    {
+        _server.Server.Register(Service, "Refuse", StringValue.Parser, (_, _) => throw new TtrpcException(StatusCode.FailedPrecondition, "not now"));
+
+        var reply = TtrpcClient.CallOnce(_server.Path, Service, "Echo", new StringValue { Value = "once" }, StringValue.Parser, TimeSpan.FromSeconds(5));
+        var refused = Assert.Throws<TtrpcException>(() =>
+            TtrpcClient.CallOnce(_server.Path, Service, "Refuse", new StringValue(), StringValue.Parser, TimeSpan.FromSeconds(5)));
+        var nobody = Assert.Throws<TtrpcException>(() =>
+            TtrpcClient.CallOnce(_server.Path + ".none", Service, "Echo", new StringValue(), StringValue.Parser, TimeSpan.FromSeconds(5)));
+
+        Assert.Equal("echo once", reply.Value);
+        Assert.Equal((StatusCode.FailedPrecondition, "not now"), (refused.Code, refused.Message));
+        Assert.Equal(StatusCode.Unavailable, nobody.Code);
+        Assert.IsType<System.Net.Sockets.SocketException>(nobody.InnerException);
+    }
+
+    [Fact]
     public async Task Gives_a_raw_handler_the_payload_service_method_and_metadata()
     {
         TtrpcCallContext? seen = null;

@@ -11,6 +11,7 @@ namespace Wasmcell.Cell.Shared;
 /// </summary>
 internal sealed class SharedCellHost(WasmEngine engine, int control)
 {
+    private readonly SharedCellTicker _ticker = new(engine);
     private readonly Dictionary<string, Tenant> _tenants = new(StringComparer.Ordinal);
     private readonly Lock _sending = new();
 
@@ -42,6 +43,9 @@ internal sealed class SharedCellHost(WasmEngine engine, int control)
                 case SharedCellMessage.Drop when fields.Length == 2:
                     Find(fields[1])?.Drop();
                     break;
+                case SharedCellMessage.Stats when fields.Length == 2:
+                    Send(SharedCellMessage.EncodeUsage(SharedCellMessage.Usage, fields[1], Find(fields[1])?.Usage));
+                    break;
                 default:
                     foreach (var fd in received)
                     {
@@ -57,12 +61,13 @@ internal sealed class SharedCellHost(WasmEngine engine, int control)
         string id = fields.Length > 1 ? fields[1] : "";
         try
         {
-            var (_, entry, function, binds) = SharedCellMessage.DecodeAdd(fields);
-            if (handles.Count != SharedCellMessage.FirstBindIndex + binds.Count)
+            var (_, entry, function, binds, listeners) = SharedCellMessage.DecodeAdd(fields);
+            var expected = SharedCellMessage.FirstBindIndex + binds.Count + listeners;
+            if (handles.Count != expected)
             {
-                throw new InvalidDataException($"{SharedCellMessage.Add} {id} carried {handles.Count} fds, not {SharedCellMessage.FirstBindIndex + binds.Count}");
+                throw new InvalidDataException($"{SharedCellMessage.Add} {id} carried {handles.Count} fds, not {expected}");
             }
-            var tenant = Tenant.Load(engine, id, entry, function, binds, handles, OnExit);
+            var tenant = Tenant.Load(engine, _ticker, id, entry, function, binds, listeners, handles, OnExit);
             lock (_tenants)
             {
                 if (!_tenants.TryAdd(id, tenant))
@@ -71,7 +76,7 @@ internal sealed class SharedCellHost(WasmEngine engine, int control)
                     throw new InvalidDataException($"a container {id} is already in this shared cell");
                 }
             }
-            Send(SharedCellMessage.Ready, id, tenant.ReadyReport);
+            Send(SharedCellMessage.Encode(SharedCellMessage.Ready, id, tenant.ReadyReport));
         }
         catch (Exception e) when (e is ModuleLoadException or InvalidDataException or IOException or NotSupportedException
             or UnauthorizedAccessException or ArgumentException or FormatException)
@@ -80,7 +85,7 @@ internal sealed class SharedCellHost(WasmEngine engine, int control)
             {
                 handle.Dispose();
             }
-            Send(SharedCellMessage.Error, id, e.Message);
+            Send(SharedCellMessage.Encode(SharedCellMessage.Error, id, e.Message));
         }
     }
 
@@ -98,16 +103,16 @@ internal sealed class SharedCellHost(WasmEngine engine, int control)
         {
             _tenants.Remove(tenant.Id);
         }
-        Send(SharedCellMessage.Exit, tenant.Id, SharedCellMessage.Number(code));
+        Send(SharedCellMessage.EncodeUsage(SharedCellMessage.Exit, tenant.Id, tenant.Usage, SharedCellMessage.Number(code)));
     }
 
-    private void Send(params string[] fields)
+    private void Send(byte[] message)
     {
         lock (_sending)
         {
             try
             {
-                FdChannel.Send(control, SharedCellMessage.Encode(fields), []);
+                FdChannel.Send(control, message, []);
             }
             catch (IOException)
             {

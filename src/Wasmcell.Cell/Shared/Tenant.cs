@@ -26,17 +26,22 @@ internal sealed class Tenant : IDisposable
     private readonly CellSpec _spec;
     private readonly List<SafeFileHandle> _held;
     private readonly CellRunner _runner;
+    private readonly TenantMeter _meter;
+    private readonly SharedCellTicker _ticker;
     private readonly Action<Tenant, int> _onExit;
     private State _state;
     private int? _killedBy;
 
-    private Tenant(string id, Wasmtime.Module module, CellSpec spec, List<SafeFileHandle> held, CellRunner runner, Action<Tenant, int> onExit, string readyReport)
+    private Tenant(string id, Wasmtime.Module module, CellSpec spec, List<SafeFileHandle> held, TenantMeter meter, WasmEngine engine,
+        SharedCellTicker ticker, Action<Tenant, int> onExit, string readyReport)
     {
+        _ticker = ticker;
         Id = id;
         _module = module;
         _spec = spec;
         _held = held;
-        _runner = runner;
+        _meter = meter;
+        _runner = new CellRunner(engine, meter);
         _onExit = onExit;
         ReadyReport = readyReport;
     }
@@ -53,9 +58,12 @@ internal sealed class Tenant : IDisposable
     /// <summary>What READY says: the load time and the cache outcome, in the words of a cell's "OK" line (CellStatus).</summary>
     public string ReadyReport { get; }
 
+    /// <summary>What Stats reports for this container (its guest thread's CPU, its linear memory, its throttling).</summary>
+    public TenantUsage Usage => _meter.Usage();
+
     /// <summary>Loads the container the daemon described; the handles are the ADD's fds, owned from here on.</summary>
-    public static Tenant Load(WasmEngine engine, string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
-        List<SafeFileHandle> handles, Action<Tenant, int> onExit)
+    public static Tenant Load(WasmEngine engine, SharedCellTicker ticker, string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
+        int listeners, List<SafeFileHandle> handles, Action<Tenant, int> onExit)
     {
         var clock = Stopwatch.StartNew();
         var held = new List<SafeFileHandle>();
@@ -69,7 +77,12 @@ internal sealed class Tenant : IDisposable
             var cache = CellMain.OpenCache();
             module = CellMain.LoadModule(engine, launch, rootfs, cache);
             var opened = binds.Select((b, i) => new CellSpecBuilder.OpenedBind(handles[SharedCellMessage.FirstBindIndex + i], b.Destination, b.ReadOnly)).ToList();
-            var spec = CellSpecBuilder.Build(oci, launch, rootfs, opened, held) with
+            // The daemon made them in the container's network namespace; this process has none to make them in. Held
+            // (closed) with the container's other fds when it ends, so its ports are free again; the guest gets dups.
+            var listening = handles.Skip(SharedCellMessage.FirstBindIndex + binds.Count).Take(listeners).ToList();
+            held.AddRange(listening);
+            var sockets = listening.Select(h => new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(h.DangerousGetHandle(), ownsHandle: false))).ToList();
+            var spec = CellSpecBuilder.Build(oci, launch, rootfs, opened, held, sockets) with
             {
                 Stdin = handles[SharedCellMessage.StdinIndex],
                 Stdout = handles[SharedCellMessage.StdoutIndex],
@@ -78,12 +91,14 @@ internal sealed class Tenant : IDisposable
                 // refuses socket(2)), so the guest is told no the same way an independent cell without sockets is.
                 AllowSocketExtension = false,
             };
+            // No cgroup bounds host memory here: a table element is one pointer.
+            spec = spec with { TableElementsLimit = spec.MemoryLimitBytes is long limit ? (uint)Math.Min(uint.MaxValue, limit / IntPtr.Size) : null };
             held.AddRange(handles.Take(SharedCellMessage.RootfsIndex));
             handles[SharedCellMessage.RootfsIndex].Dispose();
             handles[SharedCellMessage.ConfigIndex].Dispose();
             var report = FormattableString.Invariant($" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (shared cell)")
                 + (cache?.Misses > 0 ? CellStatus.CacheMiss : cache?.LastHitKey is { } key ? CellStatus.CacheHit + key : "");
-            return new Tenant(id, module, spec, held, new CellRunner(engine), onExit, report);
+            return new Tenant(id, module, spec, held, TenantMeter.For(oci, spec.MemoryLimitBytes), engine, ticker, onExit, report);
         }
         catch
         {
@@ -123,6 +138,7 @@ internal sealed class Tenant : IDisposable
                 case State.Running:
                     _killedBy ??= signal;
                     _runner.Stop();
+                    _meter.Release();
                     return;
                 case State.Done:
                     return;
@@ -148,7 +164,18 @@ internal sealed class Tenant : IDisposable
 
     private void Run()
     {
-        var outcome = _runner.Run(_module, _spec);
+        _meter.OnGuestStart();
+        _ticker.GuestStarted();
+        CellOutcome outcome;
+        try
+        {
+            outcome = _runner.Run(_module, _spec);
+        }
+        finally
+        {
+            _ticker.GuestEnded();
+            _meter.OnGuestEnd();
+        }
         if (outcome.TrapMessage is { } message)
         {
             WriteStderr($"{_spec.ModulePath}: {message}\n");

@@ -55,6 +55,7 @@ public sealed class Container
     public bool MountedRootfs { get; }
     public Cgroups.ICgroup? Cgroup { get; }
     public int Pid => _process.Pid;
+    public ITaskProcess Process => _process;
 
     /// <summary>Completes with the exit status once the task is STOPPED.</summary>
     public Task<ExitStatus> Stopped => _stopped.Task;

@@ -27,6 +27,7 @@ internal static class SharedTenants
         }
         var opened = new List<int>();
         var binds = new List<CellSpecBuilder.OpenedBind>();
+        var listeners = new List<System.Net.Sockets.Socket>();
         try
         {
             // A stream containerd gave no FIFO for (CRI has no stdin) is /dev/null, as for a cell process.
@@ -35,10 +36,13 @@ internal static class SharedTenants
             opened.Add(Open(rootfs, Libc.O_PATH | Libc.O_DIRECTORY));
             opened.Add(Open(Path.Join(request.Bundle, "config.json"), Libc.O_RDONLY));
             binds.AddRange(CellSpecBuilder.OpenDirectoryBinds(spec));
+            listeners.AddRange(OpenListeners(spec));
             var cell = await SharedCell.GetAsync(log, readyTimeout).ConfigureAwait(false);
-            int[] fds = [.. streams, .. opened.Skip(first), .. binds.Select(b => (int)b.Directory.DangerousGetHandle())];
+            int[] fds = [.. streams, .. opened.Skip(first), .. binds.Select(b => (int)b.Directory.DangerousGetHandle()),
+                .. listeners.Select(l => (int)l.Handle)];
             return await cell.AddAsync(request.Id, entry.ContainerPath, entry.Function,
-                binds.Select(b => new SharedCellMessage.Bind(b.Destination, b.ReadOnly)).ToList(), fds, readyTimeout).ConfigureAwait(false);
+                binds.Select(b => new SharedCellMessage.Bind(b.Destination, b.ReadOnly)).ToList(), listeners.Count, fds,
+                spec.Linux?.Resources?.Pids is { Limit: > 0 } p ? (ulong)p.Limit : 0, readyTimeout).ConfigureAwait(false);
         }
         finally
         {
@@ -50,7 +54,36 @@ internal static class SharedTenants
             {
                 bind.Directory.Dispose();
             }
+            foreach (var listener in listeners)
+            {
+                listener.Dispose();
+            }
         }
+    }
+
+    /// <summary>
+    /// The container's listeners (CellSpecBuilder.ListenEnv), made here because the shared cell has no network: in
+    /// the network namespace the spec joins (the pod's), or the daemon's own (the host's) when it names none, as a
+    /// cell of its own would. A new namespace of its own is something a shared container cannot have.
+    /// </summary>
+    private static List<System.Net.Sockets.Socket> OpenListeners(Spec spec)
+    {
+        var network = spec.Linux?.Namespaces?.FirstOrDefault(n => n.Type == "network");
+        if (network is null)
+        {
+            return CellSpecBuilder.OpenListeners(spec);
+        }
+        if (string.IsNullOrEmpty(network.Path))
+        {
+            if (string.IsNullOrEmpty(CellSpecBuilder.Setting(spec, CellSpecBuilder.ListenEnv, CellSpecBuilder.ListenAnnotation)))
+            {
+                return [];
+            }
+            throw new NotSupportedException(
+                $"{CellSpecBuilder.ListenEnv}: shared mode makes a container's listeners in a network namespace it joins (its pod's) or the host's; "
+                + "this container asks for a new one of its own, which only a cell of its own has: run it in independent mode, or in a pod");
+        }
+        return NetworkNamespace.Run(network.Path, () => CellSpecBuilder.OpenListeners(spec));
     }
 
     /// <summary>What a container of a shared cell cannot have: it has no process, namespaces or credentials of its own.</summary>
@@ -67,12 +100,10 @@ internal static class SharedTenants
         {
             throw new NotSupportedException("shared mode cannot give a container a user namespace of its own: run it in independent mode");
         }
-        foreach (var (env, annotation) in new[] { (CellSpecBuilder.ListenEnv, CellSpecBuilder.ListenAnnotation), (CellSpecBuilder.SocketsEnv, CellSpecBuilder.SocketsAnnotation) })
+        if (!string.IsNullOrEmpty(CellSpecBuilder.Setting(spec, CellSpecBuilder.SocketsEnv, CellSpecBuilder.SocketsAnnotation)))
         {
-            if (spec.Process?.Env?.Any(e => e.StartsWith(env + "=", StringComparison.Ordinal)) == true || spec.Annotations?.ContainsKey(annotation) == true)
-            {
-                throw new NotSupportedException($"{env} / {annotation}: sockets are not available in shared mode yet (the shared cell has no network); run it in independent mode");
-            }
+            throw new NotSupportedException($"{CellSpecBuilder.SocketsEnv} / {CellSpecBuilder.SocketsAnnotation}: a guest's own sockets are not available in shared mode "
+                + $"(the shared cell has no network; listeners from {CellSpecBuilder.ListenEnv} are); run it in independent mode");
         }
         if (LsmLabels.Check(spec, LsmHost.Detect()).AppArmorProfile is { } profile)
         {

@@ -122,16 +122,16 @@ public sealed class SharedCell
     /// the caller closes its own) and waits until it is loaded, held before its start.
     /// </summary>
     public async Task<SharedTenantProcess> AddAsync(string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
-        IReadOnlyList<int> fds, TimeSpan readyTimeout)
+        int listeners, IReadOnlyList<int> fds, ulong pidsLimit, TimeSpan readyTimeout)
     {
-        var tenant = new SharedTenantProcess(this, id);
+        var tenant = new SharedTenantProcess(this, id, pidsLimit);
         if (!_tenants.TryAdd(id, tenant))
         {
             throw new InvalidOperationException($"container {id} is already in the shared cell");
         }
         try
         {
-            Send(SharedCellMessage.EncodeAdd(id, entry, function, binds), fds);
+            Send(SharedCellMessage.EncodeAdd(id, entry, function, binds, listeners), fds);
             await tenant.Ready.WaitAsync(readyTimeout).ConfigureAwait(false);
             return tenant;
         }
@@ -202,8 +202,11 @@ public sealed class SharedCell
                     case SharedCellMessage.Error:
                         tenant.OnError(rest);
                         break;
-                    case SharedCellMessage.Exit when uint.TryParse(rest, out var code):
-                        tenant.OnExit(code);
+                    case SharedCellMessage.Usage:
+                        tenant.OnUsage(TenantUsage.Decode(fields, 2));
+                        break;
+                    case SharedCellMessage.Exit when fields.Length > 2 && uint.TryParse(fields[2], out var code):
+                        tenant.OnExit(code, TenantUsage.Decode(fields, 3));
                         break;
                 }
             }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Wasmcell.Cell.Protocol;
 
 namespace Wasmcell.Shim.Processes;
@@ -11,15 +12,22 @@ public sealed class SharedTenantProcess : ITaskProcess
     private readonly SharedCell _cell;
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<ExitStatus> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Stats callers waiting for the cell's USAGE; the cell answers one container's STATS in order.
+    private readonly ConcurrentQueue<TaskCompletionSource<TenantUsage?>> _usageWaiters = new();
+    private volatile TenantUsage? _finalUsage;
     private int _started;
 
-    internal SharedTenantProcess(SharedCell cell, string id)
+    internal SharedTenantProcess(SharedCell cell, string id, ulong pidsLimit)
     {
         _cell = cell;
         Id = id;
+        PidsLimit = pidsLimit;
     }
 
     public string Id { get; }
+
+    /// <summary>The spec's pids limit, for Stats (0: none). A guest is one thread and cannot make more (no wasi-threads).</summary>
+    public ulong PidsLimit { get; }
 
     public int Pid => _cell.Pid;
 
@@ -45,6 +53,21 @@ public sealed class SharedTenantProcess : ITaskProcess
 
     public IReadOnlyList<int> Pids() => Exited.IsCompleted ? [] : [Pid];
 
+    /// <summary>The container's usage as its shared cell measures it; after its exit, the usage it exited with.</summary>
+    public async Task<TenantUsage> UsageAsync(TimeSpan timeout)
+    {
+        if (!Exited.IsCompleted)
+        {
+            var waiter = new TaskCompletionSource<TenantUsage?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _usageWaiters.Enqueue(waiter);
+            if (_cell.TrySend(SharedCellMessage.Stats, Id) && await waiter.Task.WaitAsync(timeout).ConfigureAwait(false) is { } usage)
+            {
+                return usage;
+            }
+        }
+        return _finalUsage ?? TenantUsage.None;
+    }
+
     public async Task<bool> CleanupAsync()
     {
         if (!Exited.IsCompleted && Volatile.Read(ref _started) == 0)
@@ -68,15 +91,34 @@ public sealed class SharedTenantProcess : ITaskProcess
 
     internal void OnError(string message) => _ready.TrySetException(new CellCreateException(message));
 
-    internal void OnExit(uint code)
+    internal void OnUsage(TenantUsage? usage)
     {
+        if (_usageWaiters.TryDequeue(out var waiter))
+        {
+            waiter.TrySetResult(usage);
+        }
+    }
+
+    internal void OnExit(uint code, TenantUsage? usage)
+    {
+        _finalUsage = usage;
         _cell.Forget(Id);
         _exited.TrySetResult(new ExitStatus(code, DateTimeOffset.UtcNow));
+        ReleaseUsageWaiters();
     }
 
     internal void OnCellDied(int pid)
     {
         _ready.TrySetException(new CellCreateException($"the shared cell {pid} died while loading the container"));
         _exited.TrySetResult(new ExitStatus(SharedCell.DiedExitCode, DateTimeOffset.UtcNow));
+        ReleaseUsageWaiters();
+    }
+
+    private void ReleaseUsageWaiters()
+    {
+        while (_usageWaiters.TryDequeue(out var waiter))
+        {
+            waiter.TrySetResult(null);
+        }
     }
 }

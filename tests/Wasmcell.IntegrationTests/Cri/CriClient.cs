@@ -17,25 +17,9 @@ internal sealed class CriClient : IDisposable
     public CriClient(string socketPath)
     {
         SocketPath = socketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-            // CRI streams nothing long-lived here; keep idle connections from piling up across tests.
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        };
+        var handler = Wasmcell.Protos.UnixSocketGrpc.Handler(socketPath);
+        // CRI streams nothing long-lived here; keep idle connections from piling up across tests.
+        handler.PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30);
         _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
         {
             HttpHandler = handler,

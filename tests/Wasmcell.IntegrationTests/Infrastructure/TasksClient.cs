@@ -20,23 +20,7 @@ internal sealed class TasksClient : IDisposable
 
     public TasksClient(string socketPath, string ns)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = Wasmcell.Protos.UnixSocketGrpc.Handler(socketPath);
         _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
         _tasks = new Tasks.TasksClient(_channel);
         // containerd takes the namespace from this gRPC header.

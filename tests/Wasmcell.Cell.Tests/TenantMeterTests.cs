@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Wasmcell.Cell.Shared;
+
+namespace Wasmcell.Cell.Tests;
+
+/// <summary>A shared cell's per-container accounting (TenantMeter), driven by a thread standing in for a guest.</summary>
+public sealed class TenantMeterTests
+{
+    [Fact]
+    public async Task A_guest_over_its_cpu_quota_is_held_until_its_period_ends_and_the_holds_are_counted()
+    {
+        // 5 ms of CPU per 100 ms period; the stand-in spins for a second of wall time, reaching the meter every ~1 ms.
+        var meter = new TenantMeter(quotaNanoseconds: 5_000_000, periodNanoseconds: 100_000_000, memoryLimitBytes: 0);
+        var guest = Task.Factory.StartNew(() => Spin(meter, TimeSpan.FromSeconds(1)), TaskCreationOptions.LongRunning);
+        await guest.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var usage = meter.Usage();
+        // Unthrottled it would use up to 1 s; held, about 11 periods of 5 ms plus at most one tick (1 ms) each.
+        Assert.True(usage.CpuNanoseconds < 400_000_000, $"cpu {usage.CpuNanoseconds / 1e6:0} ms in 1 s under a 5% quota");
+        Assert.True(usage.ThrottledPeriods >= 2, $"throttled periods {usage.ThrottledPeriods}");
+        Assert.True(usage.ThrottledNanoseconds > 0);
+        Assert.True(usage.Periods > usage.ThrottledPeriods);
+        Assert.Equal(0, usage.Threads); // the stand-in has ended
+    }
+
+    [Fact]
+    public async Task A_held_guest_is_let_go_at_once_when_it_is_stopped()
+    {
+        // A 1 ms quota per 1000 s period: the first tick past 1 ms holds the guest for the rest of the period.
+        var meter = new TenantMeter(quotaNanoseconds: 1_000_000, periodNanoseconds: 1_000_000_000_000, memoryLimitBytes: 0);
+        var guest = Task.Factory.StartNew(() => Spin(meter, TimeSpan.FromSeconds(2)), TaskCreationOptions.LongRunning);
+        var clock = Stopwatch.StartNew();
+        while (meter.Usage().ThrottledNanoseconds == 0 && meter.Usage().CpuNanoseconds < 1_000_000 && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(10);
+        }
+        await Task.Delay(50);
+        Assert.False(guest.IsCompleted, "the guest was never held");
+
+        meter.Release();
+
+        // Held, it would wait out the 1000 s period; let go, it spins on to the end of its 2 s.
+        await guest.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(meter.Usage().ThrottledPeriods >= 1);
+    }
+
+    [Fact]
+    public void Memory_is_the_last_sample_and_its_peak_with_the_limit_and_cpu_is_the_guest_thread_s_own()
+    {
+        var meter = new TenantMeter(0, 0, memoryLimitBytes: 64 << 20);
+        var thread = new Thread(() =>
+        {
+            meter.OnGuestStart();
+            meter.OnTick(3 << 20);
+            meter.OnBlocking(5 << 20);
+            meter.OnTick(4 << 20);
+            var clock = Stopwatch.StartNew();
+            while (clock.ElapsedMilliseconds < 20)
+            {
+            }
+            meter.OnGuestEnd();
+        });
+        thread.Start();
+        thread.Join();
+
+        var usage = meter.Usage();
+        Assert.Equal((4L << 20, 5L << 20, 64L << 20), (usage.MemoryBytes, usage.MaxMemoryBytes, usage.MemoryLimitBytes));
+        Assert.InRange(usage.CpuNanoseconds, 10_000_000, 10_000_000_000);
+        Assert.Equal((0L, 0L, 0L), (usage.Periods, usage.ThrottledPeriods, usage.Threads));
+    }
+
+    private static void Spin(TenantMeter meter, TimeSpan wall)
+    {
+        meter.OnGuestStart();
+        var clock = Stopwatch.StartNew();
+        var next = TimeSpan.Zero;
+        while (clock.Elapsed < wall)
+        {
+            if (clock.Elapsed >= next)
+            {
+                meter.OnTick(65536);
+                next = clock.Elapsed + TimeSpan.FromMilliseconds(1);
+            }
+        }
+        meter.OnGuestEnd();
+    }
+}

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace Wasmcell.Linux.Tests;
+
+public sealed class ThreadCpuClockTests
+{
+    [Fact]
+    public void Another_thread_s_cpu_time_is_read_while_it_lives_and_is_gone_after_it_ends()
+    {
+        var tid = 0;
+        using var spun = new ManualResetEventSlim();
+        using var finish = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            tid = Libc.Gettid();
+            var clock = Stopwatch.StartNew();
+            while (clock.ElapsedMilliseconds < 30)
+            {
+            }
+            spun.Set();
+            finish.Wait();
+        });
+        thread.Start();
+        spun.Wait();
+
+        var used = ThreadCpuClock.Nanoseconds(tid);
+        finish.Set();
+        thread.Join();
+
+        Assert.NotEqual(Libc.Gettid(), tid);
+        Assert.InRange(used ?? 0, 10_000_000, 10_000_000_000);
+        Assert.Null(ThreadCpuClock.Nanoseconds(tid));
+    }
+}

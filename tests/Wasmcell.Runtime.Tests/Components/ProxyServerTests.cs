@@ -173,37 +173,23 @@ public sealed class ProxyServerTests(ProxyFixture fixture) : IClassFixture<Proxy
     public void A_HEAD_gets_the_GETs_head_without_its_body_and_HTTP_1_0_gets_a_closing_connection()
     {
         using var server = Serve();
-        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-        {
-            socket.Connect(IPAddress.Loopback, server.Port);
-            using var stream = new NetworkStream(socket);
-            stream.Write("HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8);
-            var answer = new StreamReader(stream).ReadToEnd();
-            Assert.StartsWith("HTTP/1.1 200 OK\r\n", answer);
-            Assert.Contains("content-length: 42\r\n", answer); // what the GET's body would be
-            Assert.EndsWith("\r\n\r\n", answer);
-        }
-        using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
-        {
-            socket.Connect(IPAddress.Loopback, server.Port);
-            using var stream = new NetworkStream(socket);
-            stream.Write("GET /old HTTP/1.0\r\nHost: x\r\n\r\n"u8);
-            var answer = new StreamReader(stream).ReadToEnd();
-            Assert.Contains("connection: close\r\n", answer);
-            Assert.EndsWith("hello from componentize-js: GET /old body=\n", answer);
-        }
+
+        var head = SendAndReadToClose(server.Port, "HEAD /h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        var old = SendAndReadToClose(server.Port, "GET /old HTTP/1.0\r\nHost: x\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head);
+        Assert.Contains("content-length: 42\r\n", head); // what the GET's body would be
+        Assert.EndsWith("\r\n\r\n", head);
+        Assert.Contains("connection: close\r\n", old);
+        Assert.EndsWith("hello from componentize-js: GET /old body=\n", old);
     }
 
     [Fact]
     public void A_malformed_request_gets_400_and_the_connection_closes()
     {
         using var server = Serve();
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Connect(IPAddress.Loopback, server.Port);
-        using var stream = new NetworkStream(socket);
 
-        stream.Write("GET / HTTP/1.1\r\nBad Header\r\n\r\n"u8);
-        var answer = new StreamReader(stream).ReadToEnd();
+        var answer = SendAndReadToClose(server.Port, "GET / HTTP/1.1\r\nBad Header\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", answer);
     }
@@ -249,6 +235,16 @@ public sealed class ProxyServerTests(ProxyFixture fixture) : IClassFixture<Proxy
         Assert.False(server.StopAndWait());
 
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Sends <paramref name="request"/> on a new connection and reads until the server closes it.</summary>
+    private static string SendAndReadToClose(int port, string request)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Connect(IPAddress.Loopback, port);
+        using var stream = new NetworkStream(socket);
+        stream.Write(Encoding.ASCII.GetBytes(request));
+        return new StreamReader(stream).ReadToEnd();
     }
 
     /// <summary>Sends one request and reads one response whose body is chunked or has a Content-Length.</summary>

@@ -5,6 +5,8 @@ using Wasmcell.Linux;
 using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Runtime;
 using Wasmcell.Runtime.Components;
+using Wasmcell.Runtime.Components.Http;
+using Wasmcell.Runtime.Components.Http.Server;
 
 namespace Wasmcell.Cell;
 
@@ -48,7 +50,8 @@ public static class CellMain
         Spec oci;
         CellSpec spec;
         Wasmtime.Module? module = null;
-        CommandComponent? component = null;
+        LoadedComponent? component = null;
+        IReadOnlyList<System.Net.Sockets.Socket> proxyListeners = [];
         ContainerRootfs rootfs;
         var cache = OpenCache();
         var (moduleMs, seccompMs) = (0.0, 0.0);
@@ -60,6 +63,12 @@ public static class CellMain
             module = component is null ? LoadModule(engine, launch, rootfs, cache) : null;
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             spec = CellSpecBuilder.Build(oci, launch, rootfs);
+            if (component is ProxyComponent proxy)
+            {
+                // Listening needs socket() and bind(): before the seccomp filter, in the container's network namespace.
+                proxyListeners = ProxyServing.Listeners(oci, spec);
+                proxy.MemoryLimitBytes = spec.MemoryLimitBytes;
+            }
             JoinMemoryCgroup(launch);
             var before = clock.Elapsed.TotalMilliseconds;
             // Last: from here on every thread, the runtime's included, runs under the filters.
@@ -109,7 +118,14 @@ public static class CellMain
             return probed;
         }
 #endif
-        var outcome = component is not null ? runner.Run(component, spec) : runner.Run(module!, spec);
+        if (component is ProxyComponent served)
+        {
+            var code = Serve(served, spec, proxyListeners);
+            ReleaseStdio();
+            Report(CellStatus.ExitLine(code));
+            return code;
+        }
+        var outcome = component is CommandComponent command ? runner.Run(command, spec) : runner.Run(module!, spec);
         if (outcome.TrapMessage is { } message)
         {
             WriteStderr($"{launch.Entry}: {message}\n");
@@ -148,8 +164,23 @@ public static class CellMain
         }
     }
 
-    /// <summary>The entrypoint as a command component, or null when it is not a component (a module or bad input).</summary>
-    private static CommandComponent? LoadComponent(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
+    /// <summary>
+    /// Serves a proxy component until SIGTERM/SIGINT, then drains: 0 when every request in flight finished, 143 when
+    /// the drain timed out and cut the rest (README "HTTP proxy components").
+    /// </summary>
+    private static int Serve(ProxyComponent proxy, CellSpec spec, IReadOnlyList<System.Net.Sockets.Socket> listeners)
+    {
+        var server = new HttpServer(proxy, listeners, ProxyServing.Environment(spec));
+        Volatile.Write(ref s_server, server);
+        ProxyServing.Announce(listeners);
+        return server.Run() ? 0 : ExitCodes.Terminated;
+    }
+
+    // The proxy's server once serving: a stop signal drains it instead of stopping a guest.
+    private static HttpServer? s_server;
+
+    /// <summary>The entrypoint as a component (command or proxy), or null when it is not a component (a module or bad input).</summary>
+    private static LoadedComponent? LoadComponent(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
     {
         using var stream = rootfs.OpenFile(launch.Entry);
         var fdPath = $"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}";
@@ -241,11 +272,23 @@ public static class CellMain
         {
             Environment.Exit(128 + signal);
         }
+        if (Volatile.Read(ref s_server) is { } server)
+        {
+            server.Stop();
+            // The drain has its own timeout; this only guards against a request that ignores being cut.
+            StartExitTimer(server.Options.DrainTimeout + TimeSpan.FromSeconds(5), signal);
+            return;
+        }
         runner.Stop();
         // A guest blocked in a host call the WASI implementation cannot interrupt still ends promptly.
+        StartExitTimer(StopGrace, signal);
+    }
+
+    private static void StartExitTimer(TimeSpan after, int signal)
+    {
         var timer = new Thread(() =>
         {
-            Thread.Sleep(StopGrace);
+            Thread.Sleep(after);
             Environment.Exit(128 + signal);
         })
         { IsBackground = true };

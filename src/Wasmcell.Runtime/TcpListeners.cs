@@ -10,7 +10,7 @@ namespace Wasmcell.Runtime;
 public static class TcpListeners
 {
     /// <summary>host:port, [v6]:port or :port (all interfaces).</summary>
-    public static Socket Listen(string address)
+    public static Socket Listen(string address, int backlog = 128)
     {
         var endpoint = Parse(address);
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -18,7 +18,7 @@ public static class TcpListeners
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endpoint);
-            socket.Listen(128);
+            socket.Listen(backlog);
             return socket;
         }
         catch

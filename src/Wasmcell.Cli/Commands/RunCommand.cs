@@ -5,6 +5,8 @@ using System.Runtime.InteropServices;
 using Wasmcell.Runtime;
 using Wasmcell.Runtime.Cache;
 using Wasmcell.Runtime.Components;
+using Wasmcell.Runtime.Components.Http;
+using Wasmcell.Runtime.Components.Http.Server;
 using Wasmcell.Wasi;
 
 namespace Wasmcell.Cli.Commands;
@@ -12,7 +14,7 @@ namespace Wasmcell.Cli.Commands;
 /// <summary>
 /// <c>wasmcell run [--dir HOST[::GUEST][:ro]] [--env K=V] [--listen ADDR] MODULE [ARGS...]</c>: runs a
 /// module locally with the project's WASI host (or its Emscripten 1.38 host for such modules), or a wasi:cli/command
-/// component with Wasmtime's p2 WASI. Default-deny: the guest gets only the given dirs, env and listeners; the exit
+/// component with Wasmtime's p2 WASI, or serves a wasi:http/proxy component over HTTP on its --listen addresses. Default-deny: the guest gets only the given dirs, env and listeners; the exit
 /// code is the guest's (143 after SIGTERM/SIGINT, 134 on a trap; a component's is 0 or 1, all WASI 0.2 passes on).
 /// Compiled code comes from the precompile cache, as in the shim, when the cache is usable by the caller.
 /// </summary>
@@ -23,7 +25,7 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var module = new Argument<string>("MODULE") { Description = "The .wasm (or .wat) module, or wasi:cli/command component, to run" };
+        var module = new Argument<string>("MODULE") { Description = "The .wasm (or .wat) module, wasi:cli/command component to run, or wasi:http/proxy component to serve" };
         var args = new Argument<string[]>("ARGS")
         {
             Description = "Arguments for the guest (argv[1..]; put them after -- if they start with -)",
@@ -41,7 +43,7 @@ internal static class RunCommand
         };
         var listen = new Option<string[]>("--listen")
         {
-            Description = "Hand the guest a TCP listener on ADDR (host:port or :port), as fds after the preopens. Repeatable",
+            Description = "Hand the guest a TCP listener on ADDR (host:port or :port), as fds after the preopens; a wasi:http/proxy component is served there (default 0.0.0.0:8080). Repeatable",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var sockets = new Option<bool>("--allow-sockets")
@@ -84,8 +86,11 @@ internal static class RunCommand
 
             using var engine = new WasmEngine();
             var cache = OpenCache(cacheDir);
-            var isComponent = ComponentLoader.IsComponentFile(modulePath);
-            using var component = isComponent ? ComponentLoader.LoadFile(engine, modulePath, modulePath, cache) : null;
+            var isBinaryComponent = ComponentLoader.IsComponentFile(modulePath);
+            var isText = !isBinaryComponent && IsComponentText(modulePath);
+            var isComponent = isText || isBinaryComponent;
+            using var component = isText ? ComponentLoader.Load(engine, modulePath, Wasmtime.Module.ConvertText(File.ReadAllText(modulePath)), cache)
+                : isComponent ? ComponentLoader.LoadFile(engine, modulePath, modulePath, cache) : null;
             using var wasm = isComponent ? null : ModuleLoader.LoadFile(engine, modulePath, modulePath, cache);
             var spec = new CellSpec
             {
@@ -96,10 +101,14 @@ internal static class RunCommand
                 Listeners = listeners,
                 AllowSocketExtension = sockets,
             };
+            if (component is ProxyComponent proxy)
+            {
+                return Serve(proxy, modulePath, guestArgs, env, listeners);
+            }
             var runner = new CellRunner(engine);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            var outcome = component is not null ? runner.Run(component, spec) : runner.Run(wasm!, spec);
+            var outcome = component is CommandComponent command ? runner.Run(command, spec) : runner.Run(wasm!, spec);
             if (outcome.TrapMessage is not null)
             {
                 Console.Error.WriteLine(outcome.TrapMessage);
@@ -133,6 +142,68 @@ internal static class RunCommand
             {
                 l.Dispose();
             }
+        }
+    }
+
+    /// <summary>Component text ("(component ..."), accepted here as module text is (the shim takes binaries only).</summary>
+    private static bool IsComponentText(string path)
+    {
+        try
+        {
+            Span<byte> magic = stackalloc byte[4];
+            using (var stream = File.OpenRead(path))
+            {
+                if (stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("\0asm"u8))
+                {
+                    return false; // a binary module: not text, and not worth reading line by line
+                }
+            }
+            // The first line that is neither blank nor a ";;" comment.
+            var first = File.ReadLines(path).Take(100).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith(";;", StringComparison.Ordinal));
+            return first?.StartsWith("(component", StringComparison.Ordinal) == true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Serves a wasi:http/proxy component on the --listen addresses (default 0.0.0.0:8080, as `wasmtime serve`) until
+    /// SIGTERM/SIGINT, then drains: 0 when the requests in flight finished, 143 when the drain had to cut them.
+    /// </summary>
+    private static int Serve(ProxyComponent proxy, string path, string[] guestArgs, string[] env, List<Socket> listeners)
+    {
+        if (listeners.Count == 0)
+        {
+            listeners.Add(TcpListeners.Listen("0.0.0.0:8080"));
+        }
+        var stdout = Console.OpenStandardOutput();
+        var stderr = Console.OpenStandardError();
+        var environment = new ProxyEnvironment
+        {
+            Args = [path, .. guestArgs],
+            Env = env,
+            Stdout = data => { lock (stdout) { stdout.Write(data); stdout.Flush(); } },
+            Stderr = data => { lock (stderr) { stderr.Write(data); stderr.Flush(); } },
+        };
+        var server = new HttpServer(proxy, [.. listeners], environment);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        foreach (var listener in listeners)
+        {
+            Console.Error.WriteLine($"Serving HTTP on http://{listener.LocalEndPoint}/");
+        }
+        var drained = server.Run();
+        var (requests, mean) = server.Stats;
+        Console.Error.WriteLine(FormattableString.Invariant(
+            $"served {requests} requests; mean per request: instantiate {mean.Instantiate.TotalMilliseconds:0.000} ms, handle {mean.Handle.TotalMilliseconds:0.000} ms (in host functions {mean.Host.TotalMilliseconds:0.000} ms)"));
+        return drained ? 0 : ExitCodes.Terminated;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            server.Stop();
         }
     }
 

@@ -3,7 +3,7 @@ using Wasmtime.Components;
 namespace Wasmcell.Runtime.Components;
 
 /// <summary>A compiled <c>wasi:cli/command</c> component, checked at load to export <c>wasi:cli/run</c>.</summary>
-public sealed class CommandComponent : IDisposable
+public sealed class CommandComponent : LoadedComponent
 {
     internal CommandComponent(Component component, string path)
     {
@@ -11,10 +11,9 @@ public sealed class CommandComponent : IDisposable
         Path = path;
     }
 
-    public Component Component { get; }
+    public override Component Component { get; }
 
-    /// <summary>The file it was loaded from, as errors name it.</summary>
-    public string Path { get; }
+    public override string Path { get; }
 
-    public void Dispose() => Component.Dispose();
+    public override void Dispose() => Component.Dispose();
 }

@@ -4,7 +4,7 @@ using Wasmtime.Components;
 
 namespace Wasmcell.Runtime.Components;
 
-/// <summary>The names of a component's top-level exports (e.g. <c>wasi:cli/run@0.2.12</c>), as Wasmtime reads them.</summary>
+/// <summary>The names of a component's top-level exports (e.g. <c>wasi:cli/run@0.2.12</c>) and imports, as Wasmtime reads them.</summary>
 internal static class ComponentExports
 {
     // Room for the item whatever its layout: the headers describe a 24-byte tagged union; libwasmtime.so 50.0.1
@@ -13,7 +13,12 @@ internal static class ComponentExports
     // bytes per export, once per load.
     private const int ItemBytes = 64;
 
-    public static unsafe IReadOnlyList<string> Names(Engine engine, Component component)
+    public static IReadOnlyList<string> Names(Engine engine, Component component) => Read(engine, component, imports: false);
+
+    /// <summary>The names of its top-level imports (e.g. <c>wasi:io/poll@0.2.12</c>), which a proxy's linker defines.</summary>
+    public static IReadOnlyList<string> ImportNames(Engine engine, Component component) => Read(engine, component, imports: true);
+
+    private static unsafe IReadOnlyList<string> Read(Engine engine, Component component, bool imports)
     {
         var enginePointer = WasmtimeNative.PointerOf(engine);
         var type = WasmtimeNative.ComponentType(WasmtimeNative.PointerOf(component));
@@ -23,14 +28,17 @@ internal static class ComponentExports
         }
         try
         {
-            var count = WasmtimeNative.ComponentTypeExportCount(type, enginePointer);
+            var count = imports ? Http.ComponentNative.ComponentTypeImportCount(type, enginePointer) : WasmtimeNative.ComponentTypeExportCount(type, enginePointer);
             var names = new List<string>((int)Math.Min(count, 64u));
             byte* item = stackalloc byte[ItemBytes];
             for (nuint i = 0; i < count && names.Count < 1000; i++)
             {
                 byte* name;
                 nuint length;
-                if (WasmtimeNative.ComponentTypeExportNth(type, enginePointer, i, &name, &length, item))
+                var found = imports
+                    ? Http.ComponentNative.ComponentTypeImportNth(type, enginePointer, i, &name, &length, item)
+                    : WasmtimeNative.ComponentTypeExportNth(type, enginePointer, i, &name, &length, item);
+                if (found)
                 {
                     names.Add(Encoding.UTF8.GetString(name, checked((int)length)));
                 }

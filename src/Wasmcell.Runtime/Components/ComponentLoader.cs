@@ -6,8 +6,8 @@ namespace Wasmcell.Runtime.Components;
 
 /// <summary>
 /// Compiles (or loads from the precompile cache) a component and checks at load, so at container create, that
-/// this runtime can start it: a <c>wasi:cli/command</c>. Anything else fails with a message naming the file and
-/// what it exports.
+/// this runtime can start it: a <c>wasi:cli/command</c> (run) or a <c>wasi:http/proxy</c> (served, with every import
+/// it needs defined by this host). Anything else fails with a message naming the file and what it exports.
 /// </summary>
 public static class ComponentLoader
 {
@@ -30,7 +30,7 @@ public static class ComponentLoader
     /// Loads a component file; with a cache, a hit neither reads, hashes nor compiles it. <paramref name="readablePath"/>
     /// may be a /proc/self/fd path of a file opened safely elsewhere; <paramref name="displayPath"/> names it in errors.
     /// </summary>
-    public static CommandComponent LoadFile(WasmEngine engine, string displayPath, string readablePath, PrecompileCache? cache)
+    public static LoadedComponent LoadFile(WasmEngine engine, string displayPath, string readablePath, PrecompileCache? cache)
     {
         Component? component = null;
         if (cache is not null)
@@ -61,7 +61,7 @@ public static class ComponentLoader
     }
 
     /// <summary>Loads component bytes (e.g. `wasmcell run` of a file), through <paramref name="cache"/> when given.</summary>
-    public static CommandComponent Load(WasmEngine engine, string path, byte[] bytes, PrecompileCache? cache = null)
+    public static LoadedComponent Load(WasmEngine engine, string path, byte[] bytes, PrecompileCache? cache = null)
     {
         Component? component = null;
         if (cache is not null)
@@ -90,7 +90,7 @@ public static class ComponentLoader
         }
     }
 
-    private static CommandComponent Check(WasmEngine engine, string path, Component component)
+    private static LoadedComponent Check(WasmEngine engine, string path, Component component)
     {
         try
         {
@@ -99,16 +99,19 @@ public static class ComponentLoader
                 case ComponentWorld.Command:
                     return new CommandComponent(component, path);
                 case ComponentWorld.HttpProxy:
-                    var handler = ComponentExports.Names(engine.Engine, component)
-                        .FirstOrDefault(n => n.StartsWith("wasi:http/incoming-handler@", StringComparison.Ordinal)) ?? "wasi:http/incoming-handler";
-                    throw new ModuleLoadException(
-                        $"{path} is a wasi:http/proxy component (it exports {handler}); serving HTTP proxy components is not supported yet, " +
-                        "only wasi:cli/command components (exporting wasi:cli/run@0.2.x) run");
+                    try
+                    {
+                        return new Http.ProxyComponent(engine, component, path);
+                    }
+                    catch (WasmtimeException e)
+                    {
+                        throw new ModuleLoadException($"{path} is a wasi:http/proxy component this host cannot link: {FirstLines(e.Message)}", e);
+                    }
                 default:
                     var exports = ComponentExports.Names(engine.Engine, component);
                     var listed = exports.Count == 0 ? "it exports nothing" : $"its exports: {string.Join(", ", exports.Take(20))}";
                     throw new ModuleLoadException(
-                        $"{path} is a WebAssembly component without wasi:cli/run@0.2.x ({listed}); only wasi:cli/command components run");
+                        $"{path} is a WebAssembly component without wasi:cli/run@0.2.x or wasi:http/incoming-handler@0.2.x ({listed}); only wasi:cli/command and wasi:http/proxy components run");
             }
         }
         catch

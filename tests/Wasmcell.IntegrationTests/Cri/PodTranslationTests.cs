@@ -13,7 +13,7 @@ public sealed class PodTranslationTests
         var classes = ExampleManifests.RuntimeClasses();
         var files = Directory.GetFiles(ExampleManifests.Examples, "*.yaml");
 
-        Assert.Equal(["hello-job.yaml", "http-server.yaml", "nginx-wasm.yaml", "wasm-with-sidecar.yaml"], files.Select(Path.GetFileName).Order());
+        Assert.Equal(["hello-job.yaml", "http-proxy-component.yaml", "http-server.yaml", "nginx-wasm.yaml", "wasm-with-sidecar.yaml"], files.Select(Path.GetFileName).Order());
         foreach (var file in files)
         {
             var pod = PodManifest.Load(file);

@@ -3,7 +3,8 @@ using Wasmcell.IntegrationTests.Cri.V1;
 namespace Wasmcell.IntegrationTests.Cri;
 
 /// <summary>
-/// The operator-facing manifests deploy/examples/http-server.yaml and wasm-with-sidecar.yaml, run as
+/// The operator-facing manifests deploy/examples/http-server.yaml, wasm-with-sidecar.yaml and
+/// http-proxy-component.yaml (a wasi:http/proxy component served by the cell), run as
 /// they are written (only their registry image is swapped for the locally built examples/http-server):
 /// the env they set is all the server needs to be reachable. Root.
 /// </summary>
@@ -55,11 +56,35 @@ public sealed class WasmHttpExampleManifestTests(CriEnvironment env)
         await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
     }
 
-    private PodPlacement Placement(string podName, string exampleImage)
+    [Fact]
+    public async Task Http_proxy_component_deployment_pod_serves_the_handlers_answer_at_its_ip()
+    {
+        WasmPodSetup.InstallShim(env);
+        const string image = "localhost/wcc/hello-proxy-component:1";
+        await env.ImportImageAsync(image,
+            [new("hello-proxy.component.wasm", await File.ReadAllBytesAsync(TestData.Path("components/hello-proxy.component.wasm")), Mode: OciArchive.LayerEntry.Executable)],
+            ["/hello-proxy.component.wasm"]);
+        var manifest = ExampleManifests.Load("http-proxy-component.yaml");
+        var placement = Placement(manifest.Name, image, "localhost:5000/wasmcell/hello-proxy:latest");
+        var portsBefore = await env.BridgePortsAsync();
+        var cri = env.Cri;
+        await using var cleanup = new WasmPodCleanup(cri);
+
+        var pod = cleanup.Track(await PodLifecycle.StartAsync(cri, manifest, env.RuntimeClasses, placement));
+        var ip = await PodIpAsync(pod);
+
+        await WasmHttpImages.AssertRoutedOverBridgeAsync(ip);
+        Assert.Equal("hello from componentize-js: GET /from-the-node body=\n", await WasmHttpImages.CurlAsync($"http://{ip}:8080/from-the-node"));
+        Assert.Equal("hello from componentize-js: POST /p body=pod\n", await WasmHttpImages.CurlAsync($"http://{ip}:8080/p", ["--data-binary", "pod"]));
+
+        await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);
+    }
+
+    private PodPlacement Placement(string podName, string exampleImage, string manifestImage = ManifestImage)
     {
         var placement = env.NewPlacement("default", podName + "-" + Guid.NewGuid().ToString("N")[..6]);
         var busybox = placement.ImageMap!;
-        return placement with { ImageMap = image => image == ManifestImage ? exampleImage : busybox(image) };
+        return placement with { ImageMap = image => image == manifestImage ? exampleImage : busybox(image) };
     }
 
     private async Task<string> PodIpAsync(RunningPod pod)

@@ -12,7 +12,7 @@ public sealed class CommandComponentRunTests : IDisposable
     private readonly CommandComponent _hello;
 
     public CommandComponentRunTests() =>
-        _hello = ComponentLoader.Load(_engine, "/hello.wasm", File.ReadAllBytes(TestComponents.HelloCli));
+        _hello = (CommandComponent)ComponentLoader.Load(_engine, "/hello.wasm", File.ReadAllBytes(TestComponents.HelloCli));
 
     public void Dispose()
     {
@@ -127,7 +127,7 @@ public sealed class CommandComponentRunTests : IDisposable
 
     private CellOutcome RunCommand(string body)
     {
-        using var command = ComponentLoader.Load(_engine, "/c.wasm", TestComponents.Command(body));
+        using var command = (CommandComponent)ComponentLoader.Load(_engine, "/c.wasm", TestComponents.Command(body));
         return new CellRunner(_engine).Run(command, new CellSpec { ModulePath = "/c.wasm", Args = ["c.wasm"] });
     }
 

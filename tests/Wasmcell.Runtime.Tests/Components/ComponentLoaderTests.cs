@@ -33,15 +33,13 @@ public sealed class ComponentLoaderTests : IDisposable
     }
 
     [Fact]
-    public void An_http_proxy_is_refused_naming_its_handler_export()
+    public void An_http_proxy_is_loaded_for_serving_with_its_imports_linked()
     {
-        var ex = Assert.Throws<ModuleLoadException>(() =>
-            ComponentLoader.Load(_engine, "/proxy.wasm", TestComponents.Exporting("wasi:http/incoming-handler@0.2.10")));
+        using var loaded = ComponentLoader.Load(_engine, "/proxy.wasm", TestComponents.Exporting("wasi:http/incoming-handler@0.2.10"));
 
-        Assert.Contains("/proxy.wasm", ex.Message);
-        Assert.Contains("wasi:http/proxy", ex.Message);
-        Assert.Contains("it exports wasi:http/incoming-handler@0.2.10", ex.Message);
-        Assert.Contains("not supported yet", ex.Message);
+        var proxy = Assert.IsType<Wasmcell.Runtime.Components.Http.ProxyComponent>(loaded);
+        Assert.Equal("/proxy.wasm", proxy.Path);
+        Assert.Equal(ComponentWorld.HttpProxy, ComponentWorlds.Of(proxy.Component));
     }
 
     [Fact]

@@ -8,6 +8,9 @@ internal static class TestComponents
     /// <summary>hello.c (modes spin, alloc N, sleep N, write PATH, exit N) through jco's preview1 command adapter.</summary>
     public static string HelloCli => TestData.Path("components/hello-cli.component.wasm");
 
+    /// <summary>echo.js through componentize-js: answers "hello from componentize-js: METHOD PATH body=BODY".</summary>
+    public static string HelloProxy => TestData.Path("components/hello-proxy.component.wasm");
+
     /// <summary>The same program as a core wasm32-wasi module.</summary>
     public static string HelloCore => TestData.Path("components/hello-cli.core.wasm");
 
@@ -29,5 +32,65 @@ internal static class TestComponents
           (func $run (result (result)) (canon lift (core func $i "run")))
           (instance $exported (export "run" (func $run)))
           (export "wasi:cli/run@0.2.0" (instance $exported)))
+        """);
+
+    /// <summary>
+    /// A wasi:http/proxy whose handle runs <paramref name="body"/> (core wasm; the two i32 params are the request and
+    /// outparam handles): <c>unreachable</c> makes a handler that traps.
+    /// </summary>
+    public static byte[] Proxy(string body) => Module.ConvertText($$"""
+        (component
+          (import "wasi:http/types@0.2.0" (instance $types
+            (export "incoming-request" (type (sub resource)))
+            (export "response-outparam" (type (sub resource)))))
+          (alias export $types "incoming-request" (type $request))
+          (alias export $types "response-outparam" (type $outparam))
+          (core module $m (func (export "handle") (param i32 i32) {{body}}))
+          (core instance $i (instantiate $m))
+          (func $handle (param "request" (own $request)) (param "response-out" (own $outparam))
+            (canon lift (core func $i "handle")))
+          (instance $exported (export "handle" (func $handle)))
+          (export "wasi:http/incoming-handler@0.2.0" (instance $exported)))
+        """);
+
+    /// <summary>
+    /// The smallest proxy that answers: handle makes empty fields, an outgoing-response (200) with them and sets it,
+    /// never touching the body (the host ends it empty). Its error-code is a one-case stand-in: the host's functions
+    /// are typed at call time, so only the shapes used must match. Measures the host's own cost per request.
+    /// </summary>
+    public static byte[] TrivialProxy() => Module.ConvertText("""
+        (component
+          (import "wasi:http/types@0.2.0" (instance $types
+            (export "fields" (type $fields (sub resource)))
+            (export "incoming-request" (type (sub resource)))
+            (export "response-outparam" (type $outparam (sub resource)))
+            (export "outgoing-response" (type $response (sub resource)))
+            (type $code (variant (case "internal-error")))
+            (export "error-code" (type $error-code (eq $code)))
+            (export "[constructor]fields" (func (result (own $fields))))
+            (export "[constructor]outgoing-response" (func (param "headers" (own $fields)) (result (own $response))))
+            (export "[static]response-outparam.set"
+              (func (param "param" (own $outparam)) (param "response" (result (own $response) (error $error-code)))))))
+          (alias export $types "incoming-request" (type $request))
+          (alias export $types "response-outparam" (type $outparam))
+          (alias export $types "[constructor]fields" (func $new-fields))
+          (alias export $types "[constructor]outgoing-response" (func $new-response))
+          (alias export $types "[static]response-outparam.set" (func $set))
+          (core func $new-fields-core (canon lower (func $new-fields)))
+          (core func $new-response-core (canon lower (func $new-response)))
+          (core func $set-core (canon lower (func $set)))
+          (core module $m
+            (import "host" "new-fields" (func $nf (result i32)))
+            (import "host" "new-response" (func $nr (param i32) (result i32)))
+            (import "host" "set" (func $set (param i32 i32 i32)))
+            (func (export "handle") (param $request i32) (param $out i32)
+              (call $set (local.get $out) (i32.const 0) (call $nr (call $nf)))))
+          (core instance $host (export "new-fields" (func $new-fields-core))
+            (export "new-response" (func $new-response-core)) (export "set" (func $set-core)))
+          (core instance $i (instantiate $m (with "host" (instance $host))))
+          (func $handle (param "request" (own $request)) (param "response-out" (own $outparam))
+            (canon lift (core func $i "handle")))
+          (instance $exported (export "handle" (func $handle)))
+          (export "wasi:http/incoming-handler@0.2.0" (instance $exported)))
         """);
 }

@@ -1,0 +1,35 @@
+;; The smallest wasi:http/proxy that answers (200, empty body): the host's own cost per request.
+;; The same component as tests/Wasmcell.Runtime.Tests/Components/TestComponents.TrivialProxy.
+(component
+  (import "wasi:http/types@0.2.0" (instance $types
+    (export "fields" (type $fields (sub resource)))
+    (export "incoming-request" (type (sub resource)))
+    (export "response-outparam" (type $outparam (sub resource)))
+    (export "outgoing-response" (type $response (sub resource)))
+    (type $code (variant (case "internal-error")))
+    (export "error-code" (type $error-code (eq $code)))
+    (export "[constructor]fields" (func (result (own $fields))))
+    (export "[constructor]outgoing-response" (func (param "headers" (own $fields)) (result (own $response))))
+    (export "[static]response-outparam.set"
+      (func (param "param" (own $outparam)) (param "response" (result (own $response) (error $error-code)))))))
+  (alias export $types "incoming-request" (type $request))
+  (alias export $types "response-outparam" (type $outparam))
+  (alias export $types "[constructor]fields" (func $new-fields))
+  (alias export $types "[constructor]outgoing-response" (func $new-response))
+  (alias export $types "[static]response-outparam.set" (func $set))
+  (core func $new-fields-core (canon lower (func $new-fields)))
+  (core func $new-response-core (canon lower (func $new-response)))
+  (core func $set-core (canon lower (func $set)))
+  (core module $m
+    (import "host" "new-fields" (func $nf (result i32)))
+    (import "host" "new-response" (func $nr (param i32) (result i32)))
+    (import "host" "set" (func $set (param i32 i32 i32)))
+    (func (export "handle") (param $request i32) (param $out i32)
+      (call $set (local.get $out) (i32.const 0) (call $nr (call $nf)))))
+  (core instance $host (export "new-fields" (func $new-fields-core))
+    (export "new-response" (func $new-response-core)) (export "set" (func $set-core)))
+  (core instance $i (instantiate $m (with "host" (instance $host))))
+  (func $handle (param "request" (own $request)) (param "response-out" (own $outparam))
+    (canon lift (core func $i "handle")))
+  (instance $exported (export "handle" (func $handle)))
+  (export "wasi:http/incoming-handler@0.2.0" (instance $exported)))

@@ -1,0 +1,147 @@
+using System.Text;
+
+namespace Wasmcell.Runtime.Components.Http;
+
+/// <summary>wasi:http fields: an ordered multimap with lower-case names; immutable once part of a request or sent.</summary>
+internal sealed class Fields
+{
+    /// <summary>Bounds what a guest can pile into one fields object.</summary>
+    public const int MaxEntries = 1000;
+
+    public List<KeyValuePair<string, byte[]>> Entries { get; } = [];
+
+    public bool Immutable { get; init; }
+
+    public static Fields From(IEnumerable<KeyValuePair<string, byte[]>> entries, bool immutable)
+    {
+        var fields = new Fields { Immutable = immutable };
+        fields.Entries.AddRange(entries);
+        return fields;
+    }
+
+    /// <summary>A field name as RFC 9110 allows it (a token); wasi:http answers invalid-syntax otherwise.</summary>
+    public static bool IsValidName(string name)
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+        foreach (var c in name)
+        {
+            if (c > 0x7e || c <= 0x20 || "\"(),/:;<=>?@[\\]{}".Contains(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>No CR, LF or NUL: a value that could split the response's header section is refused.</summary>
+    public static bool IsValidValue(ReadOnlySpan<byte> value) => value.IndexOfAny((byte)'\r', (byte)'\n', (byte)0) < 0;
+
+    public Fields Clone() => From(Entries.Select(e => new KeyValuePair<string, byte[]>(e.Key, e.Value)), immutable: false);
+}
+
+internal sealed class IncomingRequest(IHttpExchange exchange)
+{
+    public IHttpExchange Exchange { get; } = exchange;
+
+    public Fields Headers { get; } = Fields.From(exchange.Headers, immutable: true);
+
+    public bool Consumed { get; set; }
+}
+
+internal sealed class IncomingBody(IHttpExchange exchange)
+{
+    public IHttpExchange Exchange { get; } = exchange;
+
+    public bool StreamTaken { get; set; }
+}
+
+internal sealed class ResponseOutparam;
+
+internal sealed class FutureTrailers;
+
+internal sealed class OutgoingResponse(Fields headers)
+{
+    public Fields Headers { get; } = headers;
+
+    public ushort Status { get; set; } = 200;
+
+    public OutgoingBody? Body { get; set; }
+
+    /// <summary>The exchange this response was set on (response-outparam.set), or null while it is not set.</summary>
+    public IHttpExchange? SetOn { get; set; }
+
+    /// <summary>Whether the guest asked for the body (outgoing-response.body answers once).</summary>
+    public bool BodyTaken { get; set; }
+}
+
+/// <summary>
+/// A response body: what the guest writes before the response is set is kept (so a body finished before set goes
+/// out with a Content-Length); after set, writes go to the connection.
+/// </summary>
+internal sealed class OutgoingBody(OutgoingResponse response)
+{
+    private MemoryStream? _early = new();
+
+    public OutgoingResponse Response { get; } = response;
+
+    public bool StreamTaken { get; set; }
+
+    public bool Finished { get; private set; }
+
+    public IHttpExchange? Exchange { get; private set; }
+
+    public bool Attached => Exchange is not null;
+
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (Finished)
+        {
+            throw new InvalidOperationException("write to a finished outgoing-body");
+        }
+        if (Exchange is { } exchange)
+        {
+            exchange.WriteBody(data);
+        }
+        else
+        {
+            _early!.Write(data);
+        }
+    }
+
+    public void Finish()
+    {
+        Finished = true;
+        Exchange?.EndBody();
+    }
+
+    /// <summary>The response was set: its head goes out, then what was written so far, then (if finished) the end.</summary>
+    public void Attach(IHttpExchange exchange, IReadOnlyList<KeyValuePair<string, byte[]>> headers)
+    {
+        var early = _early!;
+        _early = null;
+        var hasLength = headers.Any(h => h.Key == "content-length");
+        exchange.SendHead(Response.Status, headers, Finished && !hasLength ? early.Length : null);
+        exchange.WriteBody(early.GetBuffer().AsSpan(0, (int)early.Length));
+        Exchange = exchange;
+        if (Finished)
+        {
+            exchange.EndBody();
+        }
+    }
+}
+
+/// <summary>The payload of wasi:io/error: the text behind a stream's last-operation-failed.</summary>
+internal sealed class IoError(string message)
+{
+    public string Message { get; } = message;
+
+    public static IoError From(Exception e) => new(e.Message);
+}
+
+internal static class Utf8
+{
+    public static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
+}

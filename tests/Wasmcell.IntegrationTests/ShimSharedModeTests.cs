@@ -41,6 +41,14 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
             Assert.True(trap.ExitCode == 134, trap.Describe());
             Assert.Contains("unreachable", trap.Stderr, StringComparison.Ordinal);
 
+            // So does a stack overflow (Wasmtime's guard, a trap), and a guest at its memory limit sees malloc fail.
+            var overflow = await containerd.RunAsync(Request(containerd.NewId("shared-stack"), "/stack-overflow.wasm"));
+            Assert.True(overflow.ExitCode == 134, overflow.Describe());
+            var capped = await containerd.RunAsync(Request(containerd.NewId("shared-malloc"), "/cri-malloc.wasm") with { Flags = ["--memory-limit", $"{32 << 20}"] });
+            Assert.True(capped.ExitCode == 0, capped.Describe());
+            var got = long.Parse(System.Text.RegularExpressions.Regex.Match(capped.Stdout, @"failed after (\d+) bytes").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(got, 16L << 20, 32L << 20);
+
             // A module the cell refuses fails at create, naming it; the shared cell serves on.
             var bad = await containerd.RunAsync(Request(containerd.NewId("shared-bad"), "/unknown-abi.wasm"));
             Assert.NotEqual(0, bad.ExitCode);

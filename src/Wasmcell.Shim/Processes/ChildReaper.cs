@@ -51,8 +51,9 @@ public sealed class ChildReaper
             {
                 continue;
             }
-            // ECHILD: nothing to reap until someone spawns (or a grandchild is re-parented to us).
-            _childrenMayExist.Wait(TimeSpan.FromMilliseconds(200));
+            // ECHILD: nothing to reap until someone spawns (WaitAsync) or a grandchild is re-parented to us (Poke); the
+            // timeout is only a safety net. At 200 ms, 1000 daemons whose containers had exited kept a 2-core host busy.
+            _childrenMayExist.Wait(TimeSpan.FromSeconds(5));
         }
     }
 

@@ -32,7 +32,8 @@ public static class NetworkNamespace
                 {
                     failure = e;
                 }
-            }) { IsBackground = true, Name = "in-netns" };
+            })
+            { IsBackground = true, Name = "in-netns" };
             thread.Start();
             thread.Join();
         }

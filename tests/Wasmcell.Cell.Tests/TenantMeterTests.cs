@@ -9,15 +9,17 @@ public sealed class TenantMeterTests
     [Fact]
     public async Task A_guest_over_its_cpu_quota_is_held_until_its_period_ends_and_the_holds_are_counted()
     {
-        // 5 ms of CPU per 100 ms period; the stand-in spins for a second of wall time, reaching the meter every ~1 ms.
+        // 5 ms of CPU per 100 ms period; the stand-in spins, reaching the meter every ~1 ms, until it was held 3 times.
         var meter = new TenantMeter(quotaNanoseconds: 5_000_000, periodNanoseconds: 100_000_000, memoryLimitBytes: 0);
-        var guest = Task.Factory.StartNew(() => Spin(meter, TimeSpan.FromSeconds(1)), TaskCreationOptions.LongRunning);
-        await guest.WaitAsync(TimeSpan.FromSeconds(30));
+        var guest = Task.Factory.StartNew(() => Spin(meter, TimeSpan.FromSeconds(20), () => meter.Usage().ThrottledPeriods >= 3), TaskCreationOptions.LongRunning);
+        await guest.WaitAsync(TimeSpan.FromSeconds(60));
 
         var usage = meter.Usage();
-        // Unthrottled it would use up to 1 s; held, about 11 periods of 5 ms plus at most one tick (1 ms) each.
-        Assert.True(usage.CpuNanoseconds < 400_000_000, $"cpu {usage.CpuNanoseconds / 1e6:0} ms in 1 s under a 5% quota");
-        Assert.True(usage.ThrottledPeriods >= 2, $"throttled periods {usage.ThrottledPeriods}");
+        Assert.True(usage.ThrottledPeriods >= 3, $"throttled periods {usage.ThrottledPeriods}");
+        // Each period it got its 5 ms and at most one more tick before it was held (a tick is ~1 ms of wall time here,
+        // generously 5 ms of CPU); spinning freely it would have used the periods' whole 100 ms.
+        Assert.True(usage.CpuNanoseconds <= usage.Periods * 10_000_000,
+            $"cpu {usage.CpuNanoseconds / 1e6:0} ms over {usage.Periods} periods under a 5 ms quota");
         Assert.True(usage.ThrottledNanoseconds > 0);
         Assert.True(usage.Periods > usage.ThrottledPeriods);
         Assert.Equal(0, usage.Threads); // the stand-in has ended
@@ -54,8 +56,8 @@ public sealed class TenantMeterTests
             meter.OnTick(3 << 20);
             meter.OnBlocking(5 << 20);
             meter.OnTick(4 << 20);
-            var clock = Stopwatch.StartNew();
-            while (clock.ElapsedMilliseconds < 20)
+            var tid = Wasmcell.Linux.Libc.Gettid();
+            while (Wasmcell.Linux.ThreadCpuClock.Nanoseconds(tid) < 20_000_000)
             {
             }
             meter.OnGuestEnd();
@@ -65,16 +67,16 @@ public sealed class TenantMeterTests
 
         var usage = meter.Usage();
         Assert.Equal((4L << 20, 5L << 20, 64L << 20), (usage.MemoryBytes, usage.MaxMemoryBytes, usage.MemoryLimitBytes));
-        Assert.InRange(usage.CpuNanoseconds, 10_000_000, 10_000_000_000);
+        Assert.InRange(usage.CpuNanoseconds, 20_000_000, 10_000_000_000);
         Assert.Equal((0L, 0L, 0L), (usage.Periods, usage.ThrottledPeriods, usage.Threads));
     }
 
-    private static void Spin(TenantMeter meter, TimeSpan wall)
+    private static void Spin(TenantMeter meter, TimeSpan wall, Func<bool>? done = null)
     {
         meter.OnGuestStart();
         var clock = Stopwatch.StartNew();
         var next = TimeSpan.Zero;
-        while (clock.Elapsed < wall)
+        while (clock.Elapsed < wall && done?.Invoke() != true)
         {
             if (clock.Elapsed >= next)
             {

@@ -234,7 +234,13 @@ public sealed class CgroupV1RealTests : IDisposable
         var cg = CgroupsApi.Create(_scratch.PathFor("c"));
         var sleep = _scratch.Start("exec sleep 1000");
         cg.AddProcess(sleep.Id);
-        Assert.NotEqual("D", V1Scratch.State(sleep.Id));
+        // Until sleep is asleep: a process still exec'ing on a busy host can be in D for a moment (CI saw it).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (V1Scratch.State(sleep.Id) != "S" && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+        Assert.Equal("S", V1Scratch.State(sleep.Id));
 
         cg.Freeze();
         Assert.Equal("FROZEN", File.ReadAllText(Dir("freezer") + "/freezer.state").Trim());

@@ -21,10 +21,7 @@ public sealed partial class CellRunner
     private CellOutcome RunEmscripten(Module module, CellSpec spec)
     {
         using var store = new Store(_engine.Engine);
-        if (spec.MemoryLimitBytes is long limit)
-        {
-            store.SetLimits(memorySize: limit);
-        }
+        using var budget = ApplyLimits(store, spec);
         // As in Run: a bump of the shared epoch ends this guest only once it was stopped, and not while its own
         // SIGTERM handler has its grace.
         store.SetEpochDeadline(1);

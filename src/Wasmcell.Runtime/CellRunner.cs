@@ -1,4 +1,5 @@
 using Wasmcell.Runtime.Components;
+using Wasmcell.Runtime.GuestMemory;
 using Wasmtime;
 
 namespace Wasmcell.Runtime;
@@ -30,10 +31,7 @@ public sealed partial class CellRunner
             return RunEmscripten(module, spec);
         }
         using var store = new Store(_engine.Engine);
-        if (spec.MemoryLimitBytes is not null || spec.TableElementsLimit is not null)
-        {
-            store.SetLimits(memorySize: spec.MemoryLimitBytes, tableElements: spec.TableElementsLimit);
-        }
+        using var budget = ApplyLimits(store, spec);
         // Deadline one epoch ahead: the guest runs freely until an epoch bump, then asks whether it was this runner
         // that was stopped. Stores of other runners in the process (a shared cell) carry on one epoch further.
         // A meter may hold the thread (throttling), so the stop is asked again after it.
@@ -100,6 +98,22 @@ public sealed partial class CellRunner
         {
             _wasi = null;
         }
+    }
+
+    /// <summary>
+    /// The spec's limits on the store, the memory limit through a <see cref="MemoryBudget"/> for the guest's thread
+    /// when the engine budgets memory (a refused grow then reaches the meter), else through the store's limiter.
+    /// </summary>
+    private MemoryBudget.Scope ApplyLimits(Store store, CellSpec spec)
+    {
+        var memoryLimit = _engine.BudgetsMemory ? null : spec.MemoryLimitBytes;
+        if (memoryLimit is not null || spec.TableElementsLimit is not null)
+        {
+            store.SetLimits(memorySize: memoryLimit, tableElements: spec.TableElementsLimit);
+        }
+        return _engine.BudgetsMemory && spec.MemoryLimitBytes is long limit
+            ? new MemoryBudget(limit, _meter is { } meter ? meter.OnMemoryRefused : null).Enter()
+            : default;
     }
 
     private void ThrowIfStopped()

@@ -12,4 +12,11 @@ public interface IGuestMeter
 
     /// <summary>On the guest's thread as it is about to wait in a host call (it goes idle; never held here).</summary>
     void OnBlocking(long linearMemoryBytes);
+
+    /// <summary>
+    /// On the guest's thread, inside a memory.grow (or an instantiation) the container's memory limit refused, when
+    /// the engine budgets memory (<see cref="WasmEngine.BudgetsMemory"/>). The guest sees the grow fail; this is how
+    /// anyone else learns of it. Must not block long or throw.
+    /// </summary>
+    void OnMemoryRefused(GuestMemory.MemoryRefusal refusal);
 }

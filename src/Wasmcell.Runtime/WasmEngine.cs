@@ -1,3 +1,4 @@
+using Wasmcell.Runtime.GuestMemory;
 using Wasmtime;
 
 namespace Wasmcell.Runtime;
@@ -25,17 +26,48 @@ public sealed class WasmEngine : IDisposable
         new("multi-value", c => c.WithMultiValue(true)),
     ];
 
+    /// <summary>
+    /// What a shared cell's engine adds: linear memories from <see cref="BudgetedMemoryCreator"/>, so each tenant's
+    /// refused memory.grow is reported (TaskOOM), which needs copy-on-write memory initialisation off. That changes the
+    /// compiled code's tunables, so these settings are part of the fingerprint: its cache entries are its own.
+    /// </summary>
+    internal static readonly IReadOnlyList<EngineSetting> SharedCellSettings =
+    [
+        .. Settings,
+        new("memory-init-copy", c => c.WithMemoryInitCopyOnWrite(false)),
+        new("budgeted-memory", BudgetedMemoryCreator.Install),
+    ];
+
+    /// <summary>The engine of an independent cell, the CLI and the precompiler.</summary>
     public WasmEngine()
+        : this(Settings)
+    {
+    }
+
+    private WasmEngine(IReadOnlyList<EngineSetting> settings)
     {
         WasmtimeLibrary.UseTheOneBesideTheExecutable();
         using var config = new Config();
-        foreach (var setting in Settings)
+        foreach (var setting in settings)
         {
             setting.Apply(config);
         }
         Engine = new Engine(config);
-        ConfigFingerprint = FingerprintOf(Settings);
+        ConfigFingerprint = FingerprintOf(settings);
+        BudgetsMemory = settings == SharedCellSettings;
     }
+
+    /// <summary>The engine of a shared cell (issue 13), whose tenants have no cgroup: see <see cref="SharedCellSettings"/>.</summary>
+    public static WasmEngine ForSharedCell() => new(SharedCellSettings);
+
+    /// <summary>The engine a cell of that kind runs (and its cache entries are compiled by).</summary>
+    public static WasmEngine For(bool sharedCell) => sharedCell ? ForSharedCell() : new WasmEngine();
+
+    /// <summary>
+    /// True when a memory limit is held by the <see cref="MemoryBudget"/> current on the guest's thread (which reports
+    /// refusals) rather than by the store's limiter (which refuses silently).
+    /// </summary>
+    public bool BudgetsMemory { get; }
 
     public Engine Engine { get; }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Wasmcell.Runtime;
+using Wasmcell.Runtime.GuestMemory;
 
 namespace Wasmcell.Runtime.Tests;
 
@@ -167,5 +168,9 @@ public sealed class CellRunnerTests : IDisposable
         }
 
         public void OnBlocking(long linearMemoryBytes) => Blocking.Add(linearMemoryBytes);
+
+        public System.Collections.Concurrent.ConcurrentQueue<MemoryRefusal> Refusals { get; } = new();
+
+        public void OnMemoryRefused(MemoryRefusal refusal) => Refusals.Enqueue(refusal);
     }
 }

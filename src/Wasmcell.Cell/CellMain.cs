@@ -238,15 +238,15 @@ public static class CellMain
     }
 
     /// <summary>
-    /// __precompile NAME: compiles the module on <see cref="CellLaunch.ModuleFd"/> (the daemon read it inside the
-    /// container's rootfs) into the cache, inside a sandbox of its own whose root holds only the cache, writable
-    /// (CellSandboxPlan.ForPrecompile). It runs no guest code.
+    /// __precompile NAME [shared]: compiles the module on <see cref="CellLaunch.ModuleFd"/> (the daemon read it inside the
+    /// container's rootfs) into the cache, for the engine of an independent cell or of a shared one, inside a sandbox
+    /// of its own whose root holds only the cache, writable (CellSandboxPlan.ForPrecompile). It runs no guest code.
     /// </summary>
     public static int Precompile(IReadOnlyList<string> args)
     {
-        if (args.Count != 2)
+        if (args.Count is not (2 or 3) || (args.Count == 3 && args[2] != CellLaunch.PrecompileForSharedCell))
         {
-            Console.Error.WriteLine("usage: __precompile NAME (the module on fd 6)");
+            Console.Error.WriteLine($"usage: __precompile NAME [{CellLaunch.PrecompileForSharedCell}] (the module on fd 6)");
             return 2;
         }
         try
@@ -254,7 +254,7 @@ public static class CellMain
             CellSandbox.Report();
             var cache = OpenCache(writable: true) ?? throw new IOException("no precompile cache to write");
             var bytes = File.ReadAllBytes($"/proc/self/fd/{CellLaunch.ModuleFd}");
-            using var engine = new WasmEngine();
+            using var engine = WasmEngine.For(sharedCell: args.Count == 3);
             cache.Warm(engine.Engine, engine.ConfigFingerprint, bytes, args[1]);
             return 0;
         }

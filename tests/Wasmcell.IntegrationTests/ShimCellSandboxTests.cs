@@ -151,7 +151,7 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
         // A module no cache has seen: hello.wasm with a custom section of its own.
         var first = containerd.NewId("sbx-cache");
         var rootfs = containerd.FreshRootfs(Flavor.Wasm, first);
-        File.WriteAllBytes(Path.Combine(rootfs, "unique.wasm"), UniqueModule(File.ReadAllBytes(Path.Combine(rootfs, "hello.wasm"))));
+        File.WriteAllBytes(Path.Combine(rootfs, "unique.wasm"), PrecompileKeys.UniqueModule(File.ReadAllBytes(Path.Combine(rootfs, "hello.wasm"))));
         var offset = containerd.LogLength;
         var before = DateTime.UtcNow.AddSeconds(-1);
         var run = await SpecFile.RunAsync(containerd, first, SpecFile.Write(containerd, first, AsUser(SpecFile.Minimal(rootfs, ["/unique.wasm"]), uid)));
@@ -207,14 +207,6 @@ public sealed partial class ShimCellSandboxTests(PrivateContainerd containerd)
     private static string Describe(Dictionary<string, string> mounts) => string.Join('\n', mounts.Select(m => $"{m.Key} {m.Value}"));
 
     /// <summary>The module with a custom section holding a fresh GUID appended: same code, a digest of its own.</summary>
-    private static byte[] UniqueModule(byte[] module)
-    {
-        var name = "wasmcell-test"u8.ToArray();
-        var payload = Guid.NewGuid().ToByteArray();
-        var size = 1 + name.Length + payload.Length;
-        return [.. module, 0x00, (byte)size, (byte)name.Length, .. name, .. payload];
-    }
-
     [GeneratedRegex(@"\\([0-7]{3})")]
     private static partial Regex OctalEscape();
 }

@@ -44,10 +44,21 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
             // So does a stack overflow (Wasmtime's guard, a trap), and a guest at its memory limit sees malloc fail.
             var overflow = await containerd.RunAsync(Request(containerd.NewId("shared-stack"), "/stack-overflow.wasm"));
             Assert.True(overflow.ExitCode == 134, overflow.Describe());
-            var capped = await containerd.RunAsync(Request(containerd.NewId("shared-malloc"), "/cri-malloc.wasm") with { Flags = ["--memory-limit", $"{32 << 20}"] });
-            Assert.True(capped.ExitCode == 0, capped.Describe());
-            var got = long.Parse(System.Text.RegularExpressions.Regex.Match(capped.Stdout, @"failed after (\d+) bytes").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.InRange(got, 16L << 20, 32L << 20);
+            // That refused memory.grow is its OOM: containerd gets /tasks/oom for it (CRI's reason OOMKilled), its stderr says so.
+            await using (var events = await EventsRecorder.StartAsync(containerd))
+            {
+                var mallocId = containerd.NewId("shared-malloc");
+                var capped = await containerd.RunAsync(Request(mallocId, "/cri-malloc.wasm") with { Flags = ["--memory-limit", $"{32 << 20}"] });
+                Assert.True(capped.ExitCode == 0, capped.Describe());
+                var got = long.Parse(System.Text.RegularExpressions.Regex.Match(capped.Stdout, @"failed after (\d+) bytes").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                Assert.InRange(got, 16L << 20, 32L << 20);
+                Assert.Contains($"the container's memory limit is {32 << 20} bytes", capped.Stderr, StringComparison.Ordinal);
+                bool Oom(string line) => line.Contains(" /tasks/oom ", StringComparison.Ordinal) && line.Contains($"\"container_id\":\"{mallocId}\"", StringComparison.Ordinal);
+                Assert.True(await events.WaitForAsync(lines => lines.Any(Oom), TimeSpan.FromSeconds(10)),
+                    $"no /tasks/oom for {mallocId}:\n{string.Join('\n', events.Lines.Where(l => l.Contains(mallocId, StringComparison.Ordinal)))}");
+                // Only the one that ran out: not the sleeper and the spinner running beside it.
+                Assert.DoesNotContain(events.Lines, l => l.Contains(" /tasks/oom ", StringComparison.Ordinal) && !Oom(l));
+            }
 
             // A module the cell refuses fails at create, naming it; the shared cell serves on.
             var bad = await containerd.RunAsync(Request(containerd.NewId("shared-bad"), "/unknown-abi.wasm"));
@@ -76,6 +87,36 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
             await containerd.ForgetAsync(sleeper);
             await containerd.ForgetAsync(spinner);
         }
+    }
+
+    [Fact]
+    public async Task A_shared_cell_s_cache_miss_is_compiled_for_its_own_engine_and_the_next_shared_container_starts_from_it()
+    {
+        // The shared cell's engine differs from an independent cell's (budgeted memory, no copy-on-write images), so
+        // its cache entries are its own: the daemon's precompile must compile for it, or every start would be a miss.
+        var first = containerd.NewId("shared-cache");
+        var rootfs = containerd.FreshRootfs(Flavor.Wasm, first);
+        File.WriteAllBytes(Path.Combine(rootfs, "unique.wasm"), PrecompileKeys.UniqueModule(File.ReadAllBytes(Path.Combine(rootfs, "hello.wasm"))));
+        Dictionary<string, object> SharedSpec()
+        {
+            var spec = SpecFile.Minimal(rootfs, ["/unique.wasm"]);
+            spec["annotations"] = Shared;
+            return spec;
+        }
+        var offset = containerd.LogLength;
+        var before = DateTime.UtcNow.AddSeconds(-1);
+        var run = await SpecFile.RunAsync(containerd, first, SpecFile.Write(containerd, first, SharedSpec()));
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Matches($@"{first}: shared cell \d+: ready in [^\n]*; cache miss", containerd.LogSince(offset));
+        await Eventually.TrueAsync(() => PrecompileKeys.WrittenSince(containerd, before) > 0, "a cache entry written by the daemon's precompile", TimeSpan.FromSeconds(60));
+
+        var second = containerd.NewId("shared-cache");
+        offset = containerd.LogLength;
+        run = await SpecFile.RunAsync(containerd, second, SpecFile.Write(containerd, second, SharedSpec()));
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("hello from wasm", run.Stdout, StringComparison.Ordinal);
+        Assert.Matches($@"{second}: shared cell \d+: ready in [^\n]*; cache hit [0-9a-f-]+;", containerd.LogSince(offset));
+        Assert.Empty(await LeakCheck.LeftoversAsync(containerd, [first, second]));
     }
 
     [Fact]

@@ -9,8 +9,11 @@ public sealed record CellLaunch(string Bundle, string Rootfs, string Id, string 
 {
     public const string Mode = "__cell";
 
-    /// <summary>A compile into the precompile cache for the daemon (CellSandboxPlan.ForPrecompile): NAME, the module on <see cref="ModuleFd"/>.</summary>
-    public const string PrecompileMode = "__precompile";
+    /// <summary>
+    /// A compile into the precompile cache for the daemon (CellSandboxPlan.ForPrecompile): NAME, the module on
+    /// <see cref="ModuleFd"/>, then <see cref="PrecompileForSharedCell"/> when a shared cell missed (its engine differs).
+    /// </summary>
+    public const string PrecompileMode = "__precompile", PrecompileForSharedCell = "shared";
 
     /// <summary>fd numbers inside the cell, after stdio; the plan is read and closed by the sandbox before Main.</summary>
     public const int BarrierFd = 3, StatusFd = 4, PlanFd = 5, MemoryTasksFd = 6, ModuleFd = 6;

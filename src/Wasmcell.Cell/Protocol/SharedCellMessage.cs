@@ -13,7 +13,8 @@ namespace Wasmcell.Cell.Protocol;
 /// (a created container deleted without Start); <c>STATS id</c>.</item>
 /// <item>cell → daemon: <c>READY id report</c> or <c>ERR id message</c> after ADD; <c>USAGE id usage…</c> after STATS
 /// (no usage when the container is gone); <c>EXIT id code usage…</c> once the container's guest is done and its stdio
-/// released (after DROP too, with 0).</item>
+/// released (after DROP too, with 0); <c>OOM id</c> when the container's memory limit refused its guest a memory.grow
+/// (at most one a second per container).</item>
 /// </list>
 /// </summary>
 public static class SharedCellMessage
@@ -24,7 +25,7 @@ public static class SharedCellMessage
     public const int ControlFd = 3, StatusFd = CellLaunch.StatusFd;
 
     public const string Add = "ADD", Start = "START", Kill = "KILL", Drop = "DROP", Stats = "STATS",
-        Ready = "READY", Error = "ERR", Usage = "USAGE", Exit = "EXIT";
+        Ready = "READY", Error = "ERR", Usage = "USAGE", Exit = "EXIT", OutOfMemory = "OOM";
 
     /// <summary>The fds of an ADD before its bind directories.</summary>
     public const int StdinIndex = 0, StdoutIndex = 1, StderrIndex = 2, RootfsIndex = 3, ConfigIndex = 4, FirstBindIndex = 5;

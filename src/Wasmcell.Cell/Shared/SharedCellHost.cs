@@ -67,7 +67,8 @@ internal sealed class SharedCellHost(WasmEngine engine, int control)
             {
                 throw new InvalidDataException($"{SharedCellMessage.Add} {id} carried {handles.Count} fds, not {expected}");
             }
-            var tenant = Tenant.Load(engine, _ticker, id, entry, function, binds, listeners, handles, OnExit);
+            var tenant = Tenant.Load(engine, _ticker, id, entry, function, binds, listeners, handles, OnExit,
+                t => Send(SharedCellMessage.Encode(SharedCellMessage.OutOfMemory, t.Id)));
             lock (_tenants)
             {
                 if (!_tenants.TryAdd(id, tenant))

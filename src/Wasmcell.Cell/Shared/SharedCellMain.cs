@@ -25,7 +25,7 @@ public static class SharedCellMain
             CellMain.Report(CellStatus.Error + e.Message);
             return ExitCodes.LoadFailed;
         }
-        using var engine = new WasmEngine();
+        using var engine = WasmEngine.ForSharedCell();
         // Every tenant's thread starts after this and inherits it. Sockets are not the tenants' to open: the
         // process is in a network namespace of its own and a tenant's listeners would have to come from the daemon.
         CellSeccomp.Apply(new Spec(), socketsAllowed: false);

@@ -29,11 +29,13 @@ internal sealed class Tenant : IDisposable
     private readonly TenantMeter _meter;
     private readonly SharedCellTicker _ticker;
     private readonly Action<Tenant, int> _onExit;
+    private readonly Action<Tenant> _onOutOfMemory;
+    private long _lastOutOfMemoryReport = long.MinValue;
     private State _state;
     private int? _killedBy;
 
     private Tenant(string id, Wasmtime.Module module, CellSpec spec, List<SafeFileHandle> held, TenantMeter meter, WasmEngine engine,
-        SharedCellTicker ticker, Action<Tenant, int> onExit, string readyReport)
+        SharedCellTicker ticker, Action<Tenant, int> onExit, Action<Tenant> onOutOfMemory, string readyReport)
     {
         _ticker = ticker;
         Id = id;
@@ -43,6 +45,8 @@ internal sealed class Tenant : IDisposable
         _meter = meter;
         _runner = new CellRunner(engine, meter);
         _onExit = onExit;
+        _onOutOfMemory = onOutOfMemory;
+        _meter.MemoryRefused = OnMemoryRefused;
         ReadyReport = readyReport;
     }
 
@@ -63,7 +67,7 @@ internal sealed class Tenant : IDisposable
 
     /// <summary>Loads the container the daemon described; the handles are the ADD's fds, owned from here on.</summary>
     public static Tenant Load(WasmEngine engine, SharedCellTicker ticker, string id, string entry, string? function, IReadOnlyList<SharedCellMessage.Bind> binds,
-        int listeners, List<SafeFileHandle> handles, Action<Tenant, int> onExit)
+        int listeners, List<SafeFileHandle> handles, Action<Tenant, int> onExit, Action<Tenant> onOutOfMemory)
     {
         var clock = Stopwatch.StartNew();
         var held = new List<SafeFileHandle>();
@@ -98,7 +102,7 @@ internal sealed class Tenant : IDisposable
             handles[SharedCellMessage.ConfigIndex].Dispose();
             var report = FormattableString.Invariant($" ready in {clock.Elapsed.TotalMilliseconds:0.0} ms (shared cell)")
                 + (cache?.Misses > 0 ? CellStatus.CacheMiss : cache?.LastHitKey is { } key ? CellStatus.CacheHit + key : "");
-            return new Tenant(id, module, spec, held, TenantMeter.For(oci, spec.MemoryLimitBytes), engine, ticker, onExit, report);
+            return new Tenant(id, module, spec, held, TenantMeter.For(oci, spec.MemoryLimitBytes), engine, ticker, onExit, onOutOfMemory, report);
         }
         catch
         {
@@ -203,6 +207,24 @@ internal sealed class Tenant : IDisposable
         {
             handle.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The guest's memory.grow failed at the container's limit: what a cgroup's OOM is to an independent cell, told to
+    /// the daemon (TaskOOM) and on the container's stderr, at most once a second (a guest may retry in a loop).
+    /// </summary>
+    private void OnMemoryRefused(Runtime.GuestMemory.MemoryRefusal refusal)
+    {
+        // Only the guest's thread comes here.
+        var now = Environment.TickCount64;
+        if (_lastOutOfMemoryReport != long.MinValue && now - _lastOutOfMemoryReport < 1000)
+        {
+            return;
+        }
+        _lastOutOfMemoryReport = now;
+        WriteStderr(FormattableString.Invariant(
+            $"wasmcell: out of memory: a memory.grow from {refusal.CurrentBytes} to {refusal.RequestedBytes} bytes was refused; the container's memory limit is {refusal.LimitBytes} bytes\n"));
+        _onOutOfMemory(this);
     }
 
     private void WriteStderr(string text)

@@ -3,6 +3,7 @@ using Wasmcell.Cell.Protocol;
 using Wasmcell.Linux;
 using Wasmcell.Oci.RuntimeSpec;
 using Wasmcell.Runtime;
+using Wasmcell.Runtime.GuestMemory;
 
 namespace Wasmcell.Cell.Shared;
 
@@ -65,6 +66,15 @@ internal sealed class TenantMeter : IGuestMeter
     public void Release() => _released.Set();
 
     public void OnBlocking(long linearMemoryBytes) => RecordMemory(linearMemoryBytes);
+
+    /// <summary>Told of each memory.grow the limit refused (on the guest's thread, inside the grow).</summary>
+    public Action<MemoryRefusal>? MemoryRefused { get; set; }
+
+    public void OnMemoryRefused(MemoryRefusal refusal)
+    {
+        RecordMemory(refusal.CurrentBytes);
+        MemoryRefused?.Invoke(refusal);
+    }
 
     public void OnTick(long linearMemoryBytes)
     {

@@ -35,13 +35,21 @@ internal static class PrecompileCommand
         command.SetAction(async (parse, cancellationToken) => await ImageCommands.RunAsync("precompile", async () =>
         {
             var module = await ResolveModuleAsync(parse.GetValue(target)!, parse.GetValue(name), parse.GetValue(insecure), cancellationToken);
-            using var engine = new WasmEngine();
             var cache = new PrecompileCache(parse.GetValue(cacheDir)!, parse.GetValue(maxBytes));
             var clock = Stopwatch.StartNew();
             try
             {
-                // A core module or a component: told apart by its header.
-                cache.Warm(engine.Engine, engine.ConfigFingerprint, module.Bytes, module.Name);
+                // A core module or a component: told apart by its header. A core module may also run in a shared cell,
+                // whose engine differs (WasmEngine.ForSharedCell): it is compiled for both.
+                using (var engine = new WasmEngine())
+                {
+                    cache.Warm(engine.Engine, engine.ConfigFingerprint, module.Bytes, module.Name);
+                }
+                if (ModuleLoader.Sniff(module.Bytes.AsSpan(0, Math.Min(module.Bytes.Length, 64))) != ModuleKind.Component)
+                {
+                    using var shared = WasmEngine.ForSharedCell();
+                    cache.Warm(shared.Engine, shared.ConfigFingerprint, module.Bytes, module.Name);
+                }
             }
             catch (Wasmtime.WasmtimeException e)
             {
@@ -50,7 +58,7 @@ internal static class PrecompileCommand
 
             var stats = cache.Stats;
             Console.Out.WriteLine(
-                $"{module.Name}: {(stats.Hits > 0 ? "already cached" : "compiled")} in {clock.Elapsed.TotalMilliseconds:0.0} ms; cache {cache.Root}: {stats.Entries} entries, {stats.Bytes} bytes");
+                $"{module.Name}: {(cache.Misses == 0 ? "already cached" : "compiled")} in {clock.Elapsed.TotalMilliseconds:0.0} ms; cache {cache.Root}: {stats.Entries} entries, {stats.Bytes} bytes");
         }));
         return command;
     }

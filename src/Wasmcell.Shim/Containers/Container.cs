@@ -44,8 +44,9 @@ public sealed class Container
         _events = events;
         _forgetPid = forgetPid;
         Cgroup = cgroup;
-        // CRI sets reason OOMKilled from /tasks/oom.
-        _oomWatch = cgroup?.WatchOom(() => _events.Publish("/tasks/oom", new TaskOOM { ContainerId = Id }));
+        // CRI sets reason OOMKilled from /tasks/oom. A shared cell's container has no cgroup; its cell tells.
+        Action publishOom = () => _events.Publish("/tasks/oom", new TaskOOM { ContainerId = Id });
+        _oomWatch = cgroup?.WatchOom(publishOom) ?? (process as IReportsOutOfMemory)?.WatchOom(publishOom);
         _ = WatchExitAsync();
     }
 

@@ -59,7 +59,7 @@ public static class ContainerFactory
                 process = tenant;
                 stdio.StartStdinCopy();
                 log.Info($"{request.Id}: shared cell {tenant.Pid}:{tenant.ReadyReport}; create took {clock.Elapsed.TotalMilliseconds:0.0} ms");
-                PrecompileOnMiss(tenant.ReadyReport, cellRootfs, entry.ContainerPath, log);
+                PrecompileOnMiss(tenant.ReadyReport, cellRootfs, entry.ContainerPath, log, sharedCell: true);
             }
             else
             {
@@ -129,11 +129,11 @@ public static class ContainerFactory
     }
 
     /// <summary>A cell's miss is compiled into the cache by the daemon; a hit is recorded as a use.</summary>
-    private static void PrecompileOnMiss(string readyReport, string rootfs, string entry, ShimLog log)
+    private static void PrecompileOnMiss(string readyReport, string rootfs, string entry, ShimLog log, bool sharedCell = false)
     {
         if (readyReport.EndsWith(CellStatus.CacheMiss, StringComparison.Ordinal))
         {
-            CachePrecompiler.Start(rootfs, entry, log);
+            CachePrecompiler.Start(rootfs, entry, log, sharedCell);
         }
         else if (CellStatus.HitKey(readyReport) is { } key)
         {

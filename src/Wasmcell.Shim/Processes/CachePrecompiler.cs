@@ -27,7 +27,8 @@ public static class CachePrecompiler
     /// logged. The module is read here, inside the rootfs, and handed over as a memory file: the container (and its
     /// rootfs) may be gone before the compile is done.
     /// </summary>
-    public static void Start(string rootfs, string entry, ShimLog log)
+    /// <param name="sharedCell">Compile for a shared cell's engine (its cache entries are its own) rather than an independent cell's.</param>
+    public static void Start(string rootfs, string entry, ShimLog log, bool sharedCell = false)
     {
         var files = SandboxedSpawn.PrepareFiles();
         if (files.PrecompileCache is not { } cache)
@@ -52,7 +53,9 @@ public static class CachePrecompiler
             try
             {
                 // Its complaints go where the daemon's do: containerd's log.
-                var (spawned, status) = SandboxedSpawn.Start([CellLaunch.PrecompileMode, entry], CellSandboxPlan.ForPrecompile(RootDirectory, files),
+                var (spawned, status) = SandboxedSpawn.Start(
+                    sharedCell ? [CellLaunch.PrecompileMode, entry, CellLaunch.PrecompileForSharedCell] : [CellLaunch.PrecompileMode, entry],
+                    CellSandboxPlan.ForPrecompile(RootDirectory, files),
                     [-1, -1, 2, -1], moduleFd);
                 run = AwaitAsync(status, spawned, entry, log);
             }

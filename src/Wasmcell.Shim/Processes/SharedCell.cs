@@ -205,6 +205,9 @@ public sealed class SharedCell
                     case SharedCellMessage.Usage:
                         tenant.OnUsage(TenantUsage.Decode(fields, 2));
                         break;
+                    case SharedCellMessage.OutOfMemory:
+                        tenant.OnOutOfMemory();
+                        break;
                     case SharedCellMessage.Exit when fields.Length > 2 && uint.TryParse(fields[2], out var code):
                         tenant.OnExit(code, TenantUsage.Decode(fields, 3));
                         break;

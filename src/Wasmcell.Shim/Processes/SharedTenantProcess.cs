@@ -7,7 +7,7 @@ namespace Wasmcell.Shim.Processes;
 /// A container in the daemon's <see cref="SharedCell"/>: its task's process is the shared cell (its pid), while
 /// start, signals, exit and delete are the container's own, carried as commands on the cell's channel.
 /// </summary>
-public sealed class SharedTenantProcess : ITaskProcess
+public sealed class SharedTenantProcess : ITaskProcess, IReportsOutOfMemory
 {
     private readonly SharedCell _cell;
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -15,6 +15,7 @@ public sealed class SharedTenantProcess : ITaskProcess
     // Stats callers waiting for the cell's USAGE; the cell answers one container's STATS in order.
     private readonly ConcurrentQueue<TaskCompletionSource<TenantUsage?>> _usageWaiters = new();
     private volatile TenantUsage? _finalUsage;
+    private volatile Action? _onOutOfMemory;
     private int _started;
 
     internal SharedTenantProcess(SharedCell cell, string id, ulong pidsLimit)
@@ -87,6 +88,15 @@ public sealed class SharedTenantProcess : ITaskProcess
         return true;
     }
 
+    /// <summary>Calls <paramref name="onOom"/> each time the cell reports that the container's memory limit refused its guest memory.</summary>
+    public IDisposable WatchOom(Action onOom)
+    {
+        _onOutOfMemory = onOom;
+        return new Unwatch(this);
+    }
+
+    internal void OnOutOfMemory() => _onOutOfMemory?.Invoke();
+
     internal void OnReady(string report) => _ready.TrySetResult(report);
 
     internal void OnError(string message) => _ready.TrySetException(new CellCreateException(message));
@@ -112,6 +122,11 @@ public sealed class SharedTenantProcess : ITaskProcess
         _ready.TrySetException(new CellCreateException($"the shared cell {pid} died while loading the container"));
         _exited.TrySetResult(new ExitStatus(SharedCell.DiedExitCode, DateTimeOffset.UtcNow));
         ReleaseUsageWaiters();
+    }
+
+    private sealed class Unwatch(SharedTenantProcess process) : IDisposable
+    {
+        public void Dispose() => process._onOutOfMemory = null;
     }
 
     private void ReleaseUsageWaiters()

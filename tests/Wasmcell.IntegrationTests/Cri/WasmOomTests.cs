@@ -6,7 +6,8 @@ namespace Wasmcell.IntegrationTests.Cri;
 /// OOM in a <c>wasm</c> pod. CRI reports reason OOMKilled only when it got the shim's /tasks/oom event
 /// for the container (the shim's OOM watch on the container's memory cgroup); exit 137 alone gives
 /// "Error". Both kinds of container: a native busybox container (runc under our shim) and a Wasm guest
-/// that exceeds the cgroup limit with memory the linear-memory cap does not bound. Root.
+/// that exceeds the cgroup limit with memory the linear-memory cap does not bound; and a guest of a shared cell
+/// (no cgroup of its own) whose memory.grow its limit refuses. Root.
 /// </summary>
 [Collection(CriEnvironmentCollection.Name)]
 public sealed class WasmOomTests(CriEnvironment env)
@@ -38,7 +39,21 @@ public sealed class WasmOomTests(CriEnvironment env)
             """);
     }
 
-    private async Task AssertOomKilledAsync(string podName, string containerYaml)
+    [Fact]
+    public async Task Wasm_guest_of_a_shared_pod_refused_memory_at_its_limit_is_reported_OOMKilled()
+    {
+        // No cgroup of its own in a shared cell: the cell's memory budget refuses the grow (malloc fails, the guest
+        // prints how far it got and exits 0) and tells the shim, which sends /tasks/oom as a cgroup's watch would.
+        var image = await WasmPodSetup.ImportModuleAsync(env, "cri-malloc.wasm");
+        await AssertOomKilledAsync("wasm-oom-shared", $$"""
+            - name: hog
+              image: "{{image}}"
+              resources:
+                limits: { memory: 32Mi }
+            """, runtimeClass: "wasm-shared", exitCode: 0);
+    }
+
+    private async Task AssertOomKilledAsync(string podName, string containerYaml, string runtimeClass = "wasm", int exitCode = 137)
     {
         WasmPodSetup.InstallShim(env);
         var manifest = PodManifest.Parse($$"""
@@ -46,7 +61,7 @@ public sealed class WasmOomTests(CriEnvironment env)
             kind: Pod
             metadata: { name: {{podName}} }
             spec:
-              runtimeClassName: wasm
+              runtimeClassName: {{runtimeClass}}
               terminationGracePeriodSeconds: 5
               containers:
             {{string.Join('\n', containerYaml.Split('\n').Select(l => "    " + l))}}
@@ -61,7 +76,7 @@ public sealed class WasmOomTests(CriEnvironment env)
         var id = pod.ContainerId("hog");
 
         var status = await WasmCriQueries.WaitForExitAsync(cri, id, TimeSpan.FromSeconds(60));
-        Assert.True(status.ExitCode == 137 && status.Reason == "OOMKilled",
+        Assert.True(status.ExitCode == exitCode && status.Reason == "OOMKilled",
             $"hog: exit {status.ExitCode} reason `{status.Reason}` message `{status.Message}`\n{WasmPodProbe.ContainerdLogTail(env, id)}");
 
         await WasmPodProbe.StopRemoveAndAssertGoneAsync(env, cri, pod, ip, portsBefore);

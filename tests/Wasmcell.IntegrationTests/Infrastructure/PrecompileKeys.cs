@@ -12,6 +12,15 @@ internal static class PrecompileKeys
     /// Whether an entry for exactly these bytes is there: keys start with the module's sha256, so a key another test's
     /// hit touched meanwhile (the daemon records each use as the key's mtime) does not count.
     /// </summary>
+    /// <summary>The module with a custom section of its own: bytes no cache has seen.</summary>
+    public static byte[] UniqueModule(byte[] module)
+    {
+        var name = "wasmcell-test"u8.ToArray();
+        var payload = Guid.NewGuid().ToByteArray();
+        var size = 1 + name.Length + payload.Length;
+        return [.. module, 0x00, (byte)size, (byte)name.Length, .. name, .. payload];
+    }
+
     public static bool HasEntryFor(PrivateContainerd containerd, byte[] wasm)
     {
         var prefix = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(wasm)) + "-";

@@ -101,8 +101,9 @@ public sealed partial class CellRunner
     }
 
     /// <summary>
-    /// The spec's limits on the store, the memory limit through a <see cref="MemoryBudget"/> for the guest's thread
-    /// when the engine budgets memory (a refused grow then reaches the meter), else through the store's limiter.
+    /// The spec's limits on the store. When the engine budgets memory, the memory limit is the guest thread's
+    /// <see cref="MemoryBudget"/> (the meter's, which reports refusals and counts exactly; else one made from the
+    /// spec's limit), otherwise the store's limiter's.
     /// </summary>
     private MemoryBudget.Scope ApplyLimits(Store store, CellSpec spec)
     {
@@ -111,9 +112,12 @@ public sealed partial class CellRunner
         {
             store.SetLimits(memorySize: memoryLimit, tableElements: spec.TableElementsLimit);
         }
-        return _engine.BudgetsMemory && spec.MemoryLimitBytes is long limit
-            ? new MemoryBudget(limit, _meter is { } meter ? meter.OnMemoryRefused : null).Enter()
-            : default;
+        if (!_engine.BudgetsMemory)
+        {
+            return default;
+        }
+        var budget = _meter?.Memory ?? (spec.MemoryLimitBytes is long limit ? new MemoryBudget(limit) : null);
+        return budget?.Enter() ?? default;
     }
 
     private void ThrowIfStopped()

@@ -14,9 +14,9 @@ public interface IGuestMeter
     void OnBlocking(long linearMemoryBytes);
 
     /// <summary>
-    /// On the guest's thread, inside a memory.grow (or an instantiation) the container's memory limit refused, when
-    /// the engine budgets memory (<see cref="WasmEngine.BudgetsMemory"/>). The guest sees the grow fail; this is how
-    /// anyone else learns of it. Must not block long or throw.
+    /// The account the guest's linear memories are charged to when the engine budgets memory
+    /// (<see cref="WasmEngine.BudgetsMemory"/>): it holds the container's memory limit, reports each refused grow,
+    /// and knows the guest's memory exactly. Null: the runner makes one from the spec's limit.
     /// </summary>
-    void OnMemoryRefused(GuestMemory.MemoryRefusal refusal);
+    GuestMemory.MemoryBudget? Memory { get; }
 }

@@ -47,15 +47,20 @@ public sealed class TenantMeterTests
     }
 
     [Fact]
-    public void Memory_is_the_last_sample_and_its_peak_with_the_limit_and_cpu_is_the_guest_thread_s_own()
+    public void Memory_is_its_budget_s_with_the_peak_and_limit_a_refusal_is_passed_on_and_cpu_is_the_guest_thread_s_own()
     {
         var meter = new TenantMeter(0, 0, memoryLimitBytes: 64 << 20);
+        var refusals = new List<Wasmcell.Runtime.GuestMemory.MemoryRefusal>();
+        meter.MemoryRefused = refusals.Add;
         var thread = new Thread(() =>
         {
             meter.OnGuestStart();
-            meter.OnTick(3 << 20);
-            meter.OnBlocking(5 << 20);
-            meter.OnTick(4 << 20);
+            // What the guest's linear memories charge (BudgetedMemoryCreator): the samples at ticks do not count.
+            Assert.True(meter.Memory.TryCharge(3 << 20));
+            meter.OnTick(1);
+            Assert.True(meter.Memory.TryCharge(2 << 20));
+            meter.Memory.Release(1 << 20);
+            Assert.False(meter.Memory.TryCharge(61 << 20));
             var tid = Wasmcell.Linux.Libc.Gettid();
             while (Wasmcell.Linux.ThreadCpuClock.Nanoseconds(tid) < 20_000_000)
             {
@@ -67,6 +72,7 @@ public sealed class TenantMeterTests
 
         var usage = meter.Usage();
         Assert.Equal((4L << 20, 5L << 20, 64L << 20), (usage.MemoryBytes, usage.MaxMemoryBytes, usage.MemoryLimitBytes));
+        Assert.Equal(new Wasmcell.Runtime.GuestMemory.MemoryRefusal(4L << 20, 65L << 20, 64L << 20), Assert.Single(refusals));
         Assert.InRange(usage.CpuNanoseconds, 20_000_000, 10_000_000_000);
         Assert.Equal((0L, 0L, 0L), (usage.Periods, usage.ThrottledPeriods, usage.Threads));
     }

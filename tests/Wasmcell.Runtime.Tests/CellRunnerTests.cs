@@ -169,8 +169,6 @@ public sealed class CellRunnerTests : IDisposable
 
         public void OnBlocking(long linearMemoryBytes) => Blocking.Add(linearMemoryBytes);
 
-        public System.Collections.Concurrent.ConcurrentQueue<MemoryRefusal> Refusals { get; } = new();
-
-        public void OnMemoryRefused(MemoryRefusal refusal) => Refusals.Enqueue(refusal);
+        public MemoryBudget? Memory => null;
     }
 }

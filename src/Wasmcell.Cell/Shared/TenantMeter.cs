@@ -9,8 +9,8 @@ namespace Wasmcell.Cell.Shared;
 
 /// <summary>
 /// A shared cell's stand-in for one container's cgroup: the CPU time of its guest thread (the kernel's thread clock,
-/// exact), its linear memory (sampled at epoch ticks), and its CPU quota, enforced at epoch ticks by holding the guest
-/// thread until its period ends. Precision: a guest overruns its quota by at most one tick (SharedCellTicker) per
+/// exact), its linear memory (its <see cref="MemoryBudget"/>: exact, limited, each refusal reported), and its CPU
+/// quota, enforced at epoch ticks by holding the guest thread until its period ends. Precision: a guest overruns its quota by at most one tick (SharedCellTicker) per
 /// period, and a guest waiting in a host call uses no CPU, so it is never held.
 /// </summary>
 internal sealed class TenantMeter : IGuestMeter
@@ -21,16 +21,19 @@ internal sealed class TenantMeter : IGuestMeter
     private readonly Lock _lock = new();
     private int _tid;
     private long _cpuAtExit;
-    private long _memoryBytes, _maxMemoryBytes;
     private long _periodStart, _periodCpuStart;
     private long _periods, _throttledPeriods, _throttledNanoseconds;
 
+    /// <param name="memoryLimitBytes">0: none.</param>
     public TenantMeter(long quotaNanoseconds, long periodNanoseconds, long memoryLimitBytes)
     {
         _quotaNanoseconds = quotaNanoseconds;
         _periodNanoseconds = periodNanoseconds;
         _memoryLimitBytes = memoryLimitBytes;
+        Memory = new MemoryBudget(memoryLimitBytes > 0 ? memoryLimitBytes : long.MaxValue, r => MemoryRefused?.Invoke(r));
     }
+
+    public MemoryBudget Memory { get; }
 
     /// <summary>The spec's CFS quota and period (microseconds, as the cpu controller takes them) and memory limit.</summary>
     public static TenantMeter For(Spec spec, long? memoryLimitBytes)
@@ -65,20 +68,16 @@ internal sealed class TenantMeter : IGuestMeter
     /// <summary>Lets a held guest go at once (it is being stopped).</summary>
     public void Release() => _released.Set();
 
-    public void OnBlocking(long linearMemoryBytes) => RecordMemory(linearMemoryBytes);
+    // Memory is the budget's, exact: the samples are not needed.
+    public void OnBlocking(long linearMemoryBytes)
+    {
+    }
 
     /// <summary>Told of each memory.grow the limit refused (on the guest's thread, inside the grow).</summary>
     public Action<MemoryRefusal>? MemoryRefused { get; set; }
 
-    public void OnMemoryRefused(MemoryRefusal refusal)
-    {
-        RecordMemory(refusal.CurrentBytes);
-        MemoryRefused?.Invoke(refusal);
-    }
-
     public void OnTick(long linearMemoryBytes)
     {
-        RecordMemory(linearMemoryBytes);
         if (_quotaNanoseconds == 0)
         {
             return;
@@ -109,18 +108,8 @@ internal sealed class TenantMeter : IGuestMeter
             cpu = _tid != 0 ? ThreadCpuClock.Nanoseconds(_tid) ?? _cpuAtExit : _cpuAtExit;
         }
         var running = Volatile.Read(ref _tid) != 0 ? 1 : 0;
-        return new TenantUsage(cpu, Volatile.Read(ref _memoryBytes), Volatile.Read(ref _maxMemoryBytes), _memoryLimitBytes,
+        return new TenantUsage(cpu, Memory.UsedBytes, Memory.PeakBytes, _memoryLimitBytes,
             Interlocked.Read(ref _periods), Interlocked.Read(ref _throttledPeriods), Interlocked.Read(ref _throttledNanoseconds), running);
-    }
-
-    // Only the guest thread writes; Usage reads from the control thread.
-    private void RecordMemory(long bytes)
-    {
-        Volatile.Write(ref _memoryBytes, bytes);
-        if (bytes > Volatile.Read(ref _maxMemoryBytes))
-        {
-            Volatile.Write(ref _maxMemoryBytes, bytes);
-        }
     }
 
     private void StartPeriod(long now, long cpu)

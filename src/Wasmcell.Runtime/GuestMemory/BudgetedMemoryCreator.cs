@@ -6,9 +6,9 @@ namespace Wasmcell.Runtime.GuestMemory;
 
 /// <summary>
 /// Wasmtime's host memory creator, installed on an engine's Config: every linear memory is an mmap of its own, laid out
-/// as Wasmtime's own (a guard before, the reservation, a guard after, all inaccessible until grown into), and its
-/// growth is checked against the <see cref="MemoryBudget"/> of the thread that made it. A store limiter refuses a
-/// grow silently; this one reports it, which is what a shared cell needs to tell containerd about an OOM.
+/// as Wasmtime's own (a guard before, the reservation, a guard after, all inaccessible until grown into), and charged
+/// with its growth to the <see cref="MemoryBudget"/> of the thread that made it. A store limiter refuses a grow
+/// silently and counts nothing; this one reports the refusal (a shared cell's TaskOOM) and knows each guest's total.
 /// Wasmtime cannot put copy-on-write memory images on a memory it does not map itself, so an engine with this
 /// creator must turn memory_init_cow off (WasmEngine's shared flavour does, and its cache fingerprint says so).
 /// </summary>
@@ -43,13 +43,7 @@ internal static unsafe partial class BudgetedMemoryCreator
         _ = maximum;
         try
         {
-            var budget = MemoryBudget.Current;
-            if (budget is not null && (long)minimum > budget.LimitBytes)
-            {
-                budget.Refused(0, (long)minimum);
-                return Error($"a linear memory of {minimum} bytes is over the container's memory limit of {budget.LimitBytes} bytes");
-            }
-            var memory = Mapping.Create((long)minimum, (long)reserved, (long)guard, budget);
+            var memory = Mapping.Create((long)minimum, (long)reserved, (long)guard, MemoryBudget.Current);
             *result = new LinearMemoryStruct
             {
                 Env = GCHandle.ToIntPtr(GCHandle.Alloc(memory)),
@@ -113,13 +107,12 @@ internal static unsafe partial class BudgetedMemoryCreator
         private readonly long _length;
         private readonly MemoryBudget? _budget;
 
-        private Mapping(byte* start, long length, long guard, long size, long capacity, MemoryBudget? budget)
+        private Mapping(byte* start, long length, long guard, long capacity, MemoryBudget? budget)
         {
             _start = start;
             _length = length;
             _budget = budget;
             Base = start + guard;
-            Size = size;
             Capacity = capacity;
         }
 
@@ -131,6 +124,23 @@ internal static unsafe partial class BudgetedMemoryCreator
 
         public static Mapping Create(long minimum, long reserved, long guard, MemoryBudget? budget)
         {
+            if (budget is not null && !budget.TryCharge(minimum))
+            {
+                throw new OutOfMemoryException($"a linear memory of {minimum} bytes does not fit the container's memory limit of {budget.LimitBytes} bytes");
+            }
+            try
+            {
+                return Map(minimum, reserved, guard, budget);
+            }
+            catch
+            {
+                budget?.Release(minimum);
+                throw;
+            }
+        }
+
+        private static Mapping Map(long minimum, long reserved, long guard, MemoryBudget? budget)
+        {
             guard = RoundUp(guard);
             var capacity = RoundUp(Math.Max(minimum, reserved));
             var length = guard + capacity + guard;
@@ -139,38 +149,51 @@ internal static unsafe partial class BudgetedMemoryCreator
             {
                 throw new OutOfMemoryException($"cannot reserve {length} bytes of address space for a linear memory (errno {Marshal.GetLastPInvokeError()})");
             }
-            var mapping = new Mapping((byte*)start, length, guard, 0, capacity, budget);
-            if (mapping.GrowTo(minimum) is { } refused)
+            var mapping = new Mapping((byte*)start, length, guard, capacity, budget);
+            if (mapping.Protect(minimum) is { } failed)
             {
-                mapping.Dispose();
-                throw new OutOfMemoryException(refused);
+                _ = Munmap(start, (nuint)length);
+                throw new OutOfMemoryException(failed);
             }
+            mapping.Size = minimum;
             return mapping;
         }
 
         /// <summary>Null when grown; otherwise why not (memory.grow then returns -1).</summary>
         public string? GrowTo(long newSize)
         {
-            if (_budget is { } budget && newSize > budget.LimitBytes)
-            {
-                budget.Refused(Size, newSize);
-                return $"memory.grow to {newSize} bytes refused: the container's memory limit is {budget.LimitBytes} bytes";
-            }
             if (newSize > Capacity)
             {
                 return $"memory.grow to {newSize} bytes is beyond this memory's reservation of {Capacity} bytes";
             }
-            var from = RoundUp(Size);
-            var to = RoundUp(newSize);
-            if (to > from && Mprotect((IntPtr)(Base + from), (nuint)(to - from), ProtReadWrite) != 0)
+            if (_budget is { } budget && !budget.TryCharge(newSize - Size))
             {
-                return $"memory.grow to {newSize} bytes: mprotect failed (errno {Marshal.GetLastPInvokeError()})";
+                return $"memory.grow to {newSize} bytes refused: the container's memory limit is {budget.LimitBytes} bytes";
+            }
+            if (Protect(newSize) is { } failed)
+            {
+                _budget?.Release(newSize - Size);
+                return failed;
             }
             Size = newSize;
             return null;
         }
 
-        public void Dispose() => _ = Munmap((IntPtr)_start, (nuint)_length);
+        // Makes [Size, newSize) read-write, in whole host pages.
+        private string? Protect(long newSize)
+        {
+            var from = RoundUp(Size);
+            var to = RoundUp(newSize);
+            return to > from && Mprotect((IntPtr)(Base + from), (nuint)(to - from), ProtReadWrite) != 0
+                ? $"memory.grow to {newSize} bytes: mprotect failed (errno {Marshal.GetLastPInvokeError()})"
+                : null;
+        }
+
+        public void Dispose()
+        {
+            _ = Munmap((IntPtr)_start, (nuint)_length);
+            _budget?.Release(Size);
+        }
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -35,7 +35,7 @@ public sealed class BudgetedMemoryTests : IDisposable
     [Fact]
     public void A_grow_past_the_limit_fails_in_the_guest_and_reaches_the_meter()
     {
-        var meter = new RefusalMeter();
+        var meter = new RefusalMeter(4 * Page);
         var outcome = new CellRunner(_engine, meter).Run(Grower(10), Spec(4 * Page));
 
         Assert.Equal(255, outcome.ExitCode); // memory.grow returned -1
@@ -44,19 +44,21 @@ public sealed class BudgetedMemoryTests : IDisposable
     }
 
     [Fact]
-    public void A_grow_within_the_limit_succeeds_and_is_not_reported()
+    public void A_grow_within_the_limit_succeeds_is_counted_exactly_and_is_not_reported()
     {
-        var meter = new RefusalMeter();
+        var meter = new RefusalMeter(4 * Page);
         var outcome = new CellRunner(_engine, meter).Run(Grower(1), Spec(4 * Page));
 
         Assert.Equal(3, outcome.ExitCode); // the old size in pages
         Assert.Empty(meter.Refusals);
+        // 1 + 2 + 1 pages at the most, and given back when the store went.
+        Assert.Equal((4 * Page, 0L), (meter.Memory.PeakBytes, meter.Memory.UsedBytes));
     }
 
     [Fact]
     public void Without_a_limit_memory_grows_freely()
     {
-        Assert.Equal(3, new CellRunner(_engine, new RefusalMeter()).Run(Grower(1000), Spec(null)).ExitCode);
+        Assert.Equal(3, new CellRunner(_engine, new RefusalMeter(long.MaxValue)).Run(Grower(1000), Spec(null)).ExitCode);
     }
 
     [Fact]
@@ -86,11 +88,12 @@ public sealed class BudgetedMemoryTests : IDisposable
     [Fact]
     public void A_memory_whose_minimum_is_over_the_limit_fails_to_instantiate_and_is_reported()
     {
-        var meter = new RefusalMeter();
+        var meter = new RefusalMeter(4 * Page);
         var outcome = new CellRunner(_engine, meter).Run(Wat("(module (memory (export \"memory\") 8) (func (export \"_start\")))"), Spec(4 * Page));
 
         Assert.Equal(ExitCodes.LoadFailed, outcome.ExitCode);
         Assert.Contains("memory limit", outcome.TrapMessage);
+        Assert.Equal(0, meter.Memory.UsedBytes);
         Assert.Equal(new MemoryRefusal(0, 8 * Page, 4 * Page), Assert.Single(meter.Refusals));
     }
 
@@ -98,7 +101,7 @@ public sealed class BudgetedMemoryTests : IDisposable
     public async Task Each_guest_thread_has_its_own_limit_on_the_one_engine()
     {
         var module = Grower(4);
-        var (tight, roomy) = (new RefusalMeter(), new RefusalMeter());
+        var (tight, roomy) = (new RefusalMeter(4 * Page), new RefusalMeter(16 * Page));
         var first = Task.Factory.StartNew(() => new CellRunner(_engine, tight).Run(module, Spec(4 * Page)), TaskCreationOptions.LongRunning);
         var second = Task.Factory.StartNew(() => new CellRunner(_engine, roomy).Run(module, Spec(16 * Page)), TaskCreationOptions.LongRunning);
 
@@ -133,7 +136,11 @@ public sealed class BudgetedMemoryTests : IDisposable
 
     private sealed class RefusalMeter : IGuestMeter
     {
+        public RefusalMeter(long limit) => Memory = new MemoryBudget(limit, Refusals.Enqueue);
+
         public ConcurrentQueue<MemoryRefusal> Refusals { get; } = new();
+
+        public MemoryBudget Memory { get; }
 
         public void OnTick(long linearMemoryBytes)
         {
@@ -142,7 +149,5 @@ public sealed class BudgetedMemoryTests : IDisposable
         public void OnBlocking(long linearMemoryBytes)
         {
         }
-
-        public void OnMemoryRefused(MemoryRefusal refusal) => Refusals.Enqueue(refusal);
     }
 }

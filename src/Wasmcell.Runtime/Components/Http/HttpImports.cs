@@ -218,7 +218,7 @@ internal static unsafe class HttpImports
             return;
         }
         request.Consumed = true;
-        c.Return(ComponentVal.Ok(c.Own(ResourceKind.IncomingBody, new IncomingBody(request.Exchange))));
+        c.Return(ComponentVal.Ok(c.Own(ResourceKind.IncomingBody, new IncomingBody(new RequestBodyStream(request.Exchange)))));
     }
 
     private static void IncomingBodyStream(HostCall c)
@@ -230,7 +230,7 @@ internal static unsafe class HttpImports
             return;
         }
         body.StreamTaken = true;
-        c.Return(ComponentVal.Ok(c.Own(ResourceKind.InputStream, new RequestBodyStream(body.Exchange))));
+        c.Return(ComponentVal.Ok(c.Own(ResourceKind.InputStream, body.Stream)));
     }
 
     private static void SetStatus(HostCall c)
@@ -266,19 +266,19 @@ internal static unsafe class HttpImports
 
     private static void OutgoingBodyWrite(HostCall c)
     {
-        var body = c.Borrow<OutgoingBody>(0, ResourceKind.OutgoingBody);
+        var body = c.Borrow<BodySink>(0, ResourceKind.OutgoingBody);
         if (body.StreamTaken)
         {
             c.Return(ComponentVal.Err());
             return;
         }
         body.StreamTaken = true;
-        c.Return(ComponentVal.Ok(c.Own(ResourceKind.OutputStream, new ResponseBodyStream(body))));
+        c.Return(ComponentVal.Ok(c.Own(ResourceKind.OutputStream, new BodySinkStream(body))));
     }
 
     private static void FinishBody(HostCall c)
     {
-        var body = c.Take<OutgoingBody>(0, ResourceKind.OutgoingBody);
+        var body = c.Take<BodySink>(0, ResourceKind.OutgoingBody);
         ref var trailers = ref c.Arg(1);
         if (trailers.Option is not null)
         {
@@ -289,6 +289,10 @@ internal static unsafe class HttpImports
         {
             body.Finish();
             c.Return(ComponentVal.Ok());
+        }
+        catch (HttpErrorException e)
+        {
+            c.Return(ComponentVal.Err(e.Code.ToVal()));
         }
         catch (IOException)
         {

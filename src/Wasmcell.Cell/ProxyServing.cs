@@ -44,11 +44,16 @@ public static class ProxyServing
         return [TcpListeners.Listen(address, backlog)];
     }
 
-    /// <summary>Guest stdout and stderr are the cell's fds 1 and 2: the container's FIFOs (its log under CRI).</summary>
+    /// <summary>
+    /// Guest stdout and stderr are the cell's fds 1 and 2: the container's FIFOs (its log under CRI). Outgoing requests
+    /// follow the socket policy, as the guest's own sockets do (<see cref="CellSpec.AllowSocketExtension"/> is
+    /// <see cref="SocketPolicy.Allows"/>; the seccomp filter lets socket(2) through on the same decision).
+    /// </summary>
     public static ProxyEnvironment Environment(CellSpec spec) => new()
     {
         Args = spec.Args,
         Env = spec.Env,
+        AllowOutgoingRequests = spec.AllowSocketExtension,
         Stdout = data => WriteQuietly(1, data),
         Stderr = data => WriteQuietly(2, data),
     };

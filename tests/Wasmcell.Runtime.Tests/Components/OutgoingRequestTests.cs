@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Wasmcell.Runtime.Components.Http;
+using Wasmcell.Runtime.Components.Http.Client;
+
+namespace Wasmcell.Runtime.Tests.Components;
+
+/// <summary>
+/// wasi:http/outgoing-handler: fetch.js (componentize-js, its fetch() on the host's outgoing-handler) relays requests
+/// to an upstream HTTP server the test runs on loopback, and the host's HTTP/1.1 client on its own.
+/// </summary>
+public sealed class OutgoingRequestTests(FetchProxyFixture fixture) : IClassFixture<FetchProxyFixture>
+{
+    private readonly List<string> _stdout = [], _stderr = [];
+
+    private ProxyEnvironment Environment(bool allow = true) => new()
+    {
+        Stdout = b => { lock (_stdout) { _stdout.Add(Encoding.UTF8.GetString(b)); } },
+        Stderr = b => { lock (_stderr) { _stderr.Add(Encoding.UTF8.GetString(b)); } },
+        AllowOutgoingRequests = allow,
+    };
+
+    private string Stderr { get { lock (_stderr) { return string.Concat(_stderr); } } }
+
+    private string Stdout { get { lock (_stdout) { return string.Concat(_stdout); } } }
+
+    private static string Relay(string url) => "/?url=" + Uri.EscapeDataString(url);
+
+    [Fact]
+    public void A_GET_reaches_the_upstream_and_its_status_header_and_body_come_back()
+    {
+        using var upstream = new Upstream(_ => (201, [("x-upstream", "yes")], "from upstream\n"u8.ToArray(), false));
+        var exchange = new InMemoryExchange("GET", Relay($"{upstream.Url}/some/path?q=1"));
+
+        var outcome = fixture.Proxy.Handle(exchange, Environment());
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal(201, exchange.Status);
+        Assert.Equal("from upstream\n", exchange.ResponseText);
+        Assert.Equal("yes", exchange.Header("x-upstream"));
+        var seen = Assert.Single(upstream.Requests);
+        Assert.Equal("GET", seen.Method);
+        Assert.Equal("/some/path?q=1", seen.Target);
+        Assert.Equal($"127.0.0.1:{upstream.Port}", seen.Header("host"));
+        Assert.Equal("fetch.js", seen.Header("x-guest"));
+        Assert.Contains($"fetch.js: GET {upstream.Url}/some/path?q=1", Stdout);
+    }
+
+    [Fact]
+    public void A_POST_body_is_streamed_to_the_upstream()
+    {
+        using var upstream = new Upstream(r => (200, [], Encoding.ASCII.GetBytes($"got {r.Body.Length} bytes"), false));
+        var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 30_000).Select(i => $"{i:D9}\n")));
+        var exchange = new InMemoryExchange("POST", Relay($"{upstream.Url}/upload"), body, ("Content-Type", "text/plain"));
+
+        var outcome = fixture.Proxy.Handle(exchange, Environment());
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal($"got {body.Length} bytes", exchange.ResponseText);
+        var seen = Assert.Single(upstream.Requests);
+        Assert.Equal("POST", seen.Method);
+        Assert.Equal(body, seen.Body);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_response_body_over_1_MiB_comes_back_whole_with_a_length_or_chunked(bool chunked)
+    {
+        var big = new byte[1_500_000];
+        new Random(14).NextBytes(big);
+        using var upstream = new Upstream(_ => (200, [], big, chunked));
+        var exchange = new InMemoryExchange("GET", Relay($"{upstream.Url}/big"));
+
+        var outcome = fixture.Proxy.Handle(exchange, Environment());
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal(200, exchange.Status);
+        Assert.Equal(big.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), exchange.Header("x-upstream-length"));
+        Assert.Equal(big, exchange.ResponseBody);
+    }
+
+    [Fact]
+    public void A_refused_connection_is_connection_refused()
+    {
+        var port = FreePort();
+        var exchange = new InMemoryExchange("GET", Relay($"http://127.0.0.1:{port}/"));
+
+        var outcome = fixture.Proxy.Handle(exchange, Environment());
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal(502, exchange.Status);
+        Assert.Contains($"outgoing request GET http://127.0.0.1:{port}/: connection-refused", Stderr);
+        Assert.Contains("fetch.js:", Stderr); // the guest's console.error
+    }
+
+    [Fact]
+    public void An_unknown_host_is_a_DNS_error()
+    {
+        var exchange = new InMemoryExchange("GET", Relay("http://no-such-host.invalid/"));
+
+        fixture.Proxy.Handle(exchange, Environment());
+
+        Assert.Equal(502, exchange.Status);
+        Assert.Contains("outgoing request GET http://no-such-host.invalid/: DNS-error", Stderr);
+    }
+
+    [Fact]
+    public void Without_the_socket_policy_handle_answers_HTTP_request_denied_and_nothing_is_sent()
+    {
+        using var upstream = new Upstream(_ => (200, [], [], false));
+        var exchange = new InMemoryExchange("GET", Relay($"{upstream.Url}/"));
+
+        fixture.Proxy.Handle(exchange, Environment(allow: false));
+
+        Assert.Equal(502, exchange.Status);
+        Assert.Contains("HTTP-request-denied - this container may not open sockets", Stderr);
+        Assert.Empty(upstream.Requests);
+    }
+
+    [Fact]
+    public void Https_is_refused_with_the_reason_on_stderr()
+    {
+        var exchange = new InMemoryExchange("GET", Relay("https://127.0.0.1:1/"));
+
+        fixture.Proxy.Handle(exchange, Environment());
+
+        Assert.Equal(502, exchange.Status);
+        Assert.Contains("HTTP-request-denied - https is not supported", Stderr);
+    }
+
+    [Fact]
+    public async Task Stopping_the_proxy_ends_a_guest_waiting_for_an_upstream_that_never_answers()
+    {
+        using var proxy = fixture.Load();
+        using var received = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var upstream = new Upstream(_ =>
+        {
+            received.Set();
+            release.Wait(TimeSpan.FromMinutes(2));
+            return (200, [], [], false);
+        });
+        var exchange = new InMemoryExchange("GET", Relay($"{upstream.Url}/hang"));
+        var handling = Task.Run(() => proxy.Handle(exchange, Environment()));
+        Assert.True(received.Wait(TimeSpan.FromMinutes(1)), "the upstream never got the request");
+
+        proxy.Stop();
+        var outcome = await handling.WaitAsync(TimeSpan.FromMinutes(1));
+        release.Set();
+
+        Assert.Equal(500, exchange.Status);
+        Assert.Contains("stopped", outcome.Failure);
+    }
+
+    [Fact]
+    public async Task The_client_honours_the_first_byte_timeout()
+    {
+        using var release = new ManualResetEventSlim();
+        using var upstream = new Upstream(_ =>
+        {
+            release.Wait(TimeSpan.FromMinutes(2));
+            return (200, [], [], false);
+        });
+        var timeouts = new OutgoingTimeouts(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30));
+        using var call = OutgoingCall.Start(new OutgoingTarget("GET", "127.0.0.1", upstream.Port, $"127.0.0.1:{upstream.Port}", "/", []), timeouts, null, default);
+
+        var failure = await Assert.ThrowsAsync<HttpErrorException>(() => call.Response.WaitAsync(TimeSpan.FromMinutes(1)));
+        release.Set();
+
+        Assert.Equal("connection-read-timeout", failure.Code.Case);
+    }
+
+    [Fact]
+    public async Task The_client_reads_a_chunked_response_and_leaves_out_hop_by_hop_fields()
+    {
+        using var upstream = new Upstream(_ => (200, [("x-upstream", "1")], "abcdef"u8.ToArray(), true));
+        using var call = OutgoingCall.Start(new OutgoingTarget("GET", "127.0.0.1", upstream.Port, $"127.0.0.1:{upstream.Port}", "/c", []),
+            new OutgoingTimeouts(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)), null, default);
+
+        var head = await call.Response.WaitAsync(TimeSpan.FromMinutes(1));
+        var buffer = new byte[16];
+        var body = new MemoryStream();
+        int n;
+        while ((n = head.Body.Read(buffer)) > 0)
+        {
+            body.Write(buffer, 0, n);
+        }
+
+        Assert.Equal(200, head.Status);
+        Assert.Equal("abcdef", Encoding.ASCII.GetString(body.ToArray()));
+        Assert.Contains(head.Headers, h => h.Key == "x-upstream");
+        Assert.DoesNotContain(head.Headers, h => h.Key is "transfer-encoding" or "connection");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}

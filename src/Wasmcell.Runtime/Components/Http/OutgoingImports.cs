@@ -87,6 +87,7 @@ internal static unsafe class OutgoingImports
         }
         var target = request.Target();
         var call = OutgoingCall.Start(target, options.Apply(), request.Body, state.Stopping);
+        state.Outgoing.RemoveAll(o => o is OutgoingCall { Closed: true });
         state.Outgoing.Add(call);
         c.Return(ComponentVal.Ok(c.Own(ResourceKind.FutureIncomingResponse, new FutureResponse(call))));
     }

@@ -194,6 +194,82 @@ public sealed class OutgoingRequestTests(FetchProxyFixture fixture) : IClassFixt
         Assert.DoesNotContain(head.Headers, h => h.Key is "transfer-encoding" or "connection");
     }
 
+    [Fact]
+    public async Task A_body_stalled_longer_than_the_between_bytes_timeout_is_a_stream_error()
+    {
+        using var upstream = new Upstream(_ => (200, [], "12345"u8.ToArray(), false)) { DeclaredLength = 10 };
+        var timeouts = new OutgoingTimeouts(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(300));
+        using var call = OutgoingCall.Start(Target(upstream, "GET"), timeouts, null, default);
+        var head = await call.Response.WaitAsync(TimeSpan.FromMinutes(1));
+        var body = new ResponseBodyInput(call, head.Body, default);
+        var buffer = new byte[16];
+
+        Assert.Equal(5, ReadAll(body, buffer, 5));
+        var stalled = Assert.Throws<HttpStreamException>(() => body.Read(buffer));
+
+        Assert.Contains("between-bytes timeout", stalled.Message);
+        Assert.Equal("connection-read-timeout", IoError.From(stalled).Code?.Case); // what http-error-code answers
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_request_body_goes_out_with_a_length_when_finished_before_handle_and_chunked_after(bool finishedFirst)
+    {
+        using var upstream = new Upstream(r => (200, [], r.Body, false));
+        var body = new OutgoingRequestBody();
+        body.Write("early,"u8);
+        if (finishedFirst)
+        {
+            body.Finish();
+        }
+        using var call = OutgoingCall.Start(Target(upstream, "PUT"), Defaults, body, default);
+        if (!finishedFirst)
+        {
+            body.Write("late"u8);
+            body.Finish();
+        }
+        await call.Response.WaitAsync(TimeSpan.FromMinutes(1));
+
+        var seen = Assert.Single(upstream.Requests);
+        Assert.Equal(finishedFirst ? "early," : "early,late", Encoding.ASCII.GetString(seen.Body));
+        Assert.Equal(finishedFirst ? "6" : null, seen.Header("content-length"));
+        Assert.Equal(finishedFirst ? null : "chunked", seen.Header("transfer-encoding"));
+    }
+
+    [Fact]
+    public void A_body_shorter_than_its_content_length_is_HTTP_request_body_size_and_a_longer_one_a_write_error()
+    {
+        using var upstream = new Upstream(r => (200, [], [], false));
+        var body = new OutgoingRequestBody();
+        using var call = OutgoingCall.Start(Target(upstream, "POST", ("content-length", "10")), Defaults, body, default);
+        body.Write("short"u8);
+
+        var error = Assert.Throws<HttpErrorException>(body.Finish);
+
+        Assert.Equal("HTTP-request-body-size", error.Code.Case);
+        var longer = new OutgoingRequestBody();
+        using var second = OutgoingCall.Start(Target(upstream, "POST", ("content-length", "3")), Defaults, longer, default);
+        Assert.Throws<IOException>(() => longer.Write("more than declared"u8));
+    }
+
+    private static readonly OutgoingTimeouts Defaults = new(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+
+    private static OutgoingTarget Target(Upstream upstream, string method, params (string Name, string Value)[] headers) =>
+        new(method, "127.0.0.1", upstream.Port, $"127.0.0.1:{upstream.Port}", "/", [.. headers.Select(h => new KeyValuePair<string, byte[]>(h.Name, Encoding.ASCII.GetBytes(h.Value)))]);
+
+    private static int ReadAll(InputStream stream, byte[] buffer, int want)
+    {
+        var total = 0;
+        while (total < want)
+        {
+            var n = stream.Read(buffer.AsSpan(total, want - total));
+            Assert.NotEqual(0, n);
+            total += n;
+        }
+        return total;
+    }
+
     private static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -22,6 +22,9 @@ internal sealed class Upstream : IDisposable
         _ = Task.Run(AcceptLoop);
     }
 
+    /// <summary>A Content-Length to announce instead of the body's (more: the body stalls after what is sent).</summary>
+    public int? DeclaredLength { get; init; }
+
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public string Url => $"http://127.0.0.1:{Port}";
@@ -68,11 +71,15 @@ internal sealed class Upstream : IDisposable
                 {
                     head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
                 }
-                head.Append(chunked ? "transfer-encoding: chunked\r\n\r\n" : $"content-length: {body.Length}\r\n\r\n");
+                head.Append(chunked ? "transfer-encoding: chunked\r\n\r\n" : $"content-length: {DeclaredLength ?? body.Length}\r\n\r\n");
                 stream.Write(Encoding.ASCII.GetBytes(head.ToString()));
                 if (!chunked)
                 {
                     stream.Write(body);
+                    if (DeclaredLength > body.Length)
+                    {
+                        stream.ReadByte(); // stall until the client gives up and closes
+                    }
                     return;
                 }
                 for (var at = 0; at < body.Length; at += 100_000)

@@ -73,11 +73,7 @@ internal static unsafe class HttpImports
 
             .. OutgoingImports.TypesFunctions,
 
-            ("http-error-code", c =>
-            {
-                c.Borrow<IoError>(0, ResourceKind.IoError);
-                c.Return(ComponentVal.None());
-            }),
+            ("http-error-code", c => c.Return(c.Borrow<IoError>(0, ResourceKind.IoError).Code is { } code ? ComponentVal.Some(code.ToVal()) : ComponentVal.None())),
         ]);
 
     private static Fields SelfFields(HostCall c) => c.Borrow<Fields>(0, ResourceKind.Fields);

@@ -151,11 +151,20 @@ internal sealed class OutgoingBody(OutgoingResponse response) : BodySink
 }
 
 /// <summary>The payload of wasi:io/error: the text behind a stream's last-operation-failed.</summary>
-internal sealed class IoError(string message)
+internal sealed class IoError(string message, HttpError? code = null)
 {
     public string Message { get; } = message;
 
-    public static IoError From(Exception e) => new(e.Message);
+    /// <summary>What wasi:http/types.http-error-code answers for it: set for an outgoing request's body streams.</summary>
+    public HttpError? Code { get; } = code;
+
+    public static IoError From(Exception e) => new(e.Message, (e as HttpStreamException)?.Code);
+}
+
+/// <summary>A body stream of an outgoing request failed; <see cref="Code"/> is its wasi:http error-code.</summary>
+internal sealed class HttpStreamException(HttpError code, string message, Exception? inner = null) : IOException(message, inner)
+{
+    public HttpError Code { get; } = code;
 }
 
 internal static class Utf8

@@ -95,7 +95,8 @@ internal sealed class OutgoingCall : IDisposable
     private IOException Failed(Exception e)
     {
         _stop.ThrowIfCancellationRequested();
-        return new IOException($"{_target}: {e.Message}", e);
+        var timedOut = e is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
+        return new HttpStreamException(new HttpError(timedOut ? "connection-write-timeout" : "connection-terminated"), $"{_target}: {e.Message}", e);
     }
 
     private static string ErrorOf(Task task) =>

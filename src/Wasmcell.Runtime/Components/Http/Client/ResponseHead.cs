@@ -147,9 +147,10 @@ internal sealed class ResponseBodyInput(OutgoingCall call, RequestBody body, Can
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             stop.ThrowIfCancellationRequested();
-            var what = e is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock } ? "no body bytes within the between-bytes timeout" : e.Message;
+            var timedOut = e is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
+            var code = timedOut ? "connection-read-timeout" : e is SocketException or ObjectDisposedException ? "connection-terminated" : "HTTP-response-incomplete";
             call.Dispose();
-            throw new IOException($"{call.Target}: {what}", e);
+            throw new HttpStreamException(new HttpError(code), $"{call.Target}: {(timedOut ? "no body bytes within the between-bytes timeout" : e.Message)}", e);
         }
     }
 

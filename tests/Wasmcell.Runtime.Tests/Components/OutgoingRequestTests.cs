@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Wasmcell.Runtime.Components.Http;
 using Wasmcell.Runtime.Components.Http.Client;
@@ -14,8 +15,9 @@ public sealed class OutgoingRequestTests(FetchProxyFixture fixture) : IClassFixt
 {
     private readonly List<string> _stdout = [], _stderr = [];
 
-    private ProxyEnvironment Environment(bool allow = true) => new()
+    private ProxyEnvironment Environment(bool allow = true, X509Certificate2Collection? trustedRoots = null) => new()
     {
+        TrustedRoots = trustedRoots,
         Stdout = b => { lock (_stdout) { _stdout.Add(Encoding.UTF8.GetString(b)); } },
         Stderr = b => { lock (_stderr) { _stderr.Add(Encoding.UTF8.GetString(b)); } },
         AllowOutgoingRequests = allow,
@@ -120,14 +122,33 @@ public sealed class OutgoingRequestTests(FetchProxyFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public void Https_is_refused_with_the_reason_on_stderr()
+    public void Https_goes_over_TLS_to_a_server_whose_certificate_is_trusted()
     {
-        var exchange = new InMemoryExchange("GET", Relay("https://127.0.0.1:1/"));
+        using var certificate = Upstream.SelfSigned();
+        using var upstream = new Upstream(_ => (200, [("x-upstream", "tls")], "over TLS\n"u8.ToArray(), true)) { Certificate = certificate };
+        var exchange = new InMemoryExchange("GET", Relay($"{upstream.Url}/secure"));
+
+        var outcome = fixture.Proxy.Handle(exchange, Environment(trustedRoots: [X509CertificateLoader.LoadCertificate(certificate.RawData)]));
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal(200, exchange.Status);
+        Assert.Equal("over TLS\n", exchange.ResponseText);
+        Assert.Equal("tls", exchange.Header("x-upstream"));
+        Assert.Equal("/secure", Assert.Single(upstream.Requests).Target);
+    }
+
+    [Fact]
+    public void Https_to_a_server_whose_certificate_is_not_trusted_is_a_TLS_certificate_error()
+    {
+        using var certificate = Upstream.SelfSigned();
+        using var upstream = new Upstream(_ => (200, [], [], false)) { Certificate = certificate };
+        var exchange = new InMemoryExchange("GET", Relay($"{upstream.Url}/"));
 
         fixture.Proxy.Handle(exchange, Environment());
 
         Assert.Equal(502, exchange.Status);
-        Assert.Contains("HTTP-request-denied - https is not supported", Stderr);
+        Assert.Contains($"outgoing request GET {upstream.Url}/: TLS-certificate-error", Stderr);
+        Assert.Empty(upstream.Requests);
     }
 
     [Fact]

@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace Wasmcell.Runtime.Tests.Components;
 
 /// <summary>
 /// A loopback HTTP/1.1 server for outgoing-request tests: reads each request (Content-Length or chunked body),
-/// records it and answers with what the handler returns, with a Content-Length or chunked, then closes.
+/// records it and answers with what the handler returns, with a Content-Length or chunked, then closes. With
+/// <see cref="Certificate"/> set it speaks TLS (a self-signed certificate for 127.0.0.1).
 /// </summary>
 internal sealed class Upstream : IDisposable
 {
@@ -25,9 +29,26 @@ internal sealed class Upstream : IDisposable
     /// <summary>A Content-Length to announce instead of the body's (more: the body stalls after what is sent).</summary>
     public int? DeclaredLength { get; init; }
 
+    /// <summary>Serve https with this certificate (<see cref="SelfSigned"/>).</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>A certificate for IP 127.0.0.1 and localhost, its own root, with its private key.</summary>
+    public static X509Certificate2 SelfSigned()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=wasmcell-test-upstream", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+    }
+
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    public string Url => $"http://127.0.0.1:{Port}";
+    public string Url => $"{(Certificate is null ? "http" : "https")}://127.0.0.1:{Port}";
 
     public IReadOnlyList<Seen> Requests { get { lock (_requests) { return [.. _requests]; } } }
 
@@ -59,7 +80,13 @@ internal sealed class Upstream : IDisposable
         {
             try
             {
-                var stream = client.GetStream();
+                Stream stream = client.GetStream();
+                if (Certificate is { } certificate)
+                {
+                    var tls = new SslStream(stream);
+                    tls.AuthenticateAsServer(certificate);
+                    stream = tls;
+                }
                 var seen = ReadRequest(stream);
                 lock (_requests)
                 {
@@ -91,14 +118,14 @@ internal sealed class Upstream : IDisposable
                 }
                 stream.Write("0\r\n\r\n"u8);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
             {
-                // The client went away (a stopped guest).
+                // The client went away (a stopped guest, a refused certificate).
             }
         }
     }
 
-    private static Seen ReadRequest(NetworkStream stream)
+    private static Seen ReadRequest(Stream stream)
     {
         var line = ReadLine(stream).Split(' ');
         var headers = new List<KeyValuePair<string, string>>();
@@ -128,14 +155,14 @@ internal sealed class Upstream : IDisposable
         return new Seen(line[0], line[1], headers, body.ToArray());
     }
 
-    private static byte[] ReadExactly(NetworkStream stream, int n)
+    private static byte[] ReadExactly(Stream stream, int n)
     {
         var bytes = new byte[n];
         stream.ReadExactly(bytes);
         return bytes;
     }
 
-    private static string ReadLine(NetworkStream stream)
+    private static string ReadLine(Stream stream)
     {
         var line = new List<byte>();
         int b;

@@ -7,7 +7,7 @@ namespace Wasmcell.Runtime.Components.Http;
 /// The outgoing side of wasi:http: outgoing-request and its body, request-options, wasi:http/outgoing-handler.handle,
 /// and the future-incoming-response and incoming-response it answers with. When the proxy's environment allows
 /// outgoing requests (<see cref="ProxyEnvironment.AllowOutgoingRequests"/>: the container's socket policy), handle
-/// makes the request over HTTP/1.1 (<see cref="OutgoingCall"/>); otherwise, and for https, it answers
+/// makes the request over HTTP/1.1, or HTTP/1.1 over TLS for https (<see cref="OutgoingCall"/>); otherwise it answers
 /// HTTP-request-denied and says why on the container's stderr (README "HTTP proxy components").
 /// </summary>
 internal static unsafe class OutgoingImports
@@ -86,7 +86,7 @@ internal static unsafe class OutgoingImports
             return;
         }
         var target = request.Target();
-        var call = OutgoingCall.Start(target, options.Apply(), request.Body, state.Stopping);
+        var call = OutgoingCall.Start(target, options.Apply(), request.Body, state.Stopping, state.Environment.TrustedRoots);
         state.Outgoing.RemoveAll(o => o is OutgoingCall { Closed: true });
         state.Outgoing.Add(call);
         c.Return(ComponentVal.Ok(c.Own(ResourceKind.FutureIncomingResponse, new FutureResponse(call))));
@@ -99,13 +99,9 @@ internal static unsafe class OutgoingImports
         {
             return Refused("HTTP-request-denied", "this container may not open sockets (its socket policy, README \"Networking\"; wasmcell run: --allow-sockets)");
         }
-        if (request.Scheme is "https")
+        if (request.Scheme is not (null or "http" or "https"))
         {
-            return Refused("HTTP-request-denied", "https is not supported: outgoing requests are plain HTTP/1.1 (README \"HTTP proxy components\")");
-        }
-        if (request.Scheme is not (null or "http"))
-        {
-            return Refused("HTTP-request-URI-invalid", $"scheme '{request.Scheme}' is not http");
+            return Refused("HTTP-request-URI-invalid", $"scheme '{request.Scheme}' is not http or https");
         }
         if (request.Authority is not { Length: > 0 } authority || !AuthorityParts.TryParse(authority, out _, out _))
         {
@@ -210,9 +206,10 @@ internal static unsafe class OutgoingImports
 
         public OutgoingTarget Target()
         {
-            AuthorityParts.TryParse(this.Authority!, out var host, out var port);
+            var https = Scheme == "https";
+            AuthorityParts.TryParse(this.Authority!, out var host, out var port, https ? 443 : 80);
             return new OutgoingTarget(Method, host, port, this.Authority!, PathWithQuery ?? "/",
-                [.. Headers.Entries.Select(e => new KeyValuePair<string, byte[]>(e.Key, e.Value))]);
+                [.. Headers.Entries.Select(e => new KeyValuePair<string, byte[]>(e.Key, e.Value))], https);
         }
     }
 
@@ -246,12 +243,12 @@ internal static unsafe class OutgoingImports
     }
 }
 
-/// <summary>An authority, host[:port] or [v6]:port, split for connecting (port 80 when absent).</summary>
+/// <summary>An authority, host[:port] or [v6]:port, split for connecting (the scheme's default port when absent).</summary>
 internal static class AuthorityParts
 {
-    public static bool TryParse(string authority, out string host, out int port)
+    public static bool TryParse(string authority, out string host, out int port, int defaultPort = 80)
     {
-        port = 80;
+        port = defaultPort;
         host = authority;
         if (authority.Contains('@') || authority.Any(ch => ch <= ' ' || ch >= 0x7f || ch is '/' or '?' or '#'))
         {

@@ -76,4 +76,7 @@ public sealed class ProxyEnvironment
     /// the container's socket policy (a cell) or --allow-sockets (wasmcell run). Otherwise it answers HTTP-request-denied.
     /// </summary>
     public bool AllowOutgoingRequests { get; init; }
+
+    /// <summary>For outgoing https: trust only these roots instead of the system's (tests run a TLS server of their own).</summary>
+    internal System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustedRoots { get; init; }
 }

@@ -1,16 +1,19 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Wasmcell.Runtime.Components.Http.Server;
 
 namespace Wasmcell.Runtime.Components.Http.Client;
 
-/// <summary>What the guest asked for, checked: the request line's parts, the host and port to connect to, its headers.</summary>
+/// <summary>What the guest asked for, checked: the request line's parts, the host and port to connect to, its headers, TLS or not.</summary>
 internal sealed record OutgoingTarget(string Method, string Host, int Port, string Authority, string PathWithQuery,
-    IReadOnlyList<KeyValuePair<string, byte[]>> Headers)
+    IReadOnlyList<KeyValuePair<string, byte[]>> Headers, bool Https = false)
 {
-    public override string ToString() => $"{Method} http://{Authority}{PathWithQuery}";
+    public override string ToString() => $"{Method} {(Https ? "https" : "http")}://{Authority}{PathWithQuery}";
 }
 
 /// <summary>request-options as applied: connect (name lookup included), first byte of the response, between bytes of its body.</summary>
@@ -21,8 +24,8 @@ internal readonly record struct OutgoingTimeouts(TimeSpan Connect, TimeSpan Firs
 }
 
 /// <summary>
-/// One outgoing HTTP/1.1 request on a connection of its own (sent with "connection: close"; no pooling). A thread of
-/// its own looks the name up, connects, sends the head (and the body written before handle), then reads the
+/// One outgoing HTTP/1.1 request on a connection of its own (sent with "connection: close"; no pooling), over TLS
+/// (SslStream, the system's trusted roots) for https. A thread of its own looks the name up, connects, shakes hands, sends the head (and the body written before handle), then reads the
 /// response head; <see cref="Response"/> completes with it or faults with an <see cref="HttpErrorException"/>. Body
 /// bytes the guest writes after handle go to the socket on the guest's thread once the head is out; the response
 /// body is read on the guest's thread too. A stop of the proxy, or <see cref="Dispose"/>, shuts the socket, which
@@ -38,12 +41,17 @@ internal sealed class OutgoingCall : IDisposable
     private readonly TaskCompletionSource _headSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<ResponseHead> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenRegistration _onStop;
+    private readonly X509Certificate2Collection? _trustedRoots;
+    private SslPolicyErrors _certificateErrors;
     private Socket? _socket;
+    private Stream? _stream;
     private string _framing = "";
     private int _closed;
 
-    private OutgoingCall(OutgoingTarget target, OutgoingTimeouts timeouts, OutgoingRequestBody? body, CancellationToken stop)
+    private OutgoingCall(OutgoingTarget target, OutgoingTimeouts timeouts, OutgoingRequestBody? body, CancellationToken stop,
+        X509Certificate2Collection? trustedRoots)
     {
+        _trustedRoots = trustedRoots;
         _target = target;
         _timeouts = timeouts;
         _body = body;
@@ -58,9 +66,11 @@ internal sealed class OutgoingCall : IDisposable
 
     public OutgoingTarget Target => _target;
 
-    public static OutgoingCall Start(OutgoingTarget target, OutgoingTimeouts timeouts, OutgoingRequestBody? body, CancellationToken stop)
+    /// <param name="trustedRoots">For https: trust only these roots instead of the system's (tests).</param>
+    public static OutgoingCall Start(OutgoingTarget target, OutgoingTimeouts timeouts, OutgoingRequestBody? body, CancellationToken stop,
+        X509Certificate2Collection? trustedRoots = null)
     {
-        var call = new OutgoingCall(target, timeouts, body, stop);
+        var call = new OutgoingCall(target, timeouts, body, stop, trustedRoots);
         call._framing = body?.Attach(call, target.Headers) ?? (target.Method is "GET" or "HEAD" ? "" : "content-length: 0\r\n");
         new Thread(call.Run) { IsBackground = true, Name = "http-outgoing" }.Start();
         return call;
@@ -72,9 +82,9 @@ internal sealed class OutgoingCall : IDisposable
         WaitForHead();
         try
         {
-            (Volatile.Read(ref _socket) ?? throw new ObjectDisposedException("the connection")).Send(data);
+            (Volatile.Read(ref _stream) ?? throw new ObjectDisposedException("the connection")).Write(data);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             throw Failed(e);
         }
@@ -95,7 +105,7 @@ internal sealed class OutgoingCall : IDisposable
     private IOException Failed(Exception e)
     {
         _stop.ThrowIfCancellationRequested();
-        var timedOut = e is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
+        var timedOut = Unwrap(e) is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
         return new HttpStreamException(new HttpError(timedOut ? "connection-write-timeout" : "connection-terminated"), $"{_target}: {e.Message}", e);
     }
 
@@ -107,12 +117,14 @@ internal sealed class OutgoingCall : IDisposable
         try
         {
             var socket = Connect();
+            Stream stream = _target.Https ? Handshake(socket) : new NetworkStream(socket, ownsSocket: false);
             socket.SendTimeout = Milliseconds(_timeouts.BetweenBytes);
-            socket.Send(Head());
-            _body?.SendEarly(socket);
+            stream.Write(Head());
+            _body?.SendEarly(stream);
+            Volatile.Write(ref _stream, stream);
             _headSent.TrySetResult();
             socket.ReceiveTimeout = Milliseconds(_timeouts.FirstByte);
-            var reader = new ConnectionReader(socket);
+            var reader = new ConnectionReader(stream);
             var head = ResponseHead.Read(reader, _target.Method == "HEAD");
             socket.ReceiveTimeout = Milliseconds(_timeouts.BetweenBytes);
             _response.TrySetResult(head);
@@ -182,6 +194,35 @@ internal sealed class OutgoingCall : IDisposable
         throw last!;
     }
 
+    /// <summary>TLS over the connection, within the connect timeout; a refused certificate is TLS-certificate-error.</summary>
+    private SslStream Handshake(Socket socket)
+    {
+        socket.ReceiveTimeout = socket.SendTimeout = Milliseconds(_timeouts.Connect);
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false, (_, _, _, errors) =>
+        {
+            _certificateErrors = errors;
+            return errors == SslPolicyErrors.None;
+        });
+        var options = new SslClientAuthenticationOptions { TargetHost = _target.Host };
+        if (_trustedRoots is not null)
+        {
+            options.CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust };
+            options.CertificateChainPolicy.CustomTrustStore.AddRange(_trustedRoots);
+        }
+        try
+        {
+            tls.AuthenticateAsClient(options);
+            return tls;
+        }
+        catch (AuthenticationException e)
+        {
+            tls.Dispose();
+            throw _certificateErrors != SslPolicyErrors.None
+                ? new HttpErrorException(new HttpError("TLS-certificate-error"), $"{_certificateErrors}: {e.Message}")
+                : new HttpErrorException(new HttpError("TLS-protocol-error"), e.Message);
+        }
+    }
+
     private byte[] Head()
     {
         var head = new StringBuilder(256);
@@ -206,6 +247,7 @@ internal sealed class OutgoingCall : IDisposable
         {
             return new HttpErrorException(new HttpError("internal-error", "the request was stopped"), "stopped");
         }
+        e = Unwrap(e);
         var code = e switch
         {
             SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection-refused",
@@ -225,6 +267,9 @@ internal sealed class OutgoingCall : IDisposable
         };
         return new HttpErrorException(new HttpError(code, code == "internal-error" ? e.Message : null), e.Message);
     }
+
+    /// <summary>The socket error behind a stream's IOException (NetworkStream and SslStream wrap them).</summary>
+    internal static Exception Unwrap(Exception e) => e is IOException { InnerException: SocketException inner } ? inner : e;
 
     private static int Milliseconds(TimeSpan t) => (int)Math.Clamp(t.TotalMilliseconds, 1, int.MaxValue);
 

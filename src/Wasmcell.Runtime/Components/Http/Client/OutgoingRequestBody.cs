@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Wasmcell.Runtime.Components.Http.Client;
@@ -98,7 +97,7 @@ internal sealed class OutgoingRequestBody : BodySink, IDisposable
     }
 
     /// <summary>What was written before handle, right after the head (on the request's own thread).</summary>
-    public void SendEarly(Socket socket)
+    public void SendEarly(Stream connection)
     {
         var early = _early!;
         _early = null;
@@ -107,18 +106,18 @@ internal sealed class OutgoingRequestBody : BodySink, IDisposable
             var bytes = early.GetBuffer().AsSpan(0, (int)early.Length);
             if (_chunked)
             {
-                socket.Send(Encoding.ASCII.GetBytes(bytes.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
-                socket.Send(bytes);
-                socket.Send("\r\n"u8);
+                connection.Write(Encoding.ASCII.GetBytes(bytes.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
+                connection.Write(bytes);
+                connection.Write("\r\n"u8);
             }
             else
             {
-                socket.Send(bytes);
+                connection.Write(bytes);
             }
         }
         if (_finishedBeforeHandle && _chunked)
         {
-            socket.Send("0\r\n\r\n"u8);
+            connection.Write("0\r\n\r\n"u8);
         }
     }
 

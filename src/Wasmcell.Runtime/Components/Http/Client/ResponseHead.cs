@@ -147,8 +147,9 @@ internal sealed class ResponseBodyInput(OutgoingCall call, RequestBody body, Can
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             stop.ThrowIfCancellationRequested();
-            var timedOut = e is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
-            var code = timedOut ? "connection-read-timeout" : e is SocketException or ObjectDisposedException ? "connection-terminated" : "HTTP-response-incomplete";
+            var cause = OutgoingCall.Unwrap(e);
+            var timedOut = cause is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
+            var code = timedOut ? "connection-read-timeout" : cause is SocketException or ObjectDisposedException ? "connection-terminated" : "HTTP-response-incomplete";
             call.Dispose();
             throw new HttpStreamException(new HttpError(code), $"{call.Target}: {(timedOut ? "no body bytes within the between-bytes timeout" : e.Message)}", e);
         }

@@ -8,7 +8,7 @@ namespace Wasmcell.IntegrationTests;
 /// containerd): tests/components/fetch.js (componentize-js fetch(), built at set-up by <see cref="JsComponents"/>) in
 /// its own network namespace fetches from a busybox httpd started inside that same namespace, and the answer comes
 /// back; its console.log/console.error lines and the host's line for a refused connection are in the container's log
-/// file (ctr --log-uri). `wasmcell run --listen` makes the request with --allow-sockets and refuses it without.
+/// file (ctr --log-uri); https to an `openssl s_server` there gets as far as checking its self-signed certificate. `wasmcell run --listen` makes the request with --allow-sockets and refuses it without.
 /// </summary>
 [Collection(PrivateContainerdCollection.Name)]
 public sealed class ShimProxyOutgoingTests(PrivateContainerd containerd)
@@ -45,7 +45,7 @@ public sealed class ShimProxyOutgoingTests(PrivateContainerd containerd)
         var log = Path.Combine(containerd.Dir, $"{id}.out");
         using var www = new TempDir();
         File.WriteAllText(www["hello.txt"], "hello from the same network namespace\n");
-        RunningCommand? httpd = null;
+        RunningCommand? httpd = null, tls = null;
         try
         {
             var started = await containerd.Ctr.RunAsync(["run", "--detach", "--runtime", Runtimes.Wasm, "--fifo-dir", containerd.FifoDir,
@@ -66,18 +66,34 @@ public sealed class ShimProxyOutgoingTests(PrivateContainerd containerd)
             Assert.True(refused.ExitCode == 0, refused.Describe());
             Assert.StartsWith("HTTP/1.1 502", refused.Stdout);
 
+            // https from inside the sandbox: OpenSSL loads, the handshake runs under the cell's seccomp filter, and the
+            // certificate is checked against the host's CAs, which do not include this self-signed one.
+            File.WriteAllText(www["cert.pem"], SelfSigned(out var key));
+            File.WriteAllText(www["key.pem"], key);
+            tls = CommandRunner.Start("nsenter", [netns, "openssl", "s_server", "-quiet", "-www", "-accept", "127.0.0.1:8443",
+                "-cert", www["cert.pem"], "-key", www["key.pem"]], TimeSpan.FromMinutes(2));
+            const string certificateRefused = "outgoing request GET https://127.0.0.1:8443/: TLS-certificate-error";
+            for (var tries = 0; tries < 100 && !File.ReadAllText(log).Contains(certificateRefused, StringComparison.Ordinal); tries++)
+            {
+                // Until s_server listens, the request is refused instead.
+                await CommandRunner.RunAsync("nsenter", [netns, "curl", "-sS", "--max-time", "10", "http://127.0.0.1:8080" + Relay("https://127.0.0.1:8443/")],
+                    TimeSpan.FromSeconds(15));
+                await Task.Delay(200);
+            }
+
             await containerd.Ctr.RunAsync("tasks", "kill", id);
             await containerd.Ctr.WaitForStatusAsync(id, "STOPPED", TimeSpan.FromSeconds(15));
             var output = File.ReadAllText(log);
             Assert.Contains("fetch.js: GET http://127.0.0.1:8081/hello.txt\n", output, StringComparison.Ordinal); // guest stdout
             Assert.Contains("fetch.js: http://127.0.0.1:8082/nobody failed: ", output, StringComparison.Ordinal); // guest stderr
             Assert.Contains("outgoing request GET http://127.0.0.1:8082/nobody: connection-refused", output, StringComparison.Ordinal);
+            Assert.True(output.Contains(certificateRefused, StringComparison.Ordinal), $"no {certificateRefused} in the log:\n{output}");
         }
         finally
         {
-            if (httpd is not null)
+            foreach (var server in new[] { httpd, tls }.OfType<RunningCommand>())
             {
-                await StopAsync(httpd);
+                await StopAsync(server);
             }
             await containerd.ForgetAsync(id);
         }
@@ -115,6 +131,19 @@ public sealed class ShimProxyOutgoingTests(PrivateContainerd containerd)
             await StopAsync(run);
             await StopAsync(httpd);
         }
+    }
+
+    /// <summary>A self-signed certificate for 127.0.0.1 as PEM, and its key.</summary>
+    private static string SelfSigned(out string keyPem)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        keyPem = key.ExportPkcs8PrivateKeyPem();
+        return certificate.ExportCertificatePem();
     }
 
     /// <summary>SIGTERM, then SIGKILL if it is still there after 10 s; returns once the process is gone.</summary>

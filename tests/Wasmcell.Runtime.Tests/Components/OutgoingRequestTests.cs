@@ -50,6 +50,19 @@ public sealed class OutgoingRequestTests(FetchProxyFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Localhost_is_loopback_and_the_host_header_is_the_authority_as_given()
+    {
+        using var upstream = new Upstream(_ => (200, [], "local\n"u8.ToArray(), false));
+        var exchange = new InMemoryExchange("GET", Relay($"http://localhost:{upstream.Port}/"));
+
+        var outcome = fixture.Proxy.Handle(exchange, Environment());
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal("local\n", exchange.ResponseText);
+        Assert.Equal($"localhost:{upstream.Port}", Assert.Single(upstream.Requests).Header("host"));
+    }
+
+    [Fact]
     public void A_POST_body_is_streamed_to_the_upstream()
     {
         using var upstream = new Upstream(r => (200, [], Encoding.ASCII.GetBytes($"got {r.Body.Length} bytes"), false));

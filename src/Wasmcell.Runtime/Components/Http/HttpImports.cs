@@ -4,8 +4,8 @@ namespace Wasmcell.Runtime.Components.Http;
 
 /// <summary>
 /// wasi:http/types for serving: the incoming request (method, target, authority, headers, body stream), the
-/// response the guest builds (status, headers, body stream) and sets on its outparam. Outgoing requests are
-/// refused (<see cref="OutgoingImports"/>).
+/// response the guest builds (status, headers, body stream) and sets on its outparam. Outgoing requests and their
+/// responses: <see cref="OutgoingImports"/>.
 /// </summary>
 internal static unsafe class HttpImports
 {

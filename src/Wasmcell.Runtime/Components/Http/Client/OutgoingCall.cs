@@ -147,6 +147,12 @@ internal sealed class OutgoingCall : IDisposable
         {
             addresses = [literal];
         }
+        else if (_target.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || _target.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            // RFC 6761: loopback, without a lookup (a cell's root has no /etc/hosts to find it in).
+            addresses = [IPAddress.Loopback, IPAddress.IPv6Loopback];
+        }
         else
         {
             try

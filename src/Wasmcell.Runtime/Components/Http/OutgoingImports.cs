@@ -225,21 +225,39 @@ internal static unsafe class OutgoingImports
             BetweenBytes ?? OutgoingTimeouts.DefaultBetweenBytes);
     }
 
-    private sealed class FutureResponse(OutgoingCall call)
+    /// <summary>Dropped before its response was taken: nobody will read it, the connection closes.</summary>
+    private sealed class FutureResponse(OutgoingCall call) : IDisposable
     {
         public OutgoingCall Call { get; } = call;
 
         /// <summary>get hands the response (or its error) out once; later calls answer err.</summary>
         public bool Taken { get; set; }
+
+        public void Dispose()
+        {
+            if (!Taken)
+            {
+                Call.Dispose();
+            }
+        }
     }
 
-    private sealed class IncomingResponse(OutgoingCall call, ResponseHead head)
+    /// <summary>Dropped without its body consumed: the connection closes (its body stream closes it otherwise).</summary>
+    private sealed class IncomingResponse(OutgoingCall call, ResponseHead head) : IDisposable
     {
         public OutgoingCall Call { get; } = call;
 
         public ResponseHead Head { get; } = head;
 
         public bool Consumed { get; set; }
+
+        public void Dispose()
+        {
+            if (!Consumed)
+            {
+                Call.Dispose();
+            }
+        }
     }
 }
 

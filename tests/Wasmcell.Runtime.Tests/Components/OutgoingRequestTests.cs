@@ -207,6 +207,18 @@ public sealed class OutgoingRequestTests(FetchProxyFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Request_options_keep_the_timeouts_the_guest_sets()
+    {
+        using var options = Assert.IsType<ProxyComponent>(Runtime.Components.ComponentLoader.Load(fixture.Engine, "/options.wasm", TestComponents.RequestOptionsProxy()));
+        var exchange = new InMemoryExchange("GET", "/");
+
+        var outcome = options.Handle(exchange, Environment());
+
+        // Past every check (a timeout read back wrong traps with "unreachable"), to the end without a response.
+        Assert.Contains("without setting a response", outcome.Failure);
+    }
+
+    [Fact]
     public async Task The_client_reads_a_chunked_response_and_leaves_out_hop_by_hop_fields()
     {
         using var upstream = new Upstream(_ => (200, [("x-upstream", "1")], "abcdef"u8.ToArray(), true));

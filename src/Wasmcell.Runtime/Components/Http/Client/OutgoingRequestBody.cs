@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -45,9 +46,21 @@ internal sealed class OutgoingRequestBody : BodySink, IDisposable
         }
         if (_chunked)
         {
-            call.SendBody(Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
-            call.SendBody(data);
-            call.SendBody("\r\n"u8);
+            // One write per chunk (one TLS record, one segment): size line, data, CRLF.
+            var buffer = ArrayPool<byte>.Shared.Rent(data.Length + 20);
+            try
+            {
+                var n = Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n", buffer);
+                data.CopyTo(buffer.AsSpan(n));
+                n += data.Length;
+                buffer[n++] = (byte)'\r';
+                buffer[n++] = (byte)'\n';
+                call.SendBody(buffer.AsSpan(0, n));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
         else
         {

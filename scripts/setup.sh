@@ -2,7 +2,7 @@
 # Installs the Debian packages Wasmcell builds and tests with (only what is missing), as root.
 set -euo pipefail
 PACKAGES=(containerd runc containernetworking-plugins docker-registry iproute2 iptables curl busybox-static
-          clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt rsync util-linux apache2-utils zlib1g-dev)
+          clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt rsync util-linux apache2-utils zlib1g-dev openssl ca-certificates)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

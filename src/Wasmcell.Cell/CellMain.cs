@@ -68,6 +68,7 @@ public static class CellMain
                 // Listening needs socket() and bind(): before the seccomp filter, in the container's network namespace.
                 proxyListeners = ProxyServing.Listeners(oci, spec);
                 proxy.MemoryLimitBytes = spec.MemoryLimitBytes;
+                ProxyServing.PrepareTls();
             }
             JoinMemoryCgroup(launch);
             var before = clock.Elapsed.TotalMilliseconds;

@@ -44,14 +44,33 @@ public static class ProxyServing
         return [TcpListeners.Listen(address, backlog)];
     }
 
-    /// <summary>Guest stdout and stderr are the cell's fds 1 and 2: the container's FIFOs (its log under CRI).</summary>
+    /// <summary>
+    /// Guest stdout and stderr are the cell's fds 1 and 2: the container's FIFOs (its log under CRI). Outgoing requests
+    /// follow the socket policy, as the guest's own sockets do (<see cref="CellSpec.AllowSocketExtension"/> is
+    /// <see cref="SocketPolicy.Allows"/>; the seccomp filter lets socket(2) through on the same decision).
+    /// </summary>
     public static ProxyEnvironment Environment(CellSpec spec) => new()
     {
         Args = spec.Args,
         Env = spec.Env,
+        AllowOutgoingRequests = spec.AllowSocketExtension,
         Stdout = data => WriteQuietly(1, data),
         Stderr = data => WriteQuietly(2, data),
     };
+
+    /// <summary>
+    /// For outgoing https: .NET's certificate validation looks for the user's certificate stores under $HOME, and a
+    /// cell has no HOME (it inherits none of the daemon's environment) nor an /etc/passwd to look one up in, which
+    /// fails the handshake with ENOENT. A home that does not exist in the cell's root means "no user stores"; only
+    /// the host's CA certificates (bound read-only when sockets are allowed, CellSandboxPlan) are trusted.
+    /// </summary>
+    public static void PrepareTls()
+    {
+        if (string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("HOME")))
+        {
+            System.Environment.SetEnvironmentVariable("HOME", "/nonexistent");
+        }
+    }
 
     /// <summary>One line on the container's stderr saying where it serves, as `wasmtime serve` prints.</summary>
     public static void Announce(IReadOnlyList<Socket> listeners)

@@ -132,6 +132,18 @@ public sealed class CellSandboxPlanTests
     }
 
     [Fact]
+    public void The_hosts_CA_certificates_are_bound_read_only_only_for_a_cell_that_may_open_sockets()
+    {
+        var files = Files with { TrustStore = ["/etc/ssl/certs"] };
+
+        Assert.Contains("bind\t/etc/ssl/certs\tro", Lines(WithNamespaces(new Namespace { Type = "network" }), Launch, files));
+        Assert.DoesNotContain(Lines(new Spec(), Launch, files), l => l.Contains("/etc/ssl", StringComparison.Ordinal));
+        var denied = WithNamespaces(new Namespace { Type = "network" });
+        denied.Process = new Process { Env = ["WASMCELL_SOCKETS=deny"] };
+        Assert.DoesNotContain(Lines(denied, Launch, files), l => l.Contains("/etc/ssl", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Only_the_devices_the_rules_allow_are_bound_but_urandom_always_is()
     {
         var lines = CellSandboxPlan.ForCell(new Spec(), Launch, Files, d => d.Path == "/dev/null").ToString();

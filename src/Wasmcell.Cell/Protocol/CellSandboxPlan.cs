@@ -64,10 +64,21 @@ public sealed class CellSandboxPlan
     }
 
     /// <summary>
-    /// The files the cell runs from and may read: its binary, Wasmtime, the precompile cache (read-only), and host
-    /// libraries the runtime may open by name later (OpenSSL, for hashing on a cache miss), bound at their paths.
+    /// The files the cell runs from and may read: its binary, Wasmtime, the precompile cache (read-only), host
+    /// libraries the runtime may open by name later (OpenSSL, for hashing on a cache miss and TLS), bound at their
+    /// paths, and the host's CA certificates (<see cref="FindTrustStore"/>), bound only for a cell that may open sockets.
     /// </summary>
-    public sealed record CellFiles(string Binary, string Wasmtime, string? PrecompileCache, IReadOnlyList<string>? Libraries = null);
+    public sealed record CellFiles(string Binary, string Wasmtime, string? PrecompileCache, IReadOnlyList<string>? Libraries = null,
+        IReadOnlyList<string>? TrustStore = null);
+
+    /// <summary>
+    /// The directories OpenSSL (and so .NET's certificate validation) finds the system's trusted CA certificates in,
+    /// as Debian lays them out: /usr/lib/ssl (cert.pem and certs link to /etc/ssl/certs), /etc/ssl/certs (the bundle
+    /// and the hashed links) and /usr/share/ca-certificates (what the links point at). Public certificates only:
+    /// /etc/ssl/private, which /usr/lib/ssl/private links to, is not among them.
+    /// </summary>
+    public static IReadOnlyList<string> FindTrustStore() =>
+        [.. new[] { "/usr/lib/ssl", "/etc/ssl/certs", "/usr/share/ca-certificates" }.Where(Directory.Exists)];
 
     /// <summary>
     /// OpenSSL as .NET opens it (by soname, newest first), found where the dynamic loader looks when the cell's root
@@ -106,6 +117,14 @@ public sealed class CellSandboxPlan
         }
         plan.Namespaces(spec);
         plan.Files(files, Path.Join(launch.Bundle, CellLaunch.RootDirectory), cacheWritable: false);
+        if (MayOpenSockets(spec))
+        {
+            // Outgoing https of a wasi:http/proxy component validates certificates against the host's CAs.
+            foreach (var directory in files.TrustStore ?? [])
+            {
+                plan.Bind(directory, readOnly: true);
+            }
+        }
         plan.Bind(Path.Join(launch.Bundle, "config.json"), readOnly: true);
         plan.Bind(launch.Rootfs, readOnly: spec.Root?.Readonly ?? false);
         foreach (var m in spec.Mounts ?? [])
@@ -131,6 +150,18 @@ public sealed class CellSandboxPlan
         var user = spec.Process?.User ?? new User();
         plan.Line(["ids", Number(user.Uid), Number(user.Gid), .. (user.AdditionalGids ?? []).Select(Number)]);
         return plan;
+    }
+
+    private static bool MayOpenSockets(Spec spec)
+    {
+        try
+        {
+            return SocketPolicy.Allows(spec);
+        }
+        catch (ArgumentException)
+        {
+            return false; // a bad WASMCELL_SOCKETS fails the create in the cell, saying why
+        }
     }
 
     /// <summary>

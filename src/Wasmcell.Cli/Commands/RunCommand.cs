@@ -48,7 +48,7 @@ internal static class RunCommand
         };
         var sockets = new Option<bool>("--allow-sockets")
         {
-            Description = "Let the guest open its own sockets (WasmEdge socket extension, Emscripten socketcall)",
+            Description = "Let the guest open its own sockets (WasmEdge socket extension, Emscripten socketcall) and a wasi:http/proxy component make outgoing requests",
         };
         var cacheDir = new Option<string>("--cache-dir")
         {
@@ -103,7 +103,7 @@ internal static class RunCommand
             };
             if (component is ProxyComponent proxy)
             {
-                return Serve(proxy, modulePath, guestArgs, env, listeners);
+                return Serve(proxy, modulePath, guestArgs, env, listeners, sockets);
             }
             var runner = new CellRunner(engine);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -171,8 +171,9 @@ internal static class RunCommand
     /// <summary>
     /// Serves a wasi:http/proxy component on the --listen addresses (default 0.0.0.0:8080, as `wasmtime serve`) until
     /// SIGTERM/SIGINT, then drains: 0 when the requests in flight finished, 143 when the drain had to cut them.
+    /// Outgoing requests (wasi:http/outgoing-handler) follow --allow-sockets, as a guest's own sockets do.
     /// </summary>
-    private static int Serve(ProxyComponent proxy, string path, string[] guestArgs, string[] env, List<Socket> listeners)
+    private static int Serve(ProxyComponent proxy, string path, string[] guestArgs, string[] env, List<Socket> listeners, bool allowSockets)
     {
         if (listeners.Count == 0)
         {
@@ -186,6 +187,7 @@ internal static class RunCommand
             Env = env,
             Stdout = data => { lock (stdout) { stdout.Write(data); stdout.Flush(); } },
             Stderr = data => { lock (stderr) { stderr.Write(data); stderr.Flush(); } },
+            AllowOutgoingRequests = allowSockets,
         };
         var server = new HttpServer(proxy, [.. listeners], environment);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);

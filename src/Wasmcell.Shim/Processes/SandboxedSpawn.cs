@@ -15,6 +15,7 @@ namespace Wasmcell.Shim.Processes;
 public static class SandboxedSpawn
 {
     private static readonly Lazy<IReadOnlyList<string>> OpenSsl = new(CellSandboxPlan.FindOpenSsl);
+    private static readonly Lazy<IReadOnlyList<string>> TrustStore = new(CellSandboxPlan.FindTrustStore);
 
     /// <summary>
     /// The files every sandboxed cell binds, from where the daemon runs. The precompile cache is made here if
@@ -35,7 +36,7 @@ public static class SandboxedSpawn
         {
             cache = null;
         }
-        return new(ShimBinaries.Cell, ShimBinaries.Wasmtime, cache, OpenSsl.Value);
+        return new(ShimBinaries.Cell, ShimBinaries.Wasmtime, cache, OpenSsl.Value, TrustStore.Value);
     }
 
     /// <summary>

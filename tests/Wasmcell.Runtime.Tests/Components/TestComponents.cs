@@ -93,4 +93,77 @@ internal static class TestComponents
           (instance $exported (export "handle" (func $handle)))
           (export "wasi:http/incoming-handler@0.2.0" (instance $exported)))
         """);
+
+    /// <summary>
+    /// A proxy whose handle makes a request-options, sets its connect, first-byte and between-bytes timeouts to 5, 6
+    /// and 7 ms, reads each back, and traps (unreachable) unless each comes back as set; it sets no response. Checks
+    /// that the host keeps what the guest sets (durations are u64 nanoseconds; the option comes back through memory).
+    /// </summary>
+    public static byte[] RequestOptionsProxy() => Module.ConvertText("""
+        (component
+          (import "wasi:http/types@0.2.0" (instance $types
+            (export "incoming-request" (type (sub resource)))
+            (export "response-outparam" (type (sub resource)))
+            (export "request-options" (type $opts (sub resource)))
+            (export "[constructor]request-options" (func (result (own $opts))))
+            (export "[method]request-options.set-connect-timeout" (func (param "self" (borrow $opts)) (param "duration" (option u64)) (result (result))))
+            (export "[method]request-options.connect-timeout" (func (param "self" (borrow $opts)) (result (option u64))))
+            (export "[method]request-options.set-first-byte-timeout" (func (param "self" (borrow $opts)) (param "duration" (option u64)) (result (result))))
+            (export "[method]request-options.first-byte-timeout" (func (param "self" (borrow $opts)) (result (option u64))))
+            (export "[method]request-options.set-between-bytes-timeout" (func (param "self" (borrow $opts)) (param "duration" (option u64)) (result (result))))
+            (export "[method]request-options.between-bytes-timeout" (func (param "self" (borrow $opts)) (result (option u64))))))
+          (alias export $types "incoming-request" (type $request))
+          (alias export $types "response-outparam" (type $outparam))
+          (alias export $types "[constructor]request-options" (func $new))
+          (alias export $types "[method]request-options.set-connect-timeout" (func $set-connect))
+          (alias export $types "[method]request-options.connect-timeout" (func $connect))
+          (alias export $types "[method]request-options.set-first-byte-timeout" (func $set-first))
+          (alias export $types "[method]request-options.first-byte-timeout" (func $first))
+          (alias export $types "[method]request-options.set-between-bytes-timeout" (func $set-between))
+          (alias export $types "[method]request-options.between-bytes-timeout" (func $between))
+          (core module $memory (memory (export "mem") 1))
+          (core instance $memory-instance (instantiate $memory))
+          (alias core export $memory-instance "mem" (core memory $mem))
+          (core func $new-core (canon lower (func $new)))
+          (core func $set-connect-core (canon lower (func $set-connect)))
+          (core func $connect-core (canon lower (func $connect) (memory $mem)))
+          (core func $set-first-core (canon lower (func $set-first)))
+          (core func $first-core (canon lower (func $first) (memory $mem)))
+          (core func $set-between-core (canon lower (func $set-between)))
+          (core func $between-core (canon lower (func $between) (memory $mem)))
+          (core module $m
+            (import "host" "mem" (memory 1))
+            (import "host" "new" (func $new (result i32)))
+            (import "host" "set-connect" (func $set-connect (param i32 i32 i64) (result i32)))
+            (import "host" "connect" (func $connect (param i32 i32)))
+            (import "host" "set-first" (func $set-first (param i32 i32 i64) (result i32)))
+            (import "host" "first" (func $first (param i32 i32)))
+            (import "host" "set-between" (func $set-between (param i32 i32 i64) (result i32)))
+            (import "host" "between" (func $between (param i32 i32)))
+            ;; some(expected) at offset 16: discriminant 1, the u64 at 24
+            (func $expect (param $expected i64)
+              (if (i32.ne (i32.load8_u (i32.const 16)) (i32.const 1)) (then unreachable))
+              (if (i64.ne (i64.load (i32.const 24)) (local.get $expected)) (then unreachable)))
+            (func (export "handle") (param $request i32) (param $out i32)
+              (local $o i32)
+              (local.set $o (call $new))
+              (if (call $set-connect (local.get $o) (i32.const 1) (i64.const 5000000)) (then unreachable))
+              (if (call $set-first (local.get $o) (i32.const 1) (i64.const 6000000)) (then unreachable))
+              (if (call $set-between (local.get $o) (i32.const 1) (i64.const 7000000)) (then unreachable))
+              (call $connect (local.get $o) (i32.const 16))
+              (call $expect (i64.const 5000000))
+              (call $first (local.get $o) (i32.const 16))
+              (call $expect (i64.const 6000000))
+              (call $between (local.get $o) (i32.const 16))
+              (call $expect (i64.const 7000000))))
+          (core instance $host (export "mem" (memory $mem)) (export "new" (func $new-core))
+            (export "set-connect" (func $set-connect-core)) (export "connect" (func $connect-core))
+            (export "set-first" (func $set-first-core)) (export "first" (func $first-core))
+            (export "set-between" (func $set-between-core)) (export "between" (func $between-core)))
+          (core instance $i (instantiate $m (with "host" (instance $host))))
+          (func $handle (param "request" (own $request)) (param "response-out" (own $outparam))
+            (canon lift (core func $i "handle")))
+          (instance $exported (export "handle" (func $handle)))
+          (export "wasi:http/incoming-handler@0.2.0" (instance $exported)))
+        """);
 }

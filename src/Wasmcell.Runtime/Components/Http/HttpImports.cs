@@ -4,8 +4,8 @@ namespace Wasmcell.Runtime.Components.Http;
 
 /// <summary>
 /// wasi:http/types for serving: the incoming request (method, target, authority, headers, body stream), the
-/// response the guest builds (status, headers, body stream) and sets on its outparam. Outgoing requests are
-/// refused (<see cref="OutgoingImports"/>).
+/// response the guest builds (status, headers, body stream) and sets on its outparam. Outgoing requests and their
+/// responses: <see cref="OutgoingImports"/>.
 /// </summary>
 internal static unsafe class HttpImports
 {
@@ -73,11 +73,7 @@ internal static unsafe class HttpImports
 
             .. OutgoingImports.TypesFunctions,
 
-            ("http-error-code", c =>
-            {
-                c.Borrow<IoError>(0, ResourceKind.IoError);
-                c.Return(ComponentVal.None());
-            }),
+            ("http-error-code", c => c.Return(c.Borrow<IoError>(0, ResourceKind.IoError).Code is { } code ? ComponentVal.Some(code.ToVal()) : ComponentVal.None())),
         ]);
 
     private static Fields SelfFields(HostCall c) => c.Borrow<Fields>(0, ResourceKind.Fields);
@@ -218,7 +214,7 @@ internal static unsafe class HttpImports
             return;
         }
         request.Consumed = true;
-        c.Return(ComponentVal.Ok(c.Own(ResourceKind.IncomingBody, new IncomingBody(request.Exchange))));
+        c.Return(ComponentVal.Ok(c.Own(ResourceKind.IncomingBody, new IncomingBody(new RequestBodyStream(request.Exchange)))));
     }
 
     private static void IncomingBodyStream(HostCall c)
@@ -230,7 +226,7 @@ internal static unsafe class HttpImports
             return;
         }
         body.StreamTaken = true;
-        c.Return(ComponentVal.Ok(c.Own(ResourceKind.InputStream, new RequestBodyStream(body.Exchange))));
+        c.Return(ComponentVal.Ok(c.Own(ResourceKind.InputStream, body.Stream)));
     }
 
     private static void SetStatus(HostCall c)
@@ -266,19 +262,19 @@ internal static unsafe class HttpImports
 
     private static void OutgoingBodyWrite(HostCall c)
     {
-        var body = c.Borrow<OutgoingBody>(0, ResourceKind.OutgoingBody);
+        var body = c.Borrow<BodySink>(0, ResourceKind.OutgoingBody);
         if (body.StreamTaken)
         {
             c.Return(ComponentVal.Err());
             return;
         }
         body.StreamTaken = true;
-        c.Return(ComponentVal.Ok(c.Own(ResourceKind.OutputStream, new ResponseBodyStream(body))));
+        c.Return(ComponentVal.Ok(c.Own(ResourceKind.OutputStream, new BodySinkStream(body))));
     }
 
     private static void FinishBody(HostCall c)
     {
-        var body = c.Take<OutgoingBody>(0, ResourceKind.OutgoingBody);
+        var body = c.Take<BodySink>(0, ResourceKind.OutgoingBody);
         ref var trailers = ref c.Arg(1);
         if (trailers.Option is not null)
         {
@@ -289,6 +285,10 @@ internal static unsafe class HttpImports
         {
             body.Finish();
             c.Return(ComponentVal.Ok());
+        }
+        catch (HttpErrorException e)
+        {
+            c.Return(ComponentVal.Err(e.Code.ToVal()));
         }
         catch (IOException)
         {

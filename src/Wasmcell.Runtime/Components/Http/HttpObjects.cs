@@ -51,11 +51,30 @@ internal sealed class IncomingRequest(IHttpExchange exchange)
     public bool Consumed { get; set; }
 }
 
-internal sealed class IncomingBody(IHttpExchange exchange)
+/// <summary>An incoming-body: a served request's, or an outgoing request's response's; its stream is handed out once.</summary>
+internal sealed class IncomingBody(InputStream stream)
 {
-    public IHttpExchange Exchange { get; } = exchange;
+    public InputStream Stream { get; } = stream;
 
     public bool StreamTaken { get; set; }
+}
+
+/// <summary>The host side of an outgoing-body: a served response's (<see cref="OutgoingBody"/>) or an outgoing request's.</summary>
+internal abstract class BodySink
+{
+    /// <summary>Whether the guest asked for its stream (outgoing-body.write answers once).</summary>
+    public bool StreamTaken { get; set; }
+
+    public abstract void Write(ReadOnlySpan<byte> data);
+
+    /// <summary>outgoing-body.finish; a failure the guest should see as an error-code throws <see cref="HttpErrorException"/>.</summary>
+    public abstract void Finish();
+}
+
+/// <summary>A wasi:http error-code as an exception: <see cref="Code"/> is the value the guest gets.</summary>
+internal sealed class HttpErrorException(HttpError code, string message) : Exception(message)
+{
+    public HttpError Code { get; } = code;
 }
 
 internal sealed class ResponseOutparam;
@@ -81,13 +100,11 @@ internal sealed class OutgoingResponse(Fields headers)
 /// A response body: what the guest writes before the response is set is kept (so a body finished before set goes
 /// out with a Content-Length); after set, writes go to the connection.
 /// </summary>
-internal sealed class OutgoingBody(OutgoingResponse response)
+internal sealed class OutgoingBody(OutgoingResponse response) : BodySink
 {
     private MemoryStream? _early = new();
 
     public OutgoingResponse Response { get; } = response;
-
-    public bool StreamTaken { get; set; }
 
     public bool Finished { get; private set; }
 
@@ -95,7 +112,7 @@ internal sealed class OutgoingBody(OutgoingResponse response)
 
     public bool Attached => Exchange is not null;
 
-    public void Write(ReadOnlySpan<byte> data)
+    public override void Write(ReadOnlySpan<byte> data)
     {
         if (Finished)
         {
@@ -111,7 +128,7 @@ internal sealed class OutgoingBody(OutgoingResponse response)
         }
     }
 
-    public void Finish()
+    public override void Finish()
     {
         Finished = true;
         Exchange?.EndBody();
@@ -134,11 +151,20 @@ internal sealed class OutgoingBody(OutgoingResponse response)
 }
 
 /// <summary>The payload of wasi:io/error: the text behind a stream's last-operation-failed.</summary>
-internal sealed class IoError(string message)
+internal sealed class IoError(string message, HttpError? code = null)
 {
     public string Message { get; } = message;
 
-    public static IoError From(Exception e) => new(e.Message);
+    /// <summary>What wasi:http/types.http-error-code answers for it: set for an outgoing request's body streams.</summary>
+    public HttpError? Code { get; } = code;
+
+    public static IoError From(Exception e) => new(e.Message, (e as HttpStreamException)?.Code);
+}
+
+/// <summary>A body stream of an outgoing request failed; <see cref="Code"/> is its wasi:http error-code.</summary>
+internal sealed class HttpStreamException(HttpError code, string message, Exception? inner = null) : IOException(message, inner)
+{
+    public HttpError Code { get; } = code;
 }
 
 internal static class Utf8

@@ -22,7 +22,7 @@ internal static class IoImports
         [("pollable", ResourceKind.Pollable)],
         [
             ("[method]pollable.ready", c => c.Return(ComponentVal.OfBool(c.Borrow<Pollable>(0, ResourceKind.Pollable).IsReady))),
-            ("[method]pollable.block", c => c.Borrow<Pollable>(0, ResourceKind.Pollable).Block()),
+            ("[method]pollable.block", c => c.Borrow<Pollable>(0, ResourceKind.Pollable).Block(c.State.Stopping)),
             ("poll", PollList),
         ]);
 
@@ -73,7 +73,7 @@ internal static class IoImports
                 c.Return(ComponentVal.OfList([.. ready]));
                 return;
             }
-            MonotonicClock.SleepUntil(pollables.Min(p => p.DeadlineNanos ?? 0));
+            Pollable.WaitForAny(pollables, c.State.Stopping);
         }
     }
 

@@ -14,6 +14,7 @@ public sealed unsafe class ProxyComponent : LoadedComponent
     private readonly WasmEngine _engine;
     private readonly ProxyLinker _linker;
     private IntPtr _handleIndex;
+    private readonly CancellationTokenSource _stop = new();
     private volatile bool _stopRequested;
 
     internal ProxyComponent(WasmEngine engine, Component component, string path)
@@ -41,10 +42,14 @@ public sealed unsafe class ProxyComponent : LoadedComponent
     /// <summary>Per-request store limit (the container's memory limit), or null.</summary>
     public long? MemoryLimitBytes { get; set; }
 
-    /// <summary>Guest code of every request in flight traps at its next epoch check (the drain timed out).</summary>
+    /// <summary>
+    /// Guest code of every request in flight traps at its next epoch check (the drain timed out), and host calls
+    /// waiting (poll, sleep, an outgoing request's response) end with a trap too.
+    /// </summary>
     public void Stop()
     {
         _stopRequested = true;
+        _stop.Cancel();
         _engine.Interrupt();
     }
 
@@ -54,7 +59,7 @@ public sealed unsafe class ProxyComponent : LoadedComponent
     /// </summary>
     public ProxyOutcome Handle(IHttpExchange exchange, ProxyEnvironment environment)
     {
-        var state = new ProxyRequestState(exchange, environment);
+        var state = new ProxyRequestState(exchange, environment, _stop.Token);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var instantiated = TimeSpan.Zero;
         string? failure;
@@ -69,7 +74,18 @@ public sealed unsafe class ProxyComponent : LoadedComponent
             store.SetEpochDeadlineCallback(_ => _stopRequested ? throw new OperationCanceledException("the guest was stopped") : 1UL);
             using (state.Enter())
             {
-                failure = Call(store, state, () => instantiated = clock.Elapsed);
+                try
+                {
+                    failure = Call(store, state, () => instantiated = clock.Elapsed);
+                }
+                finally
+                {
+                    // Outgoing connections the guest left open end with its request.
+                    foreach (var outgoing in state.Outgoing)
+                    {
+                        outgoing.Dispose();
+                    }
+                }
             }
         }
         var timing = new ProxyTiming(instantiated, clock.Elapsed - instantiated, System.Diagnostics.Stopwatch.GetElapsedTime(0, state.HostTicks));
@@ -186,6 +202,7 @@ public sealed unsafe class ProxyComponent : LoadedComponent
         }
         _linker.Dispose();
         Component.Dispose();
+        _stop.Dispose();
     }
 }
 

@@ -10,10 +10,11 @@ internal sealed class ProxyRequestState
     [ThreadStatic]
     private static ProxyRequestState? t_current;
 
-    public ProxyRequestState(IHttpExchange exchange, ProxyEnvironment environment)
+    public ProxyRequestState(IHttpExchange exchange, ProxyEnvironment environment, CancellationToken stopping = default)
     {
         Exchange = exchange;
         Environment = environment;
+        Stopping = stopping;
     }
 
     public static ProxyRequestState Current =>
@@ -27,6 +28,12 @@ internal sealed class ProxyRequestState
     public IHttpExchange Exchange { get; }
 
     public ProxyEnvironment Environment { get; }
+
+    /// <summary>Cancelled when the proxy is stopped: a host call waiting (poll, an outgoing response) ends with a trap.</summary>
+    public CancellationToken Stopping { get; }
+
+    /// <summary>This request's outgoing requests, whose connections close when the request ends (at the latest).</summary>
+    public List<IDisposable> Outgoing { get; } = [];
 
     /// <summary>The response the guest set (or null: none yet, or an error-code).</summary>
     public OutgoingResponse? Response { get; set; }
@@ -63,4 +70,13 @@ public sealed class ProxyEnvironment
     public required Action<ReadOnlySpan<byte>> Stdout { get; init; }
 
     public required Action<ReadOnlySpan<byte>> Stderr { get; init; }
+
+    /// <summary>
+    /// Whether wasi:http/outgoing-handler.handle makes requests (over HTTP/1.1 from the caller's network namespace):
+    /// the container's socket policy (a cell) or --allow-sockets (wasmcell run). Otherwise it answers HTTP-request-denied.
+    /// </summary>
+    public bool AllowOutgoingRequests { get; init; }
+
+    /// <summary>For outgoing https: trust only these roots instead of the system's (tests run a TLS server of their own).</summary>
+    internal System.Security.Cryptography.X509Certificates.X509Certificate2Collection? TrustedRoots { get; init; }
 }

@@ -27,11 +27,10 @@ internal abstract class OutputStream
     public abstract void Write(ReadOnlySpan<byte> data);
 }
 
-internal sealed class ResponseBodyStream(OutgoingBody body) : OutputStream
+/// <summary>The stream of an outgoing-body: a served response's, or an outgoing request's.</summary>
+internal sealed class BodySinkStream(BodySink body) : OutputStream
 {
-    public OutgoingBody Body { get; } = body;
-
-    public override void Write(ReadOnlySpan<byte> data) => Body.Write(data);
+    public override void Write(ReadOnlySpan<byte> data) => body.Write(data);
 }
 
 /// <summary>Guest stdout or stderr: the container's, each write passed on whole.</summary>
@@ -42,26 +41,69 @@ internal sealed class StdioStream(Action<ReadOnlySpan<byte>> write) : OutputStre
 
 /// <summary>
 /// A wasi:io pollable. Streams here are always ready (a read blocks in the host until data comes, which wasi:io
-/// allows for a single-threaded guest); clocks make pollables that are ready at a deadline.
+/// allows for a single-threaded guest); clocks make pollables that are ready at a deadline, and an outgoing request's
+/// future one that is ready when its response head (or its failure) is in. Waiting ends early, with
+/// <see cref="OperationCanceledException"/> (a trap), when the proxy is stopped.
 /// </summary>
 internal sealed class Pollable
 {
-    public static Pollable Ready() => new(null);
+    public static Pollable Ready() => new(null, null);
 
-    public static Pollable At(long deadlineNanos) => new(deadlineNanos);
+    public static Pollable At(long deadlineNanos) => new(deadlineNanos, null);
 
-    private Pollable(long? deadlineNanos) => DeadlineNanos = deadlineNanos;
+    /// <summary>Ready once <paramref name="signal"/> has completed (whether it succeeded or not).</summary>
+    public static Pollable When(Task signal) => new(null, signal);
 
-    /// <summary>On <see cref="MonotonicClock"/>'s scale, or null: ready now.</summary>
+    private Pollable(long? deadlineNanos, Task? signal)
+    {
+        DeadlineNanos = deadlineNanos;
+        Signal = signal;
+    }
+
+    /// <summary>On <see cref="MonotonicClock"/>'s scale, or null: ready now (or when <see cref="Signal"/> is).</summary>
     public long? DeadlineNanos { get; }
 
-    public bool IsReady => DeadlineNanos is not long d || MonotonicClock.NowNanos >= d;
+    public Task? Signal { get; }
 
-    public void Block()
+    public bool IsReady => Signal is { } s ? s.IsCompleted : DeadlineNanos is not long d || MonotonicClock.NowNanos >= d;
+
+    public void Block(CancellationToken stop)
     {
-        if (DeadlineNanos is long d)
+        if (Signal is { } signal)
         {
-            MonotonicClock.SleepUntil(d);
+            WaitAny([signal], Timeout.Infinite, stop);
+        }
+        else if (DeadlineNanos is long d)
+        {
+            MonotonicClock.SleepUntil(d, stop);
+        }
+    }
+
+    /// <summary>Waits until one of <paramref name="pollables"/> may be ready (a signal completed, or the earliest deadline passed).</summary>
+    public static void WaitForAny(IReadOnlyList<Pollable> pollables, CancellationToken stop)
+    {
+        var signals = pollables.Where(p => p.Signal is not null).Select(p => p.Signal!).ToArray();
+        var deadlines = pollables.Where(p => p.Signal is null && p.DeadlineNanos is not null).Select(p => p.DeadlineNanos!.Value).ToList();
+        if (signals.Length == 0)
+        {
+            MonotonicClock.SleepUntil(deadlines.Count == 0 ? 0 : deadlines.Min(), stop);
+            return;
+        }
+        var timeout = deadlines.Count == 0 ? Timeout.Infinite
+            : (int)Math.Clamp((deadlines.Min() - MonotonicClock.NowNanos + 999_999) / 1_000_000, 0, int.MaxValue);
+        WaitAny(signals, timeout, stop);
+    }
+
+    private static void WaitAny(Task[] signals, int timeoutMs, CancellationToken stop)
+    {
+        // Task.WaitAny does not throw for a faulted task: a failed request is "ready" too.
+        try
+        {
+            Task.WaitAny(signals, timeoutMs, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new OperationCanceledException("the guest was stopped");
         }
     }
 }
@@ -71,12 +113,16 @@ internal static class MonotonicClock
 {
     public static long NowNanos => (long)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
 
-    public static void SleepUntil(long deadlineNanos)
+    /// <summary>Sleeps until the deadline; a stop (<paramref name="stop"/>) ends it with <see cref="OperationCanceledException"/>.</summary>
+    public static void SleepUntil(long deadlineNanos, CancellationToken stop = default)
     {
         while (NowNanos < deadlineNanos)
         {
             var ms = (deadlineNanos - NowNanos) / 1_000_000.0;
-            Thread.Sleep(TimeSpan.FromMilliseconds(Math.Max(ms, 0.05)));
+            if (stop.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Max(ms, 0.05))))
+            {
+                throw new OperationCanceledException("the guest was stopped");
+            }
         }
     }
 }

@@ -3,10 +3,16 @@ using System.Net.Sockets;
 namespace Wasmcell.Runtime.Components.Http.Server;
 
 /// <summary>Buffered reads from a connection: header lines of bounded length, then raw bytes for bodies.</summary>
-internal sealed class ConnectionReader(Socket socket)
+internal sealed class ConnectionReader
 {
     private readonly byte[] _buffer = new byte[16 * 1024];
+    private readonly Func<byte[], int> _receive;
     private int _start, _end;
+
+    public ConnectionReader(Socket socket) => _receive = socket.Receive;
+
+    /// <summary>Reads through a stream over the connection (an outgoing https request's TLS stream).</summary>
+    public ConnectionReader(Stream stream) => _receive = b => stream.Read(b);
 
     /// <summary>Reads up to buffer.Length bytes, buffered ones first; 0 when the peer closed its side.</summary>
     public int Read(Span<byte> buffer)
@@ -63,7 +69,7 @@ internal sealed class ConnectionReader(Socket socket)
     private bool Fill()
     {
         _start = 0;
-        _end = socket.Receive(_buffer);
+        _end = _receive(_buffer);
         return _end > 0;
     }
 }

@@ -144,6 +144,34 @@ public sealed class CellSandboxPlanTests
     }
 
     [Fact]
+    public void The_container_s_resolv_conf_and_hosts_are_bound_at_etc_of_the_cell_only_when_it_may_open_sockets()
+    {
+        var dir = Directory.CreateTempSubdirectory("wasmcell-plan-ns-");
+        try
+        {
+            var (resolv, hosts) = (Path.Join(dir.FullName, "resolv.conf"), Path.Join(dir.FullName, "hosts"));
+            File.WriteAllText(resolv, "nameserver 10.96.0.10\n");
+            File.WriteAllText(hosts, "127.0.0.1 localhost\n");
+            Mount FileMount(string destination, string source) => new() { Destination = destination, Source = source, Type = "bind", Options = ["rbind", "ro"] };
+            var spec = WithNamespaces(new Namespace { Type = "network", Path = "/var/run/netns/pod" });
+            // As CRI writes them; a missing source and any other file mount are not name-service files.
+            spec.Mounts = [FileMount("/etc/resolv.conf", resolv), FileMount("/etc/hosts", hosts), FileMount("/etc/hostname", hosts), FileMount("/etc/missing", "/nonexistent")];
+
+            var lines = Lines(spec);
+            Assert.Contains($"bind\t{resolv}\tro\t/etc/resolv.conf", lines);
+            Assert.Contains($"bind\t{hosts}\tro\t/etc/hosts", lines);
+            Assert.DoesNotContain(lines, l => l.EndsWith("/etc/hostname", StringComparison.Ordinal));
+
+            spec.Linux!.Namespaces = [];
+            Assert.DoesNotContain(Lines(spec), l => l.EndsWith("/etc/resolv.conf", StringComparison.Ordinal) || l.EndsWith("/etc/hosts", StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Only_the_devices_the_rules_allow_are_bound_but_urandom_always_is()
     {
         var lines = CellSandboxPlan.ForCell(new Spec(), Launch, Files, d => d.Path == "/dev/null").ToString();

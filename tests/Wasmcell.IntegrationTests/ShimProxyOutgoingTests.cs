@@ -6,8 +6,8 @@ namespace Wasmcell.IntegrationTests;
 /// <summary>
 /// Outgoing requests of a wasi:http/proxy component through the shim (needs root, as every test of the private
 /// containerd): tests/components/fetch.js (componentize-js fetch(), built at set-up by <see cref="JsComponents"/>) in
-/// its own network namespace fetches from a busybox httpd started inside that same namespace, and the answer comes
-/// back; its console.log/console.error lines and the host's line for a refused connection are in the container's log
+/// its own network namespace fetches from a busybox httpd started inside that same namespace, by address and by a name
+/// in the container's /etc/hosts, and the answer comes back; its console.log/console.error lines and the host's line for a refused connection are in the container's log
 /// file (ctr --log-uri); https to an `openssl s_server` there gets as far as checking its self-signed certificate. `wasmcell run --listen` makes the request with --allow-sockets and refuses it without.
 /// </summary>
 [Collection(PrivateContainerdCollection.Name)]
@@ -45,11 +45,14 @@ public sealed class ShimProxyOutgoingTests(PrivateContainerd containerd)
         var log = Path.Combine(containerd.Dir, $"{id}.out");
         using var www = new TempDir();
         File.WriteAllText(www["hello.txt"], "hello from the same network namespace\n");
+        // The container's /etc/hosts, as CRI gives one: the cell's own name lookups read it (CellSandboxPlan).
+        File.WriteAllText(www["hosts"], "127.0.0.1 localhost\n127.0.0.1 upstream.test\n");
         RunningCommand? httpd = null, tls = null;
         try
         {
             var started = await containerd.Ctr.RunAsync(["run", "--detach", "--runtime", Runtimes.Wasm, "--fifo-dir", containerd.FifoDir,
-                "--cgroup", containerd.CgroupOf(id), "--log-uri", "file://" + log, image, id]);
+                "--cgroup", containerd.CgroupOf(id), "--log-uri", "file://" + log,
+                "--mount", $"type=bind,src={www["hosts"]},dst=/etc/hosts,options=rbind:ro", image, id]);
             Assert.True(started.ExitCode == 0, started.Describe());
             var task = await containerd.Ctr.WaitForStatusAsync(id, "RUNNING", TimeSpan.FromSeconds(10));
             Assert.True(task?.Status == "RUNNING", $"task: {task}");
@@ -60,6 +63,11 @@ public sealed class ShimProxyOutgoingTests(PrivateContainerd containerd)
 
             var fetched = await EventuallyAsync(netns, $"http://127.0.0.1:8080{url}", "hello from the same network namespace\n");
             Assert.StartsWith("HTTP/1.1 200 OK", fetched);
+            // By name, through the container's /etc/hosts.
+            var byName = await CommandRunner.RunAsync("nsenter", [netns, "curl", "-sS", "-i", "--max-time", "20",
+                "http://127.0.0.1:8080" + Relay("http://upstream.test:8081/hello.txt")], TimeSpan.FromSeconds(30));
+            Assert.True(byName.ExitCode == 0 && byName.Stdout.StartsWith("HTTP/1.1 200 OK", StringComparison.Ordinal)
+                && byName.Stdout.EndsWith("hello from the same network namespace\n", StringComparison.Ordinal), byName.Describe());
 
             var refused = await CommandRunner.RunAsync("nsenter", [netns, "curl", "-sS", "-i", "--max-time", "20",
                 "http://127.0.0.1:8080" + Relay("http://127.0.0.1:8082/nobody")], TimeSpan.FromSeconds(30));

@@ -56,7 +56,7 @@ struct mount_attr {
 #endif
 
 struct join { int type; const char *name; const char *path; int fd; };
-struct bind { const char *path; int readonly; };
+struct bind { const char *path; int readonly; const char *at; };
 struct limit { int resource; unsigned long long soft, hard; };
 
 static struct {
@@ -183,7 +183,9 @@ static void read_plan(void)
             plan.root = need(&c, d);
         } else if (!strcmp(d, "bind") && plan.nbind < MAX_ITEMS) {
             const char *path = need(&c, d);
-            plan.bind[plan.nbind++] = (struct bind){ path, !strcmp(need(&c, d), "ro") };
+            int readonly = !strcmp(need(&c, d), "ro");
+            const char *at = field(&c); // optional: where in the new root, when not at its own path
+            plan.bind[plan.nbind++] = (struct bind){ path, readonly, at && *at ? at : path };
         } else if (!strcmp(d, "proc")) {
             plan.proc = 1;
         } else if (!strcmp(d, "readonly") && plan.nreadonly < 64) {
@@ -262,13 +264,13 @@ static void set_attrs(const char *target, uint64_t set, int recursive)
         fail("set mount attributes on %s", target);
 }
 
-// Binds a host path (already open as source_fd) at the same path under the new root, the current directory, so
-// every path the cell's managed code knows still resolves there; ro covers every mount below it too. Device nodes
-// keep dev, nothing keeps suid.
-static void bind_into_root(const char *source, int source_fd, const struct stat *st, int readonly)
+// Binds a host path (already open as source_fd) under the new root, the current directory: at its own path, so every
+// path the cell's managed code knows still resolves there, or at the plan's `at` (the container's name-service files
+// at /etc); ro covers every mount below it too. Device nodes keep dev, nothing keeps suid.
+static void bind_into_root(const char *source, const char *at, int source_fd, const struct stat *st, int readonly)
 {
     char target[4096], via[64];
-    if (snprintf(target, sizeof target, ".%s", source) >= (int)sizeof target) { errno = ENAMETOOLONG; fail("%s", source); }
+    if (snprintf(target, sizeof target, ".%s", at) >= (int)sizeof target) { errno = ENAMETOOLONG; fail("%s", at); }
     mkdirs(target, 0755);
     if (S_ISDIR(st->st_mode)) {
         if (mkdir(target, 0755) < 0 && errno != EEXIST) fail("mkdir %s", source);
@@ -327,7 +329,7 @@ static void build_root_and_pivot(int in_user_namespace)
     if (in_user_namespace && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         fail("become root of the user namespace (its mappings must map uid and gid 0)");
     for (int i = 0; i < plan.nbind; i++) {
-        bind_into_root(plan.bind[i].path, source_fd[i], &source[i], plan.bind[i].readonly);
+        bind_into_root(plan.bind[i].path, plan.bind[i].at, source_fd[i], &source[i], plan.bind[i].readonly);
         close(source_fd[i]);
     }
     if (plan.proc) mount_proc();

@@ -58,6 +58,7 @@ public sealed class CellSandboxPlan
 
     private readonly List<string> _lines = [];
     private readonly SortedDictionary<string, bool> _binds = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, string> _filesAt = new(StringComparer.Ordinal);
 
     private CellSandboxPlan()
     {
@@ -124,6 +125,7 @@ public sealed class CellSandboxPlan
             {
                 plan.Bind(directory, readOnly: true);
             }
+            plan.NameServiceFiles(spec);
         }
         plan.Bind(Path.Join(launch.Bundle, "config.json"), readOnly: true);
         plan.Bind(launch.Rootfs, readOnly: spec.Root?.Readonly ?? false);
@@ -150,6 +152,23 @@ public sealed class CellSandboxPlan
         var user = spec.Process?.User ?? new User();
         plan.Line(["ids", Number(user.Uid), Number(user.Gid), .. (user.AdditionalGids ?? []).Select(Number)]);
         return plan;
+    }
+
+    /// <summary>
+    /// The container's /etc/resolv.conf and /etc/hosts (file mounts CRI gives every container of a pod) read-only at
+    /// /etc in the cell's own root too, where the cell's name lookups (getaddrinfo: a proxy's outgoing requests, a
+    /// command component's ip-name-lookup) read them, so names resolve as in a runc container of the pod. Without
+    /// such a mount the cell has none: literal addresses and localhost still work.
+    /// </summary>
+    private void NameServiceFiles(Spec spec)
+    {
+        foreach (var m in spec.Mounts ?? [])
+        {
+            if (m.Destination is "/etc/resolv.conf" or "/etc/hosts" && m.Source is { } source && File.Exists(source))
+            {
+                _filesAt[m.Destination] = Path.GetFullPath(source);
+            }
+        }
     }
 
     private static bool MayOpenSockets(Spec spec)
@@ -203,6 +222,10 @@ public sealed class CellSandboxPlan
         foreach (var (path, readOnly) in _binds)
         {
             text.Append("bind\t").Append(path).Append('\t').Append(readOnly ? "ro" : "rw").Append('\n');
+        }
+        foreach (var (at, path) in _filesAt)
+        {
+            text.Append("bind\t").Append(path).Append("\tro\t").Append(at).Append('\n');
         }
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         return bytes.Length <= MaxBytes ? bytes

@@ -76,13 +76,21 @@ internal sealed class OutgoingCall : IDisposable
         return call;
     }
 
-    /// <summary>Body bytes after handle: written once the head is out (on the caller's thread).</summary>
-    internal void SendBody(ReadOnlySpan<byte> data)
+    /// <summary>Body bytes after handle, as one chunk when <paramref name="chunked"/>: written once the head is out (on the caller's thread).</summary>
+    internal void SendBody(ReadOnlySpan<byte> data, bool chunked)
     {
         WaitForHead();
         try
         {
-            (Volatile.Read(ref _stream) ?? throw new ObjectDisposedException("the connection")).Write(data);
+            var stream = Volatile.Read(ref _stream) ?? throw new ObjectDisposedException("the connection");
+            if (chunked)
+            {
+                ChunkedEncoding.Write(stream, data);
+            }
+            else
+            {
+                stream.Write(data);
+            }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {

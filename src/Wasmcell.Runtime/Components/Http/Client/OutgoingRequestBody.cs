@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -40,31 +39,9 @@ internal sealed class OutgoingRequestBody : BodySink, IDisposable
             _early.Write(data);
             return;
         }
-        if (data.IsEmpty)
+        if (!data.IsEmpty)
         {
-            return;
-        }
-        if (_chunked)
-        {
-            // One write per chunk (one TLS record, one segment): size line, data, CRLF.
-            var buffer = ArrayPool<byte>.Shared.Rent(data.Length + 20);
-            try
-            {
-                var n = Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n", buffer);
-                data.CopyTo(buffer.AsSpan(n));
-                n += data.Length;
-                buffer[n++] = (byte)'\r';
-                buffer[n++] = (byte)'\n';
-                call.SendBody(buffer.AsSpan(0, n));
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-        else
-        {
-            call.SendBody(data);
+            call.SendBody(data, _chunked);
         }
     }
 
@@ -82,7 +59,7 @@ internal sealed class OutgoingRequestBody : BodySink, IDisposable
         }
         if (_call is { } call && _chunked)
         {
-            call.SendBody("0\r\n\r\n"u8);
+            call.SendBody(ChunkedEncoding.End, chunked: false);
         }
     }
 
@@ -119,9 +96,7 @@ internal sealed class OutgoingRequestBody : BodySink, IDisposable
             var bytes = early.GetBuffer().AsSpan(0, (int)early.Length);
             if (_chunked)
             {
-                connection.Write(Encoding.ASCII.GetBytes(bytes.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
-                connection.Write(bytes);
-                connection.Write("\r\n"u8);
+                ChunkedEncoding.Write(connection, bytes);
             }
             else
             {
@@ -130,7 +105,7 @@ internal sealed class OutgoingRequestBody : BodySink, IDisposable
         }
         if (_finishedBeforeHandle && _chunked)
         {
-            connection.Write("0\r\n\r\n"u8);
+            connection.Write(ChunkedEncoding.End);
         }
     }
 

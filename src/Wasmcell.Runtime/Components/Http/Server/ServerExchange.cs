@@ -132,9 +132,7 @@ internal sealed class ServerExchange : IHttpExchange
         _written += data.Length;
         if (_chunked)
         {
-            _output.Write(Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"));
-            _output.Write(data);
-            _output.Write("\r\n"u8);
+            ChunkedEncoding.Write(_output, data);
         }
         else
         {
@@ -151,7 +149,7 @@ internal sealed class ServerExchange : IHttpExchange
         _ended = true;
         if (_chunked)
         {
-            _output.Write("0\r\n\r\n"u8);
+            _output.Write(ChunkedEncoding.End);
         }
         else if (_length is long length && _written != length && !_noBody)
         {

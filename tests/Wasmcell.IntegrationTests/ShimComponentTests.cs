@@ -18,23 +18,8 @@ public sealed class ShimComponentTests(PrivateContainerd containerd)
     private const string Banner = "hello from wasi p2 component";
 
     /// <summary>Builds the image with the published CLI (once per containerd) and imports it.</summary>
-    private async Task<string> ImageAsync()
-    {
-        containerd.RequireShim();
-        var image = "localhost/wct/hello-cli-component:1";
-        var archive = Path.Combine(containerd.Dir, "hello-cli-component.oci.tar");
-        if (!File.Exists(archive))
-        {
-            var cli = Path.Combine(RepoLayout.Artifacts, "cli", "wasmcell");
-            Assert.True(File.Exists(cli), $"{cli} is missing: scripts/publish.sh writes it with the shim");
-            var build = await CommandRunner.RunAsync(cli, ["build", TestData.Path("components/hello-cli.component.wasm"), "-t", image, "-o", archive],
-                TimeSpan.FromMinutes(1));
-            Assert.True(build.ExitCode == 0, build.Describe());
-        }
-        var import = await containerd.Ctr.RunAsync("images", "import", archive);
-        Assert.True(import.ExitCode == 0, import.Describe());
-        return image;
-    }
+    private Task<string> ImageAsync() =>
+        ComponentImages.ImportAsync(containerd, TestData.Path("components/hello-cli.component.wasm"), "localhost/wct/hello-cli-component:1");
 
     private async Task<List<string>> RunArgsAsync(string id, IReadOnlyList<string> options, IReadOnlyList<string> guestArgs) =>
     [

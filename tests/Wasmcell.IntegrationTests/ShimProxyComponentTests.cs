@@ -16,26 +16,10 @@ public sealed class ShimProxyComponentTests(PrivateContainerd containerd)
 {
     private static string Component => TestData.Path("components/hello-proxy.component.wasm");
 
-    private static string Cli => Path.Combine(RepoLayout.Artifacts, "cli", "wasmcell");
+    private static string Cli => ComponentImages.Cli;
 
     /// <summary>Builds and imports the image and warms the cache (once per containerd).</summary>
-    private async Task<string> ImageAsync()
-    {
-        containerd.RequireShim();
-        Assert.True(File.Exists(Cli), $"{Cli} is missing: scripts/publish.sh writes it with the shim");
-        var image = "localhost/wct/hello-proxy-component:1";
-        var archive = Path.Combine(containerd.Dir, "hello-proxy-component.oci.tar");
-        if (!File.Exists(archive))
-        {
-            var precompile = await CommandRunner.RunAsync(Cli, ["precompile", Component, "--cache-dir", containerd.PrecompileDir], TimeSpan.FromMinutes(2));
-            Assert.True(precompile.ExitCode == 0, precompile.Describe());
-            var build = await CommandRunner.RunAsync(Cli, ["build", Component, "-t", image, "-o", archive], TimeSpan.FromMinutes(1));
-            Assert.True(build.ExitCode == 0, build.Describe());
-        }
-        var import = await containerd.Ctr.RunAsync("images", "import", archive);
-        Assert.True(import.ExitCode == 0, import.Describe());
-        return image;
-    }
+    private Task<string> ImageAsync() => ComponentImages.ImportAsync(containerd, Component, "localhost/wct/hello-proxy-component:1", precompile: true);
 
     private async Task<(string NetNs, string Log)> StartAsync(string id, params string[] options)
     {

@@ -13,28 +13,15 @@ namespace Wasmcell.IntegrationTests;
 [Collection(PrivateContainerdCollection.Name)]
 public sealed class ShimProxyOutgoingTests(PrivateContainerd containerd)
 {
-    private static string Cli => Path.Combine(RepoLayout.Artifacts, "cli", "wasmcell");
+    private static string Cli => ComponentImages.Cli;
 
     private static string Relay(string url) => "/?url=" + Uri.EscapeDataString(url);
 
     /// <summary>Builds the component, warms the private cache with it, builds and imports its image (once per containerd).</summary>
     private async Task<(string Image, string Component)> ImageAsync()
     {
-        containerd.RequireShim();
-        Assert.True(File.Exists(Cli), $"{Cli} is missing: scripts/publish.sh writes it with the shim");
         var component = JsComponents.Fetch;
-        var image = "localhost/wct/fetch-proxy-component:1";
-        var archive = Path.Combine(containerd.Dir, $"{Path.GetFileNameWithoutExtension(component)}.oci.tar");
-        if (!File.Exists(archive))
-        {
-            var precompile = await CommandRunner.RunAsync(Cli, ["precompile", component, "--cache-dir", containerd.PrecompileDir], TimeSpan.FromMinutes(2));
-            Assert.True(precompile.ExitCode == 0, precompile.Describe());
-            var build = await CommandRunner.RunAsync(Cli, ["build", component, "-t", image, "-o", archive], TimeSpan.FromMinutes(1));
-            Assert.True(build.ExitCode == 0, build.Describe());
-        }
-        var import = await containerd.Ctr.RunAsync("images", "import", archive);
-        Assert.True(import.ExitCode == 0, import.Describe());
-        return (image, component);
+        return (await ComponentImages.ImportAsync(containerd, component, "localhost/wct/fetch-proxy-component:1", precompile: true), component);
     }
 
     [Fact]

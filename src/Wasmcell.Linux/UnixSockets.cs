@@ -65,6 +65,47 @@ public static unsafe partial class UnixSockets
         }
     }
 
+    /// <summary>
+    /// A blocking connection to <paramref name="path"/> whose reads and writes give up after <paramref name="timeout"/>,
+    /// or null when nobody listens there (ECONNREFUSED, ENOENT): a stale socket file.
+    /// </summary>
+    public static UnixSocketStream? TryConnect(string path, TimeSpan timeout)
+    {
+        var fd = new SafeFdHandle(NewSocket(0));
+        try
+        {
+            var tv = stackalloc long[2] { (long)timeout.TotalSeconds, timeout.Milliseconds * 1000L };
+            if (Libc.Setsockopt(fd.Fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, 16) != 0
+                || Libc.Setsockopt(fd.Fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, tv, 16) != 0)
+            {
+                throw Failure("setsockopt", path, Libc.Errno);
+            }
+            var address = SockaddrUn(path);
+            fixed (byte* a = address)
+            {
+                while (Libc.Connect(fd.Fd, a, (uint)address.Length) != 0)
+                {
+                    var errno = Libc.Errno;
+                    if (errno is Errno.ECONNREFUSED or Errno.ENOENT)
+                    {
+                        fd.Dispose();
+                        return null;
+                    }
+                    if (errno != Errno.EINTR)
+                    {
+                        throw Failure("connect", path, errno);
+                    }
+                }
+            }
+            return new UnixSocketStream(fd);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
     private static int NewSocket(int flags)
     {
         var fd = Libc.Socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | flags, 0);

@@ -1,5 +1,6 @@
 using Containerd.Task.V2;
 using Google.Protobuf.WellKnownTypes;
+using Wasmcell.Linux;
 using Wasmcell.Ttrpc;
 
 namespace Wasmcell.Shim;
@@ -28,14 +29,17 @@ public static class LauncherService
 
     public static Answer AskToExpect(string socketPath, string id)
     {
-        try
-        {
-            TtrpcClient.CallOnce(socketPath, Name, Expect, new ConnectRequest { Id = id }, Empty.Parser, TimeSpan.FromSeconds(5));
-            return Answer.Accepted;
-        }
-        catch (TtrpcException e) when (e.Code == StatusCode.Unavailable && e.InnerException is System.Net.Sockets.SocketException)
+        var timeout = TimeSpan.FromSeconds(5);
+        // Plain syscalls: System.Net.Sockets would start its epoll thread in every launcher.
+        using var connection = UnixSockets.TryConnect(socketPath, timeout);
+        if (connection is null)
         {
             return Answer.Nobody;
+        }
+        try
+        {
+            TtrpcClient.CallOnce(connection, socketPath, Name, Expect, new ConnectRequest { Id = id }, Empty.Parser, timeout);
+            return Answer.Accepted;
         }
         catch (TtrpcException e) when (e.Code == StatusCode.FailedPrecondition)
         {

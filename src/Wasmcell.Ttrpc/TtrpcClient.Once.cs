@@ -26,23 +26,37 @@ public sealed partial class TtrpcClient
         {
             throw new TtrpcException(StatusCode.Unavailable, $"ttrpc: connect {path}: {ex.Message}", ex);
         }
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        return CallOnce(stream, path, service, method, request, parser, timeout);
+    }
+
+    /// <summary>
+    /// As above, on a connection the caller made (and closes), whose reads and writes time out by themselves: a
+    /// launcher that connects with plain syscalls keeps System.Net.Sockets, and its epoll thread, out of its start.
+    /// An <see cref="IOException"/> from <paramref name="connection"/> becomes Unavailable, or DeadlineExceeded
+    /// when it wraps a <see cref="TimeoutException"/>.
+    /// </summary>
+    public static TResponse CallOnce<TResponse>(Stream connection, string peer, string service, string method, IMessage request,
+        MessageParser<TResponse> parser, TimeSpan timeout)
+        where TResponse : IMessage<TResponse>
+    {
         try
         {
             var body = Envelope(service, method, request, timeout, null).ToByteArray();
             var frame = new byte[FrameHeader.Size + body.Length];
             new FrameHeader((uint)body.Length, 1, MessageType.Request, 0).Write(frame);
             body.CopyTo(frame.AsSpan(FrameHeader.Size));
-            socket.Send(frame);
+            connection.Write(frame);
 
             var header = new byte[FrameHeader.Size];
-            ReceiveExactly(socket, header);
+            ReceiveExactly(connection, header);
             var answer = FrameHeader.Read(header);
             if (answer.Type != MessageType.Response || answer.StreamId != 1 || answer.Length > FrameHeader.MaxDataLength)
             {
                 throw new TtrpcException(StatusCode.Internal, $"ttrpc: unexpected frame {answer.Type} on stream {answer.StreamId}");
             }
             var payload = new byte[answer.Length];
-            ReceiveExactly(socket, payload);
+            ReceiveExactly(connection, payload);
             var response = Response.Parser.ParseFrom(payload);
             if (response.Status is { Code: not 0 } status)
             {
@@ -50,21 +64,25 @@ public sealed partial class TtrpcClient
             }
             return ParsePayload(parser, response.Payload);
         }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TimedOut || ex.SocketErrorCode == SocketError.WouldBlock)
+        catch (IOException ex) when (IsTimeout(ex))
         {
             throw new TtrpcException(StatusCode.DeadlineExceeded, Errors.DeadlineExceeded);
         }
-        catch (SocketException ex)
+        catch (IOException ex)
         {
-            throw new TtrpcException(StatusCode.Unavailable, $"ttrpc: {path}: {ex.Message}", ex);
+            throw new TtrpcException(StatusCode.Unavailable, $"ttrpc: {peer}: {ex.Message}", ex);
         }
     }
 
-    private static void ReceiveExactly(Socket socket, Span<byte> buffer)
+    /// <summary>A socket's timeout, as NetworkStream wraps it, or a <see cref="TimeoutException"/> from another stream.</summary>
+    private static bool IsTimeout(IOException ex) =>
+        ex.InnerException is TimeoutException or SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock };
+
+    private static void ReceiveExactly(Stream connection, Span<byte> buffer)
     {
         while (buffer.Length > 0)
         {
-            var n = socket.Receive(buffer);
+            var n = connection.Read(buffer);
             if (n == 0)
             {
                 throw new TtrpcException(StatusCode.Unavailable, "ttrpc: connection closed before the response");

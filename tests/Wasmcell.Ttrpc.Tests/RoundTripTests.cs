@@ -50,6 +50,52 @@ public sealed class RoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_one_shot_call_runs_on_a_connection_the_caller_made_and_a_silent_peer_is_a_deadline()
+    {
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(_server.Path));
+            using var stream = new System.Net.Sockets.NetworkStream(socket);
+            var reply = TtrpcClient.CallOnce(stream, _server.Path, Service, "Echo", new StringValue { Value = "mine" }, StringValue.Parser, TimeSpan.FromSeconds(5));
+            Assert.Equal("echo mine", reply.Value);
+        }
+
+        var silent = new SilentStream();
+        var late = Assert.Throws<TtrpcException>(() =>
+            TtrpcClient.CallOnce(silent, "silent", Service, "Echo", new StringValue(), StringValue.Parser, TimeSpan.FromSeconds(5)));
+        Assert.Equal(StatusCode.DeadlineExceeded, late.Code);
+        Assert.True(silent.Written > 0, "the request was not sent");
+    }
+
+    /// <summary>A connection whose peer reads the request and never answers, as a plain fd with SO_RCVTIMEO reports it.</summary>
+    private sealed class SilentStream : Stream
+    {
+        public int Written { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("read: timed out", new TimeoutException());
+
+        public override void Write(byte[] buffer, int offset, int count) => Written += count;
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Gives_a_raw_handler_the_payload_service_method_and_metadata()
     {
         TtrpcCallContext? seen = null;

@@ -22,7 +22,7 @@ public static class Daemon
     public static int Run(ShimFlags flags)
     {
         Libc.Prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-        var log = new ShimLog(Path.Join(Directory.GetCurrentDirectory(), "log"), flags.Debug);
+        var log = new ShimLog(Directory.GetCurrentDirectory(), flags.Debug);
         var socketPath = ShimSocket.PathOf(flags.Socket);
         var ttrpcAddress = Environment.GetEnvironmentVariable("TTRPC_ADDRESS") ?? flags.Address + ".ttrpc";
         _ = ChildReaper.Instance;

@@ -113,6 +113,8 @@ public sealed class TaskService
     private async Task<CreateTaskResponse> CreateAsync(CreateTaskRequest request)
     {
         _table.Reserve(request.Id);
+        // containerd reads this container's log FIFO while its connection lives: the daemon's lines go there too.
+        _log.Attach(request.Bundle);
         try
         {
             var container = await _createContainer(request);
@@ -132,6 +134,7 @@ public sealed class TaskService
         catch (Exception e)
         {
             _log.Warn($"create {request.Id} failed: {e.Message}");
+            _log.Detach(request.Bundle);
             throw;
         }
         finally
@@ -192,6 +195,7 @@ public sealed class TaskService
         var exit = await container.DeleteAsync();
         _table.Remove(request.Id);
         _log.Info($"deleted {request.Id} exit {exit.Code}");
+        _log.Detach(container.Bundle);
         return new DeleteResponse { Pid = (uint)container.Pid, ExitStatus = exit.Code, ExitedAt = Timestamp.FromDateTimeOffset(exit.At) };
     }
 

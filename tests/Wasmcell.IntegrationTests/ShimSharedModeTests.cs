@@ -356,6 +356,34 @@ public sealed class ShimSharedModeTests(PrivateContainerd containerd)
     }
 
     [Fact]
+    public async Task The_shared_daemon_s_log_still_reaches_containerd_after_the_container_that_started_it_is_gone()
+    {
+        // containerd copies a container's `log` FIFO into its own log only while that container's connection lives;
+        // a daemon that wrote only into the FIFO of the container whose `start` made it went silent once that one left.
+        await using var own = await PrivateContainerd.StartAsync(new PrivateContainerdOptions { Prefix = "wcsl", InstallShim = true, PrivatePrecompileCache = true });
+        var first = own.NewId("log-first");
+        var kept = own.NewId("log-kept");
+        var firstRun = own.StartRun(own.Request(Flavor.Wasm, first, ["/sleep.wasm"]) with { Annotations = Shared });
+        Assert.True(await firstRun.WaitForStdoutAsync("sleeping", TimeSpan.FromSeconds(20)), firstRun.DescribeSoFar());
+        var keptRun = own.StartRun(own.Request(Flavor.Wasm, kept, ["/sleep.wasm"]) with { Annotations = Shared });
+        Assert.True(await keptRun.WaitForStdoutAsync("sleeping", TimeSpan.FromSeconds(20)), keptRun.DescribeSoFar());
+        await own.Ctr.RunAsync("tasks", "kill", first);
+        Assert.True((await firstRun.Completion).ExitCode == 143, firstRun.DescribeSoFar());
+
+        var offset = own.LogLength;
+        var later = own.NewId("log-later");
+        var run = await own.RunAsync(own.Request(Flavor.Wasm, later, ["/hello.wasm"]) with { Annotations = Shared });
+        Assert.True(run.ExitCode == 0, run.Describe());
+
+        var log = own.LogSince(offset);
+        Assert.Matches($@"{later}: shared cell \d+: ready in [^\n]*; create took", log);
+        Assert.Contains($"deleted {later} exit 0", log, StringComparison.Ordinal);
+        await own.Ctr.RunAsync("tasks", "kill", kept);
+        Assert.True((await keptRun.Completion).ExitCode == 143, keptRun.DescribeSoFar());
+        Assert.Empty(await LeakCheck.LeftoversAsync(own, [first, kept, later]));
+    }
+
+    [Fact]
     public async Task A_container_the_shared_cell_cannot_honour_is_refused_at_create_naming_why()
     {
         var id = containerd.NewId("shared-user");

@@ -74,7 +74,7 @@ install_shim() {
     [ -x "$WASMCELL_SHIM" ] || die "WASMCELL_SHIM=$WASMCELL_SHIM is not an executable"
     install -m 0755 "$WASMCELL_SHIM" "$DIR/opt/bin/containerd-shim-wasm-v1"
     local f
-    for f in containerd-shim-wasm-v1-daemon containerd-shim-wasm-v1-cell containerd-shim-wasm-v1-fetch libwasmtime.so; do
+    for f in containerd-shim-wasm-v1-daemon containerd-shim-wasm-v1-cell containerd-shim-wasm-v1-component containerd-shim-wasm-v1-fetch libwasmtime.so; do
         if [ -f "$(dirname "$WASMCELL_SHIM")/$f" ]; then install -m 0755 "$(dirname "$WASMCELL_SHIM")/$f" "$DIR/opt/bin/$f"; fi
     done
 }

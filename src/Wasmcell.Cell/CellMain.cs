@@ -59,11 +59,11 @@ public static class CellMain
         {
             oci = SpecLoader.Load(Path.Join(launch.Bundle, "config.json"));
             rootfs = ContainerRootfs.Open(launch.Rootfs);
-            component = LoadComponent(engine, launch, rootfs, cache);
+            component = CellFeatures.Components ? LoadComponent(engine, launch, rootfs, cache) : RefuseComponent(launch, rootfs);
             module = component is null ? LoadModule(engine, launch, rootfs, cache) : null;
             moduleMs = clock.Elapsed.TotalMilliseconds - engineMs;
             spec = CellSpecBuilder.Build(oci, launch, rootfs);
-            if (component is ProxyComponent proxy)
+            if (CellFeatures.Components && component is ProxyComponent proxy)
             {
                 // Listening needs socket() and bind(): before the seccomp filter, in the container's network namespace.
                 proxyListeners = ProxyServing.Listeners(oci, spec);
@@ -119,14 +119,14 @@ public static class CellMain
             return probed;
         }
 #endif
-        if (component is ProxyComponent served)
+        if (CellFeatures.Components && component is ProxyComponent served)
         {
             var code = Serve(served, spec, proxyListeners);
             ReleaseStdio();
             Report(CellStatus.ExitLine(code));
             return code;
         }
-        var outcome = component is CommandComponent command ? runner.Run(command, spec) : runner.Run(module!, spec);
+        var outcome = CellFeatures.Components && component is CommandComponent command ? runner.Run(command, spec) : runner.Run(module!, spec);
         if (outcome.TrapMessage is { } message)
         {
             WriteStderr($"{launch.Entry}: {message}\n");
@@ -194,6 +194,15 @@ public static class CellMain
             throw new ModuleLoadException($"{launch.Entry} is a WebAssembly component, which runs its wasi:cli/run export; '#{launch.Function}' entrypoints apply to core modules only");
         }
         return ComponentLoader.LoadFile(engine, launch.Entry, fdPath, cache);
+    }
+
+    /// <summary>The core-module cell has no component code: a component reaching it is the daemon's mistake, said plainly.</summary>
+    private static LoadedComponent? RefuseComponent(CellLaunch launch, ContainerRootfs rootfs)
+    {
+        using var stream = rootfs.OpenFile(launch.Entry);
+        return ComponentLoader.IsComponentFile($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}")
+            ? throw new ModuleLoadException($"{launch.Entry} is a WebAssembly component, and this cell binary runs core modules only; the shim runs components in its component cell")
+            : null;
     }
 
     internal static Wasmtime.Module LoadModule(WasmEngine engine, CellLaunch launch, ContainerRootfs rootfs, Runtime.Cache.PrecompileCache? cache)
@@ -273,7 +282,7 @@ public static class CellMain
         {
             Environment.Exit(128 + signal);
         }
-        if (Volatile.Read(ref s_server) is { } server)
+        if (CellFeatures.Components && Volatile.Read(ref s_server) is { } server)
         {
             server.Stop();
             // The drain has its own timeout; this only guards against a request that ignores being cut.

@@ -15,6 +15,18 @@ public sealed class CellSandboxPlanTests
     private static Spec WithNamespaces(params Namespace[] namespaces) => new() { Linux = new Oci.RuntimeSpec.Linux { Namespaces = [.. namespaces] } };
 
     [Fact]
+    public void A_plan_names_the_cell_binary_it_binds_so_the_daemon_spawns_that_one()
+    {
+        var component = Files with { Binary = "/opt/shim/containerd-shim-wasm-v1-component" };
+
+        var plan = CellSandboxPlan.ForCell(new Spec(), Launch, component);
+
+        Assert.Equal("/opt/shim/containerd-shim-wasm-v1-component", plan.Binary);
+        Assert.Contains("bind\t/opt/shim/containerd-shim-wasm-v1-component\tro", plan.ToString().Split('\n'));
+        Assert.Equal(Files.Binary, CellSandboxPlan.ForShared("/run/shared", Files).Binary);
+    }
+
+    [Fact]
     public void Ctr_default_namespaces_are_all_new_and_the_hostname_is_set_in_the_new_uts()
     {
         var spec = WithNamespaces(new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" }, new() { Type = "network" });

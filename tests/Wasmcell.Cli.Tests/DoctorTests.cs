@@ -26,6 +26,7 @@ public sealed class DoctorTests : IDisposable
         _dir.Write("opt/containerd/bin/" + ShimInstaller.WasmtimeLibraryName, "lib");
         _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.DaemonFileName, "exit 0");
         _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.CellFileName, "exit 0");
+        _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.ComponentCellFileName, "exit 0");
         _dir.WriteScript("opt/containerd/bin/" + ShimInstaller.FetchFileName, "exit 0");
         File.CreateSymbolicLink(_dir.Combine("opt/containerd/bin", ShimInstaller.SharedShimFileName), ShimInstaller.ShimFileName);
         _dir.Write("etc/containerd/config.toml", WithHandlers(ConfigWithOpt, RuntimeHandler.For("wasm")));
@@ -117,6 +118,7 @@ public sealed class DoctorTests : IDisposable
     [InlineData(ShimInstaller.WasmtimeLibraryName)]
     [InlineData(ShimInstaller.DaemonFileName)]
     [InlineData(ShimInstaller.CellFileName)]
+    [InlineData(ShimInstaller.ComponentCellFileName)]
     [InlineData(ShimInstaller.FetchFileName)]
     public void Shim_without_a_companion_beside_it_fails(string companion)
     {
@@ -135,6 +137,7 @@ public sealed class DoctorTests : IDisposable
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.WasmtimeLibraryName), _dir.Combine("usr/bin", ShimInstaller.WasmtimeLibraryName));
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.DaemonFileName), _dir.Combine("usr/bin", ShimInstaller.DaemonFileName));
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.CellFileName), _dir.Combine("usr/bin", ShimInstaller.CellFileName));
+        File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.ComponentCellFileName), _dir.Combine("usr/bin", ShimInstaller.ComponentCellFileName));
         File.Move(_dir.Combine("opt/containerd/bin", ShimInstaller.FetchFileName), _dir.Combine("usr/bin", ShimInstaller.FetchFileName));
 
         var line = Line(NodeDoctor.Run(Options()), Shim);

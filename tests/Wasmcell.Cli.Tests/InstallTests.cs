@@ -22,6 +22,7 @@ public sealed class InstallTests : IDisposable
             _dir.Write("release/" + ShimInstaller.DaemonFileName, daemon);
         }
         _dir.Write("release/" + ShimInstaller.CellFileName, "cell-v1");
+        _dir.Write("release/" + ShimInstaller.ComponentCellFileName, "component-v1");
         _dir.Write("release/" + ShimInstaller.FetchFileName, "fetch-v1");
         if (library is not null)
         {
@@ -51,10 +52,12 @@ public sealed class InstallTests : IDisposable
         Assert.Equal("libwasmtime-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.WasmtimeLibraryName)));
         Assert.Equal("daemon-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
         Assert.Equal("cell-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.CellFileName)));
+        Assert.Equal("component-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.ComponentCellFileName)));
         Assert.Equal("fetch-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.FetchFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.ShimFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.DaemonFileName)));
         Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.CellFileName)));
+        Assert.True(ExecutableSearch.IsExecutable(_dir.Combine("bin", ShimInstaller.ComponentCellFileName)));
         // Shared mode: the launcher under its second name, as a relative link beside it.
         Assert.Equal(ShimInstaller.ShimFileName, new FileInfo(_dir.Combine("bin", ShimInstaller.SharedShimFileName)).LinkTarget);
         Assert.Equal("shim-v1", File.ReadAllText(_dir.Combine("bin", ShimInstaller.SharedShimFileName)));

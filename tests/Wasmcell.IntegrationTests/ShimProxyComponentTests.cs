@@ -44,6 +44,9 @@ public sealed class ShimProxyComponentTests(PrivateContainerd containerd)
             var (netns, log) = await StartAsync(id);
             var url = "http://127.0.0.1:8080";
             await WaitUntilServingAsync(netns, url, log);
+            // A component runs in the component cell: the core-module cell has no component code (CellFeatures).
+            var cell = (await containerd.Ctr.TaskAsync(id))!.Pid;
+            Assert.Equal(ShimBinary.ComponentCellFileName, Path.GetFileName(new FileInfo($"/proc/{cell}/exe").LinkTarget));
 
             var get = await CommandRunner.RunAsync("nsenter", [netns, "curl", "-sS", "-i", "--max-time", "20", $"{url}/hello?x=1"], TimeSpan.FromSeconds(30));
             Assert.True(get.ExitCode == 0, get.Describe());

@@ -15,11 +15,12 @@ public static class ShimBinary
 
     /// <summary>One per Wasm container.</summary>
     public const string CellFileName = "containerd-shim-wasm-v1-cell";
+    public const string ComponentCellFileName = "containerd-shim-wasm-v1-component";
 
     /// <summary>Run for OCI Wasm artifacts only.</summary>
     public const string FetchFileName = "containerd-shim-wasm-v1-fetch";
 
-    public static readonly string[] Executables = [FileName, DaemonFileName, CellFileName, FetchFileName];
+    public static readonly string[] Executables = [FileName, DaemonFileName, CellFileName, ComponentCellFileName, FetchFileName];
 
     private static readonly Lazy<string> Published = new(Publish);
 

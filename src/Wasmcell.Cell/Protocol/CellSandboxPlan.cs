@@ -64,6 +64,9 @@ public sealed class CellSandboxPlan
     {
     }
 
+    /// <summary>The cell binary this plan is for (bound into its root): the one to spawn with it.</summary>
+    public string Binary { get; private set; } = "";
+
     /// <summary>
     /// The files the cell runs from and may read: its binary, Wasmtime, the precompile cache (read-only), host
     /// libraries the runtime may open by name later (OpenSSL, for hashing on a cache miss and TLS), bound at their
@@ -120,7 +123,8 @@ public sealed class CellSandboxPlan
         plan.Files(files, Path.Join(launch.Bundle, CellLaunch.RootDirectory), cacheWritable: false);
         if (MayOpenSockets(spec))
         {
-            // Outgoing https of a wasi:http/proxy component validates certificates against the host's CAs.
+            // Outgoing https of a wasi:http/proxy component validates certificates against the host's CAs (only the
+            // component cell's files have a trust store: the core cell has no TLS client).
             foreach (var directory in files.TrustStore ?? [])
             {
                 plan.Bind(directory, readOnly: true);
@@ -298,6 +302,7 @@ public sealed class CellSandboxPlan
 
     private void Files(CellFiles files, string rootDirectory, bool cacheWritable)
     {
+        Binary = files.Binary;
         Line("root", rootDirectory);
         Bind(files.Binary, readOnly: true);
         Bind(files.Wasmtime, readOnly: true);

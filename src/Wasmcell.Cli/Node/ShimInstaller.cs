@@ -11,6 +11,7 @@ internal static class ShimInstaller
     public const string ShimFileName = "containerd-shim-wasm-v1";
     public const string DaemonFileName = "containerd-shim-wasm-v1-daemon";
     public const string CellFileName = "containerd-shim-wasm-v1-cell";
+    public const string ComponentCellFileName = "containerd-shim-wasm-v1-component";
     public const string FetchFileName = "containerd-shim-wasm-v1-fetch";
 
     /// <summary>
@@ -21,7 +22,7 @@ internal static class ShimInstaller
     public const string SharedShimFileName = "containerd-shim-wasm-shared-v1";
 
     /// <summary>The binaries that must sit beside <see cref="ShimFileName"/>.</summary>
-    public static readonly string[] Companions = [DaemonFileName, CellFileName, FetchFileName];
+    public static readonly string[] Companions = [DaemonFileName, CellFileName, ComponentCellFileName, FetchFileName];
     public const string WasmtimeLibraryName = "libwasmtime.so";
     public const string DefaultBinDir = "/usr/local/bin";
 

@@ -22,7 +22,8 @@ public static class SandboxedSpawn
     /// missing (its modes set, see <see cref="Runtime.Cache.PrecompileCache"/>): cells can only be given a cache that
     /// exists, and only the daemon's compiles fill it.
     /// </summary>
-    public static CellSandboxPlan.CellFiles PrepareFiles()
+    /// <param name="component">For a WebAssembly component: the component cell (ShimBinaries.ComponentCell).</param>
+    public static CellSandboxPlan.CellFiles PrepareFiles(bool component = false)
     {
         var cache = CellEnvironment.PrecompileDirectory(Environment.GetEnvironmentVariable);
         try
@@ -36,11 +37,13 @@ public static class SandboxedSpawn
         {
             cache = null;
         }
-        return new(ShimBinaries.Cell, ShimBinaries.Wasmtime, cache, OpenSsl.Value, TrustStore.Value);
+        // Only the component cell has a TLS client, so only it gets the host's CA certificates.
+        return component ? new(ShimBinaries.ComponentCell, ShimBinaries.Wasmtime, cache, OpenSsl.Value, TrustStore.Value)
+            : new(ShimBinaries.Cell, ShimBinaries.Wasmtime, cache, OpenSsl.Value);
     }
 
     /// <summary>
-    /// Spawns <see cref="ShimBinaries.Cell"/> with <paramref name="fds"/> as its fds 0-3, its status channel on fd 4
+    /// Spawns the plan's cell binary with <paramref name="fds"/> as its fds 0-3, its status channel on fd 4
     /// (a socket pair, so the daemon reads it asynchronously), the plan on fd 5 and <paramref name="after"/> from
     /// fd 6 on. Returns the spawned pid and the daemon's end of the status channel.
     /// </summary>
@@ -56,7 +59,7 @@ public static class SandboxedSpawn
             Libc.WriteAll(planW, bytes);
             Libc.CloseQuietly(planW);
             planW = -1;
-            var binary = ShimBinaries.Cell;
+            var binary = plan.Binary;
             var pid = PosixSpawn.Start(binary, [binary, .. args], CellEnvironment.For(Environment.GetEnvironmentVariable),
                 [.. fds, statusW, planR, .. after], newSession: false);
             return (pid, new Socket(new SafeSocketHandle(statusR, ownsHandle: true)));

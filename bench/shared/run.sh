@@ -1,7 +1,8 @@
 #!/bin/bash
 # Shared mode (issue 13) against independent Wasm cells and runc, in one invocation on a private containerd:
 #   1. cold start: `ctr run --rm` of hello (busybox echo for runc), alternating, medians and ratios to runc;
-#   2. throughput: N `ctr run --rm` at concurrency C per mode, containers/s and ratios to runc;
+#   2. throughput: N `ctr run --rm` at concurrency C per mode, containers/s and ratios to runc, and the ceiling of
+#      the harness: the ratio a runtime and a containerd costing nothing would reach, bounded by ctr's own CPU;
 #   3. density: D idle containers per mode (sleep.wasm, busybox sleep): memory added per container (the
 #      machine's used memory, MemTotal - MemAvailable, and the sum of every process's PSS), processes, threads.
 #   bench/shared/run.sh [RUNS=15] [N=60] [C=8] [D=200]     (needs root; D=1000 for the issue's large run)

@@ -35,24 +35,19 @@ public sealed partial class CellRunner
         // Deadline one epoch ahead: the guest runs freely until an epoch bump, then asks whether it was this runner
         // that was stopped. Stores of other runners in the process (a shared cell) carry on one epoch further.
         // A meter may hold the thread (throttling), so the stop is asked again after it.
-        Memory? memory = null;
         store.SetEpochDeadline(1);
         store.SetEpochDeadlineCallback(_ =>
         {
             ThrowIfStopped();
             if (_meter is not null)
             {
-                _meter.OnTick(memory?.GetLength() ?? 0);
+                _meter.OnTick();
                 ThrowIfStopped();
             }
             return 1UL;
         });
         using var linker = new Linker(_engine.Engine);
         using var wasi = WasiBinding.Bind(linker, store, module, spec);
-        if (_meter is { } meter)
-        {
-            wasi.BeforeBlocking = () => meter.OnBlocking(memory?.GetLength() ?? 0);
-        }
         _wasi = wasi;
         try
         {
@@ -61,7 +56,6 @@ public sealed partial class CellRunner
                 return CellOutcome.Exited(ExitCodes.Terminated);
             }
             var instance = linker.Instantiate(store, module);
-            memory = instance.GetMemory("memory");
             var entry = instance.GetFunction(spec.Entry)
                 ?? throw new ModuleLoadException($"{spec.ModulePath} has no exported function '{spec.Entry}' to run");
             entry.Invoke();

@@ -7,11 +7,7 @@ namespace Wasmcell.Runtime;
 /// </summary>
 public interface IGuestMeter
 {
-    /// <param name="linearMemoryBytes">The size of the guest's exported memory now; 0 before it is instantiated.</param>
-    void OnTick(long linearMemoryBytes);
-
-    /// <summary>On the guest's thread as it is about to wait in a host call (it goes idle; never held here).</summary>
-    void OnBlocking(long linearMemoryBytes);
+    void OnTick();
 
     /// <summary>
     /// The account the guest's linear memories are charged to when the engine budgets memory

@@ -56,11 +56,5 @@ internal sealed class WasiBinding : IDisposable
     /// <summary>Ends blocking host calls (stdin, sockets, poll_oneoff) within milliseconds; the guest then traps.</summary>
     public void RequestStop() => _host.RequestStop();
 
-    /// <inheritdoc cref="WasiHost.BeforeBlocking"/>
-    public Action? BeforeBlocking
-    {
-        set => _host.BeforeBlocking = value;
-    }
-
     public void Dispose() => _host.Dispose();
 }

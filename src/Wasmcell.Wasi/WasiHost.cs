@@ -77,13 +77,6 @@ public sealed unsafe class WasiHost : IDisposable
     /// </summary>
     public void RequestStop() => Stop.Request();
 
-    /// <summary>Called on the guest's thread before each blocking wait: a meter's last look at a guest that goes idle.</summary>
-    public Action? BeforeBlocking
-    {
-        get => Stop.BeforeWait;
-        set => Stop.BeforeWait = value;
-    }
-
     private static byte[] ZString(string s) => Encoding.UTF8.GetBytes(s + "\0");
 
     private void Add(FdEntry entry)

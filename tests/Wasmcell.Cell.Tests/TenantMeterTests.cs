@@ -55,9 +55,9 @@ public sealed class TenantMeterTests
         var thread = new Thread(() =>
         {
             meter.OnGuestStart();
-            // What the guest's linear memories charge (BudgetedMemoryCreator): the samples at ticks do not count.
+            // What the guest's linear memories charge (BudgetedMemoryCreator), counted as they grow.
             Assert.True(meter.Memory.TryCharge(3 << 20));
-            meter.OnTick(1);
+            meter.OnTick();
             Assert.True(meter.Memory.TryCharge(2 << 20));
             meter.Memory.Release(1 << 20);
             Assert.False(meter.Memory.TryCharge(61 << 20));
@@ -86,7 +86,7 @@ public sealed class TenantMeterTests
         {
             if (clock.Elapsed >= next)
             {
-                meter.OnTick(65536);
+                meter.OnTick();
                 next = clock.Elapsed + TimeSpan.FromMilliseconds(1);
             }
         }

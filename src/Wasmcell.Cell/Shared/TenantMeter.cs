@@ -68,15 +68,10 @@ internal sealed class TenantMeter : IGuestMeter
     /// <summary>Lets a held guest go at once (it is being stopped).</summary>
     public void Release() => _released.Set();
 
-    // Memory is the budget's, exact: the samples are not needed.
-    public void OnBlocking(long linearMemoryBytes)
-    {
-    }
-
     /// <summary>Told of each memory.grow the limit refused (on the guest's thread, inside the grow).</summary>
     public Action<MemoryRefusal>? MemoryRefused { get; set; }
 
-    public void OnTick(long linearMemoryBytes)
+    public void OnTick()
     {
         if (_quotaNanoseconds == 0)
         {

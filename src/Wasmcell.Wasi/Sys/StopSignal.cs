@@ -25,9 +25,6 @@ internal sealed unsafe class StopSignal : IDisposable
 
     public bool IsStopped => _stopped;
 
-    /// <summary>Called on the guest's thread as it is about to wait (WasiHost.BeforeBlocking).</summary>
-    public Action? BeforeWait { get; set; }
-
     /// <summary>Any thread, any time, also after Dispose (then a no-op: the fd number may already be reused).</summary>
     public void Request()
     {
@@ -61,7 +58,6 @@ internal sealed unsafe class StopSignal : IDisposable
         Span<PollFd> all = fds.Length < 32 ? stackalloc PollFd[fds.Length + 1] : new PollFd[fds.Length + 1];
         fds.CopyTo(all);
         all[fds.Length] = new PollFd { Fd = _eventFd, Events = Libc.POLLIN };
-        BeforeWait?.Invoke();
         long deadline = timeoutNs < 0 ? long.MaxValue : Clocks.MonotonicNs() + timeoutNs;
         while (true)
         {

@@ -142,11 +142,7 @@ public sealed class BudgetedMemoryTests : IDisposable
 
         public MemoryBudget Memory { get; }
 
-        public void OnTick(long linearMemoryBytes)
-        {
-        }
-
-        public void OnBlocking(long linearMemoryBytes)
+        public void OnTick()
         {
         }
     }

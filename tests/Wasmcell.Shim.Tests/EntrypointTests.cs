@@ -19,6 +19,8 @@ public sealed class EntrypointTests : IDisposable
         var e = Entrypoint.Resolve(SpecWith("/", "hello.wasm"), _root);
         Assert.Equal(EntrypointKind.Wasm, e.Kind);
         Assert.Equal("/hello.wasm", e.ContainerPath);
+        // The bytes it was classified by: the daemon tells a component from them without reading the file again.
+        Assert.Equal(new byte[] { 0, 0x61, 0x73, 0x6d, 1, 0, 0, 0 }, e.Head);
     }
 
     [Fact]

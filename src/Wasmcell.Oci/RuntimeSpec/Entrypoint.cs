@@ -15,6 +15,9 @@ public enum EntrypointKind
 /// </summary>
 public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, string? Function)
 {
+    /// <summary>The file's first bytes (up to 16), as read to classify it: what else is told from them needs no second read.</summary>
+    public byte[] Head { get; init; } = [];
+
     private static readonly string[] DefaultPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
     public static Entrypoint Resolve(Spec spec, string rootfs)
@@ -38,7 +41,7 @@ public sealed record Entrypoint(EntrypointKind Kind, string ContainerPath, strin
                 }
                 throw new InvalidDataException($"entrypoint {candidate} in the container's rootfs cannot be read: {Libc.ErrorText(errno)}");
             }
-            return new Entrypoint(Classify(head, candidate), candidate, function);
+            return new Entrypoint(Classify(head, candidate), candidate, function) { Head = head };
         }
         throw new FileNotFoundException(
             $"entrypoint {name} not found in the container's rootfs (looked relative to cwd {cwd} and in PATH); check the image's ENTRYPOINT/CMD");

@@ -75,7 +75,7 @@ public static class ContainerFactory
                 var rules = spec.Linux?.Resources?.Devices ?? [];
                 // The root binds only the devices the rules allow, which holds them where no cgroup can (v2 without
                 // a device program, no cgroupsPath): no other device node is reachable from the cell.
-                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.PrepareFiles(IsComponent(cellRootfs, entry.ContainerPath)),
+                var plan = CellSandboxPlan.ForCell(spec, launch, SandboxedSpawn.PrepareFiles(IsComponent(entry)),
                     d => DeviceRules.Allows(rules, 'c', d.Major, d.Minor, "rw"), lsm.AppArmorProfile);
                 // v1: born in the cgroup (memory it joins itself once started); v2: moved in once ready.
                 var cell = await CellProcess.SpawnAsync(launch, plan, fds, cgroup, cellReadyTimeout);
@@ -142,13 +142,7 @@ public static class ContainerFactory
     }
 
     /// <summary>Whether the entrypoint is a WebAssembly component, which only the component cell runs (CellFeatures).</summary>
-    private static bool IsComponent(string rootfs, string entry)
-    {
-        using var root = ContainerRootfs.Open(rootfs);
-        using var stream = root.OpenFile(entry);
-        Span<byte> head = stackalloc byte[8];
-        return Runtime.ModuleLoader.Sniff(head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)]) == Runtime.ModuleKind.Component;
-    }
+    private static bool IsComponent(Entrypoint entry) => Runtime.ModuleLoader.Sniff(entry.Head) == Runtime.ModuleKind.Component;
 
     private static string RootfsPath(string bundle, Spec spec)
     {

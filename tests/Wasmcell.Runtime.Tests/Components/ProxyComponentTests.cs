@@ -34,6 +34,22 @@ public sealed class ProxyComponentTests(ProxyFixture fixture) : IClassFixture<Pr
     }
 
     [Fact]
+    public void A_stopped_proxy_s_guest_traps_at_its_first_host_call_and_never_answers()
+    {
+        // Stopping bumps the epoch once; a store made after that has its deadline past the bump, so only the host
+        // calls stand between a stopped guest and a reply (a woken guest must not answer a cancelled upstream as 502).
+        using var proxy = fixture.Load();
+        proxy.Stop();
+        var exchange = new InMemoryExchange("GET", "/after-stop");
+
+        var outcome = proxy.Handle(exchange, Environment);
+
+        Assert.Contains("the guest was stopped", outcome.Failure);
+        Assert.Equal(500, exchange.Status);
+        Assert.DoesNotContain("hello from componentize-js", exchange.ResponseText);
+    }
+
+    [Fact]
     public void A_POST_body_is_read_in_bounded_chunks_and_echoed()
     {
         var body = Encoding.ASCII.GetBytes(new string('q', 300_000));

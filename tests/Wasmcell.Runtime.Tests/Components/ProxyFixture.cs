@@ -10,17 +10,20 @@ namespace Wasmcell.Runtime.Tests.Components;
 /// </summary>
 public sealed class ProxyFixture : IDisposable
 {
+    private readonly PrecompileCache _cache = new(Path.Combine(Path.GetTempPath(), $"wasmcell-test-precompiled-components-{Environment.UserName}"));
+
     public ProxyFixture()
     {
         Engine = new WasmEngine();
-        var cache = new PrecompileCache(Path.Combine(Path.GetTempPath(), $"wasmcell-test-precompiled-components-{Environment.UserName}"));
-        var loaded = ComponentLoader.LoadFile(Engine, "/hello-proxy.wasm", TestComponents.HelloProxy, cache);
-        Proxy = Assert.IsType<ProxyComponent>(loaded);
+        Proxy = Load();
     }
 
     public WasmEngine Engine { get; }
 
     public ProxyComponent Proxy { get; }
+
+    /// <summary>Another instance of the component (a stopped proxy stays stopped: a test that stops one uses its own).</summary>
+    public ProxyComponent Load() => Assert.IsType<ProxyComponent>(ComponentLoader.LoadFile(Engine, "/hello-proxy.wasm", TestComponents.HelloProxy, _cache));
 
     public void Dispose()
     {

@@ -222,7 +222,9 @@ public sealed class ProxyServerTests(ProxyFixture fixture) : IClassFixture<Proxy
     [Fact]
     public void A_drain_that_times_out_cuts_the_request_still_in_flight()
     {
-        using var server = Serve(options: new HttpServerOptions { DrainTimeout = TimeSpan.FromMilliseconds(300) });
+        // The timed-out drain stops the proxy for good: its own, not the class's.
+        using var proxy = fixture.Load();
+        using var server = Serve(proxy, new HttpServerOptions { DrainTimeout = TimeSpan.FromMilliseconds(300) });
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Connect(IPAddress.Loopback, server.Port);
         using var stream = new NetworkStream(socket);

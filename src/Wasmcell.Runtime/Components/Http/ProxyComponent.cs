@@ -48,9 +48,11 @@ public sealed unsafe class ProxyComponent : LoadedComponent
     /// </summary>
     public void Stop()
     {
+        // The epoch first: cancelling wakes waiting guests (and fails their outgoing requests) on their own threads,
+        // and a guest woken before the bump could run on and answer as if its upstream had failed.
         _stopRequested = true;
-        _stop.Cancel();
         _engine.Interrupt();
+        _stop.Cancel();
     }
 
     /// <summary>

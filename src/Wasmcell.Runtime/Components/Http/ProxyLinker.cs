@@ -139,7 +139,10 @@ internal sealed unsafe class ProxyLinker : IDisposable
         return indexes;
     }
 
-    /// <summary>The trampoline of every host function: a managed exception becomes a trap carrying its message.</summary>
+    /// <summary>
+    /// The trampoline of every host function: a managed exception becomes a trap carrying its message. Once the proxy
+    /// is stopped every host call traps, so a guest never sees the stop as a failed request it could answer.
+    /// </summary>
     [UnmanagedCallersOnly]
     private static IntPtr Invoke(IntPtr data, IntPtr context, IntPtr type, ComponentVal* args, nuint argCount, ComponentVal* results, nuint resultCount)
     {
@@ -147,6 +150,10 @@ internal sealed unsafe class ProxyLinker : IDisposable
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
+            if (state.Stopping.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("the guest was stopped");
+            }
             Registered[(int)data](new HostCall(context, args, argCount, results, resultCount, state));
             return IntPtr.Zero;
         }

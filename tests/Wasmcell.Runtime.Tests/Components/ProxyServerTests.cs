@@ -236,7 +236,8 @@ public sealed class ProxyServerTests(ProxyFixture fixture) : IClassFixture<Proxy
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.False(server.StopAndWait());
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+        // It waited out the drain before cutting (StopAndWait bounds the whole stop; a busy machine may take long).
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(250), $"cut after {clock.Elapsed.TotalMilliseconds:0} ms, before the 300 ms drain");
     }
 
     /// <summary>Sends <paramref name="request"/> on a new connection and reads until the server closes it.</summary>

@@ -113,7 +113,9 @@ internal sealed class LocalRegistry : IDisposable
     private void WaitUntilServing()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        for (var attempt = 0; attempt < 200; attempt++)
+        // A deadline, not a count of tries: a loaded machine makes a try slow (one that times out is a try again).
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (_process.HasExited)
             {
@@ -128,14 +130,14 @@ internal sealed class LocalRegistry : IDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
 
             Thread.Sleep(50);
         }
 
-        throw new TimeoutException("docker-registry did not answer on " + Host + ": " + Log);
+        throw new TimeoutException("docker-registry did not answer on " + Host + " within 60 s: " + Log);
     }
 
     internal static int FreePort()

@@ -80,7 +80,16 @@ internal sealed class LocalRegistry : IDisposable
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
-        WaitUntilServing();
+        try
+        {
+            WaitUntilServing();
+        }
+        catch
+        {
+            // No fixture owns it yet: a registry that never served must not outlive the failed set-up.
+            Dispose();
+            throw;
+        }
     }
 
     public string Log => string.Join('\n', _log);
